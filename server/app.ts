@@ -1,0 +1,49 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import dbPlugin from './db/plugin.js';
+import { installErrorHandler } from './errors.js';
+import ingestPlugin from './ingest/plugin.js';
+import opsPlugin from './ops/plugin.js';
+import rollupsPlugin from './rollups/plugin.js';
+import workspacesPlugin from './workspaces/plugin.js';
+
+export interface BuildOptions {
+  /** Overrides the logger (tests pass false). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the whole hub from a config; `main.ts` listens, tests inject or listen on port 0. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    bodyLimit: config.maxBodyMb * 1024 * 1024,
+    // Query lists are comma-separated strings, never repeated keys.
+    routerOptions: { maxParamLength: 200 },
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app, config.maxBodyMb);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Convergence API',
+        version: '1',
+        description: 'Live data hub for brand and marketing teams: ingest, rollups, benchmarks.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(dbPlugin, { file: config.dbFile });
+  await app.register(opsPlugin);
+  await app.register(workspacesPlugin);
+  await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
+  await app.register(ingestPlugin, { config });
+  return app;
+}

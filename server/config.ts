@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** ':memory:' is refused on purpose: acknowledged data must survive a restart. */
+  dbFile: string;
+  logLevel: string;
+  maxBodyMb: number;
+  /** Bound of the writer queue, in rows: past it ingest answers 429. */
+  ingestQueueRows: number;
+  /** Most rows merged into one group-commit transaction. */
+  maxCommitRows: number;
+  rawRetentionDays: number;
+  idempotencyDays: number;
+  /** Oldest accepted event time (ISO 8601). */
+  tsMin: string;
+  /** How far into the future an event time may lie, in ms. */
+  tsMaxAheadMs: number;
+  /** How often partial rollup rows are merged, in ms (0 disables the background job). */
+  compactIntervalMs: number;
+  /** How often raw-retention and idempotency-key purges run, in ms (0 disables). */
+  retentionIntervalMs: number;
+}
+
+interface Option {
+  key: keyof Config;
+  env: string;
+  flag: string;
+  kind: 'int' | 'string';
+  fallback: number | string;
+}
+
+const OPTIONS: Option[] = [
+  { key: 'port', env: 'PORT', flag: 'port', kind: 'int', fallback: 8080 },
+  { key: 'host', env: 'HOST', flag: 'host', kind: 'string', fallback: '127.0.0.1' },
+  { key: 'dataDir', env: 'DATA_DIR', flag: 'data-dir', kind: 'string', fallback: './data' },
+  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'string', fallback: 'info' },
+  { key: 'maxBodyMb', env: 'MAX_BODY_MB', flag: 'max-body-mb', kind: 'int', fallback: 64 },
+  { key: 'ingestQueueRows', env: 'INGEST_QUEUE_ROWS', flag: 'ingest-queue-rows', kind: 'int', fallback: 2_000_000 },
+  { key: 'maxCommitRows', env: 'MAX_COMMIT_ROWS', flag: 'max-commit-rows', kind: 'int', fallback: 250_000 },
+  { key: 'rawRetentionDays', env: 'RAW_RETENTION_DAYS', flag: 'raw-retention-days', kind: 'int', fallback: 400 },
+  { key: 'idempotencyDays', env: 'IDEMPOTENCY_DAYS', flag: 'idempotency-days', kind: 'int', fallback: 7 },
+  { key: 'tsMin', env: 'TS_MIN', flag: 'ts-min', kind: 'string', fallback: '2000-01-01T00:00:00Z' },
+  { key: 'tsMaxAheadMs', env: 'TS_MAX_AHEAD_MS', flag: 'ts-max-ahead-ms', kind: 'int', fallback: 86_400_000 },
+  { key: 'compactIntervalMs', env: 'COMPACT_INTERVAL_MS', flag: 'compact-interval-ms', kind: 'int', fallback: 30_000 },
+  {
+    key: 'retentionIntervalMs',
+    env: 'RETENTION_INTERVAL_MS',
+    flag: 'retention-interval-ms',
+    kind: 'int',
+    fallback: 3_600_000,
+  },
+];
+
+export class ConfigError extends Error {}
+
+/** Reads config from CLI flags first, then the environment, then defaults. */
+export function readConfig(
+  argv: string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+    strict: true,
+  });
+  const raw: Record<string, number | string> = {};
+  for (const option of OPTIONS) {
+    const given = (values[option.flag] as string | undefined) ?? env[option.env];
+    if (given === undefined || given === '') {
+      raw[option.key] = option.fallback;
+      continue;
+    }
+    if (option.kind === 'int') {
+      const n = Number(given);
+      if (!Number.isInteger(n) || n < 0) {
+        throw new ConfigError(
+          `${option.env} (--${option.flag}) must be a non-negative integer, got "${given}"`,
+        );
+      }
+      raw[option.key] = n;
+    } else {
+      raw[option.key] = given;
+    }
+  }
+  return makeConfig(raw as Partial<Config>);
+}
+
+/** Fills defaults and derived fields; tests build configs with this. */
+export function makeConfig(partial: Partial<Config>): Config {
+  const defaults = Object.fromEntries(OPTIONS.map((o) => [o.key, o.fallback])) as unknown as Config;
+  const merged = { ...defaults, ...partial };
+  if (Number.isNaN(Date.parse(merged.tsMin))) {
+    throw new ConfigError(`TS_MIN must be an ISO 8601 date, got "${merged.tsMin}"`);
+  }
+  return { ...merged, dbFile: partial.dbFile ?? path.join(merged.dataDir, 'convergence.duckdb') };
+}

@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+
+export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
+export type Row = Record<string, unknown>;
+
+/** A connection with the two calls services need: run a statement, read rows as JSON-safe values. */
+export class Sql {
+  constructor(readonly connection: DuckDBConnection) {}
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.connection.run(sql, bindable(sql, params));
+  }
+
+  /** Runs `;`-separated statements in order, each bound to the named parameters it mentions. */
+  async script(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
+    for (const statement of sql.split(";")) {
+      if (statement.trim()) await this.run(statement, params);
+    }
+  }
+
+  /** BIGINTs come back as strings and timestamps as ISO-like strings: cast in SQL where numbers are wanted. */
+  async rows<T = Row>(sql: string, params?: Params): Promise<T[]> {
+    const reader = await this.connection.runAndReadAll(sql, bindable(sql, params));
+    return reader.getRowObjectsJson() as T[];
+  }
+
+  async one<T = Row>(sql: string, params?: Params): Promise<T | undefined> {
+    return (await this.rows<T>(sql, params))[0];
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const result = await fn();
+      await this.connection.run('COMMIT');
+      return result;
+    } catch (error) {
+      await this.connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** DuckDB refuses named parameters a statement does not use: keep those it mentions. */
+function bindable(sql: string, params?: Params): Params | undefined {
+  if (!params || Array.isArray(params)) return params;
+  const used: Record<string, DuckDBValue> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (new RegExp(`\\$${name}\\b`).test(sql)) used[name] = value;
+  }
+  return Object.keys(used).length > 0 ? used : undefined;
+}
+
+/**
+ * One DuckDB file per process: one writer connection that every write goes through, in order,
+ * and a small pool of reader connections that see committed data only.
+ */
+export class Database {
+  private writeChain: Promise<unknown> = Promise.resolve();
+  private readonly idleReaders: Sql[] = [];
+  private readonly waiting: ((sql: Sql) => void)[] = [];
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: Sql,
+    readers: Sql[],
+  ) {
+    this.idleReaders.push(...readers);
+  }
+
+  static async open(file: string, readerCount = 3): Promise<Database> {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const instance = await DuckDBInstance.create(file, {
+      // No network here: never try to fetch an extension at run time.
+      autoinstall_known_extensions: 'false',
+      autoload_known_extensions: 'true',
+      // Fewer, larger checkpoints: the WAL already makes each commit durable.
+      checkpoint_threshold: '256MB',
+    });
+    const connect = async () => {
+      const sql = new Sql(await instance.connect());
+      await sql.run("SET TimeZone = 'UTC'");
+      return sql;
+    };
+    const writer = await connect();
+    const readers: Sql[] = [];
+    for (let i = 0; i < readerCount; i++) readers.push(await connect());
+    return new Database(instance, writer, readers);
+  }
+
+  /** Runs `fn` on the writer connection after every write queued before it. */
+  write<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const next = this.writeChain.then(() => fn(this.writer));
+    this.writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  async read<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const sql = this.idleReaders.pop() ?? (await new Promise<Sql>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await fn(sql);
+    } finally {
+      const waiter = this.waiting.shift();
+      if (waiter) waiter(sql);
+      else this.idleReaders.push(sql);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.writeChain;
+    await this.writer.run('CHECKPOINT').catch(() => undefined);
+    for (const sql of [this.writer, ...this.idleReaders]) sql.connection.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,184 @@
+// The one decoded shape every ingest format turns into: columns, strings dictionary-encoded.
+// Validation then runs once per distinct string instead of once per row.
+
+/** Codes below zero mark a problem found while decoding. */
+export const MISSING = -1;
+export const WRONG_TYPE = -2;
+
+export class DictColumn {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  codes: Int32Array;
+
+  constructor(capacity: number) {
+    this.codes = new Int32Array(capacity);
+  }
+
+  code(value: string): number {
+    let code = this.index.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.index.set(value, code);
+    }
+    return code;
+  }
+
+  grow(capacity: number): void {
+    const next = new Int32Array(capacity);
+    next.set(this.codes);
+    this.codes = next;
+  }
+}
+
+export const NumProblem = { None: 0, Missing: 1, Invalid: 2 } as const;
+
+export const STRING_FIELDS = ['brand', 'touchpoint', 'source', 'metric'] as const;
+export type StringField = (typeof STRING_FIELDS)[number];
+
+export type RawRecord = Record<string, unknown>;
+
+export interface DecodedBatch {
+  format: IngestFormat;
+  length: number;
+  ts: Float64Array;
+  tsProblem: Uint8Array;
+  value: Float64Array;
+  valueProblem: Uint8Array;
+  strings: Record<StringField, DictColumn>;
+  /** The record as sent, for the quarantine: rebuilt on demand for rejected rows only. */
+  raw(row: number): RawRecord;
+}
+
+export type IngestFormat = 'json' | 'ndjson' | 'csv' | 'arrow' | 'replay';
+
+/** Grows columns as records arrive; used by the text decoders. */
+export class BatchBuilder {
+  length = 0;
+  ts: Float64Array;
+  tsProblem: Uint8Array;
+  value: Float64Array;
+  valueProblem: Uint8Array;
+  readonly strings: Record<StringField, DictColumn>;
+  private readonly tsCache = new Map<string, number>();
+
+  constructor(private capacity = 1024) {
+    this.ts = new Float64Array(capacity);
+    this.tsProblem = new Uint8Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.valueProblem = new Uint8Array(capacity);
+    this.strings = {
+      brand: new DictColumn(capacity),
+      touchpoint: new DictColumn(capacity),
+      source: new DictColumn(capacity),
+      metric: new DictColumn(capacity),
+    };
+  }
+
+  /** Makes room for `rows` more records (columnar decoders fill the arrays directly). */
+  reserve(rows: number): void {
+    while (this.length + rows > this.capacity) this.growTo(this.capacity * 2);
+  }
+
+  private ensure(): void {
+    if (this.length < this.capacity) return;
+    this.growTo(this.capacity * 2);
+  }
+
+  private growTo(capacity: number): void {
+    this.capacity = capacity;
+    const grow = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const next = make(this.capacity);
+      next.set(a);
+      return next;
+    };
+    this.ts = grow(this.ts, (n) => new Float64Array(n));
+    this.tsProblem = grow(this.tsProblem, (n) => new Uint8Array(n));
+    this.value = grow(this.value, (n) => new Float64Array(n));
+    this.valueProblem = grow(this.valueProblem, (n) => new Uint8Array(n));
+    for (const field of STRING_FIELDS) this.strings[field].grow(this.capacity);
+  }
+
+  /**
+   * Adds one record. `textual` records (CSV) carry every field as text, so numbers are parsed
+   * from strings; JSON records must carry `value` as a number.
+   */
+  push(record: RawRecord, textual: boolean): void {
+    this.ensure();
+    const row = this.length++;
+    for (const field of STRING_FIELDS) {
+      const v = record[field];
+      const column = this.strings[field];
+      column.codes[row] =
+        v === undefined || v === null || v === '' ? MISSING : typeof v === 'string' ? column.code(v) : WRONG_TYPE;
+    }
+    this.setTs(row, record.ts);
+    this.setValue(row, record.value, textual);
+  }
+
+  private setTs(row: number, v: unknown): void {
+    if (v === undefined || v === null || v === '') {
+      this.tsProblem[row] = NumProblem.Missing;
+      this.ts[row] = NaN;
+      return;
+    }
+    let ms: number;
+    if (typeof v === 'number') ms = v;
+    else if (typeof v === 'string') {
+      const cached = this.tsCache.get(v);
+      if (cached !== undefined) ms = cached;
+      else {
+        ms = parseTimestamp(v);
+        if (this.tsCache.size > 100_000) this.tsCache.clear();
+        this.tsCache.set(v, ms);
+      }
+    } else ms = NaN;
+    this.ts[row] = ms;
+    this.tsProblem[row] = Number.isFinite(ms) ? NumProblem.None : NumProblem.Invalid;
+  }
+
+  private setValue(row: number, v: unknown, textual: boolean): void {
+    if (v === undefined || v === null || v === '') {
+      this.valueProblem[row] = NumProblem.Missing;
+      this.value[row] = NaN;
+      return;
+    }
+    const n = typeof v === 'number' ? v : textual && typeof v === 'string' && NUMBER.test(v) ? Number(v) : NaN;
+    this.value[row] = n;
+    this.valueProblem[row] = Number.isFinite(n) ? NumProblem.None : NumProblem.Invalid;
+  }
+
+  finish(format: IngestFormat, raw: (row: number) => RawRecord): DecodedBatch {
+    const n = this.length;
+    const strings = this.strings;
+    for (const field of STRING_FIELDS) strings[field].codes = strings[field].codes.subarray(0, n);
+    return {
+      format,
+      length: n,
+      ts: this.ts.subarray(0, n),
+      tsProblem: this.tsProblem.subarray(0, n),
+      value: this.value.subarray(0, n),
+      valueProblem: this.valueProblem.subarray(0, n),
+      strings,
+      raw,
+    };
+  }
+}
+
+const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+const EPOCH_MS = /^-?\d+$/;
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/** ISO 8601 with an offset or Z, or epoch milliseconds; NaN otherwise. */
+export function parseTimestamp(text: string): number {
+  if (EPOCH_MS.test(text)) return Number(text);
+  if (!ISO_WITH_ZONE.test(text)) return NaN;
+  // Date.parse wants "+01:00"; accept "+0100" and "+01" too.
+  const normalized = text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00');
+  return Date.parse(normalized);
+}
+
+/** Lets the event loop run (heartbeats, other requests) between chunks of a large body. */
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export const CHUNK_ROWS = 4096;

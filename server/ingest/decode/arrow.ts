@@ -1,0 +1,176 @@
+import {
+  type Data,
+  DataType,
+  RecordBatchReader,
+  TimeUnit,
+  Precision,
+  type Vector,
+  type RecordBatch,
+} from 'apache-arrow';
+import { errors } from '../../errors.js';
+import {
+  BatchBuilder,
+  type DecodedBatch,
+  MISSING,
+  NumProblem,
+  type RawRecord,
+  STRING_FIELDS,
+  type StringField,
+  yieldToLoop,
+} from '../batch.js';
+
+const hint =
+  'Send an Arrow IPC stream with columns ts (timestamp, or int64 epoch ms), brand, touchpoint, source, metric (utf8, plain or dictionary) and value (numeric).';
+
+const UNIT_TO_MS: Record<TimeUnit, number> = {
+  [TimeUnit.SECOND]: 1000,
+  [TimeUnit.MILLISECOND]: 1,
+  [TimeUnit.MICROSECOND]: 1e-3,
+  [TimeUnit.NANOSECOND]: 1e-6,
+};
+
+/**
+ * Arrow IPC stream, one record batch at a time. Dictionary-encoded strings keep their
+ * dictionaries: each batch dictionary is mapped once onto the decoded dictionary.
+ */
+export async function decodeArrow(body: Buffer): Promise<DecodedBatch> {
+  let reader: RecordBatchReader;
+  try {
+    reader = RecordBatchReader.from(body);
+    reader.open();
+    if (!reader.isSync()) throw new Error('not a synchronous source');
+  } catch (error) {
+    throw errors.malformedBody(`The body is not an Arrow IPC stream: ${(error as Error).message}.`, hint);
+  }
+  const builder = new BatchBuilder(1024);
+  const batches: RecordBatch[] = [];
+  let index = 0;
+  for (;;) {
+    let next: IteratorResult<RecordBatch>;
+    try {
+      next = reader.next() as IteratorResult<RecordBatch>;
+    } catch (error) {
+      throw errors.malformedBody(`Record batch ${index} cannot be read: ${(error as Error).message}.`, hint);
+    }
+    if (next.done) break;
+    appendBatch(builder, next.value, index++);
+    batches.push(next.value);
+    await yieldToLoop();
+  }
+  const decoded = builder.finish('arrow', (row) => rawRow(decoded, row));
+  return decoded;
+}
+
+function column(batch: RecordBatch, name: string, index: number): Vector {
+  const vector = batch.getChild(name);
+  if (!vector) throw errors.malformedBody(`Record batch ${index} has no column "${name}".`, hint);
+  return vector;
+}
+
+function appendBatch(builder: BatchBuilder, batch: RecordBatch, index: number): void {
+  const n = batch.numRows;
+  const first = builder.length;
+  builder.reserve(n);
+  for (const field of STRING_FIELDS) fillStrings(builder, field, column(batch, field, index), first, index);
+  fillTs(builder, column(batch, 'ts', index), first, index);
+  fillValue(builder, column(batch, 'value', index), first, index);
+  builder.length = first + n;
+}
+
+function forEachData(vector: Vector, fn: (data: Data, offset: number) => void): void {
+  let offset = 0;
+  for (const data of vector.data) {
+    fn(data, offset);
+    offset += data.length;
+  }
+}
+
+const valid = (data: Data, i: number) => data.nullCount === 0 || data.getValid(i);
+
+function fillStrings(builder: BatchBuilder, field: StringField, vector: Vector, first: number, index: number): void {
+  const target = builder.strings[field];
+  const type = vector.type as DataType;
+  if (DataType.isDictionary(type) && (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary))) {
+    forEachData(vector, (data, offset) => {
+      const dictionary = data.dictionary!;
+      const map = new Int32Array(dictionary.length);
+      for (let k = 0; k < dictionary.length; k++) {
+        const s = dictionary.get(k) as string | null;
+        map[k] = s === null || s === '' ? MISSING : target.code(s);
+      }
+      const keys = data.values as ArrayLike<number>;
+      for (let i = 0; i < data.length; i++) {
+        target.codes[first + offset + i] = valid(data, i) ? map[Number(keys[data.offset + i])]! : MISSING;
+      }
+    });
+    return;
+  }
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) {
+    for (let i = 0; i < vector.length; i++) {
+      const s = vector.get(i) as string | null;
+      target.codes[first + i] = s === null || s === '' ? MISSING : target.code(s);
+    }
+    return;
+  }
+  throw errors.malformedBody(`Record batch ${index}: column "${field}" is ${String(type)}, not utf8.`, hint);
+}
+
+function fillTs(builder: BatchBuilder, vector: Vector, first: number, index: number): void {
+  const type = vector.type as DataType;
+  let scale: number;
+  if (DataType.isTimestamp(type)) scale = UNIT_TO_MS[type.unit];
+  else if (DataType.isInt(type) && type.bitWidth === 64) scale = 1;
+  else if (DataType.isDate(type)) scale = 1;
+  else {
+    throw errors.malformedBody(
+      `Record batch ${index}: column "ts" is ${String(type)}, not a timestamp or int64 epoch milliseconds.`,
+      hint,
+    );
+  }
+  const raw = DataType.isDate(type);
+  for (let i = 0; i < vector.length; i++) {
+    const v = vector.get(i) as bigint | number | Date | null;
+    const row = first + i;
+    if (v === null) {
+      builder.ts[row] = NaN;
+      builder.tsProblem[row] = NumProblem.Missing;
+      continue;
+    }
+    const ms = raw ? Number(v instanceof Date ? v.getTime() : v) : Number(v) * scale;
+    builder.ts[row] = ms;
+    builder.tsProblem[row] = Number.isFinite(ms) ? NumProblem.None : NumProblem.Invalid;
+  }
+}
+
+function fillValue(builder: BatchBuilder, vector: Vector, first: number, index: number): void {
+  const type = vector.type as DataType;
+  if (!(DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type))) {
+    throw errors.malformedBody(`Record batch ${index}: column "value" is ${String(type)}, not numeric.`, hint);
+  }
+  const direct = DataType.isFloat(type) && type.precision !== Precision.HALF;
+  forEachData(vector, (data, offset) => {
+    const values = data.values as ArrayLike<number>;
+    for (let i = 0; i < data.length; i++) {
+      const row = first + offset + i;
+      if (!valid(data, i)) {
+        builder.value[row] = NaN;
+        builder.valueProblem[row] = NumProblem.Missing;
+        continue;
+      }
+      const n = direct ? values[data.offset + i]! : Number(vector.get(offset + i));
+      builder.value[row] = n;
+      builder.valueProblem[row] = Number.isFinite(n) ? NumProblem.None : NumProblem.Invalid;
+    }
+  });
+}
+
+function rawRow(batch: DecodedBatch, row: number): RawRecord {
+  const record: RawRecord = {};
+  record.ts = batch.tsProblem[row] === NumProblem.Missing ? null : new Date(batch.ts[row]!).toISOString();
+  for (const field of STRING_FIELDS) {
+    const code = batch.strings[field].codes[row]!;
+    record[field] = code >= 0 ? batch.strings[field].values[code] : null;
+  }
+  record.value = batch.valueProblem[row] === NumProblem.Missing ? null : batch.value[row];
+  return record;
+}

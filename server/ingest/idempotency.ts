@@ -1,0 +1,52 @@
+import type { IngestResult } from '../../shared/schemas/ingest.js';
+import type { Database } from '../db/database.js';
+import { errors } from '../errors.js';
+import { q } from './queries.js';
+
+export interface Outcome {
+  result: IngestResult;
+  replayed: boolean;
+}
+
+/**
+ * Idempotency keys per workspace. The ledger row is written in the same transaction as the rows,
+ * so a stored key means the data is there; a key in flight makes duplicates wait for its answer.
+ * Failures are not remembered: a corrected retry proceeds.
+ */
+export class Idempotency {
+  private readonly inflight = new Map<string, { hash: string; promise: Promise<Outcome> }>();
+
+  constructor(private readonly db: Database) {}
+
+  async run(ws: number, key: string, hash: string, work: () => Promise<IngestResult>): Promise<Outcome> {
+    const id = `${ws}\u0000${key}`;
+    for (;;) {
+      const flying = this.inflight.get(id);
+      if (flying) {
+        if (flying.hash !== hash) throw errors.idempotencyConflict(key);
+        try {
+          return { result: (await flying.promise).result, replayed: true };
+        } catch {
+          continue; // the first attempt failed and left nothing: try again ourselves
+        }
+      }
+      // Registered before any await, so concurrent duplicates find it.
+      const promise = this.attempt(ws, key, hash, work);
+      this.inflight.set(id, { hash, promise });
+      try {
+        return await promise;
+      } finally {
+        if (this.inflight.get(id)?.promise === promise) this.inflight.delete(id);
+      }
+    }
+  }
+
+  private async attempt(ws: number, key: string, hash: string, work: () => Promise<IngestResult>): Promise<Outcome> {
+    const stored = await this.db.read((sql) => sql.one<{ hash: string; response: string }>(q.ledgerLookup, { ws, key }));
+    if (stored) {
+      if (stored.hash !== hash) throw errors.idempotencyConflict(key);
+      return { result: JSON.parse(stored.response) as IngestResult, replayed: true };
+    }
+    return { result: await work(), replayed: false };
+  }
+}

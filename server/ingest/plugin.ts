@@ -1,0 +1,56 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { q, schema } from './queries.js';
+import { quarantineRoutes } from './quarantine.routes.js';
+import { ingestRoutes } from './routes.js';
+import { IngestService } from './service.js';
+import { Writer } from './writer.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ingest: IngestService;
+  }
+}
+
+export default fp<{ config: Config }>(
+  async (app, { config }) => {
+    await app.db.write(async (sql) => {
+      for (const statement of schema) await sql.run(statement);
+    });
+    const writer = new Writer(
+      app.db,
+      app.rollups,
+      { queueRows: config.ingestQueueRows, maxCommitRows: config.maxCommitRows },
+      app.log,
+      {
+        committed: (accepted, rejected, seconds) => app.metrics.committed(accepted, rejected, seconds),
+        queueDepth: (rows) => app.metrics.queueDepth.set(rows),
+      },
+    );
+    await writer.init();
+    const service = new IngestService(app.db, writer, config);
+    app.decorate('ingest', service);
+    app.workspaces.onDelete(async (sql, workspace) => {
+      for (const statement of q.deleteWorkspace) await sql.run(statement, { ws: workspace.key });
+    });
+    await app.register(ingestRoutes, { maxBodyMb: config.maxBodyMb });
+    await app.register(quarantineRoutes);
+
+    let purging: Promise<void> = Promise.resolve();
+    const purge = () => {
+      purging = service.purgeExpired().catch((err: unknown) => app.log.error({ err }, 'retention purge failed'));
+    };
+    if (config.retentionIntervalMs > 0) {
+      const timer = setInterval(purge, config.retentionIntervalMs);
+      timer.unref();
+      app.addHook('onReady', async () => purge());
+      app.addHook('onClose', async () => clearInterval(timer));
+    }
+    // Stop taking writes and commit what was acknowledged-to-be before the database closes.
+    app.addHook('preClose', async () => {
+      await writer.drain();
+      await purging;
+    });
+  },
+  { name: 'ingest', dependencies: ['db', 'workspaces', 'rollups', 'ops'] },
+);

@@ -1,0 +1,62 @@
+// Tables owned by ingest: raw events, the idempotency ledger and the quarantine.
+export const schema = [
+  // Series keys (brand, touchpoint, source, metric) live in the rollups' dictionary: a row is 24 bytes.
+  `CREATE TABLE IF NOT EXISTS events (
+    ws INTEGER NOT NULL, series INTEGER NOT NULL, ts TIMESTAMP NOT NULL, value DOUBLE NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS ingest_ledger (
+    ws INTEGER NOT NULL, idem_key VARCHAR NOT NULL, body_hash VARCHAR NOT NULL,
+    response VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS ingest_ledger_key ON ingest_ledger (ws, idem_key)`,
+  `CREATE TABLE IF NOT EXISTS quarantine (
+    ws INTEGER NOT NULL, id BIGINT NOT NULL, received_at TIMESTAMP NOT NULL, reason VARCHAR NOT NULL,
+    field VARCHAR NOT NULL, message VARCHAR NOT NULL, format VARCHAR NOT NULL, raw VARCHAR NOT NULL
+  )`,
+  // Per-connection staging area of the writer: one group commit's accepted rows.
+  `CREATE TEMP TABLE IF NOT EXISTS ingest_stage (ws INTEGER, series INTEGER, ts_ms DOUBLE, value DOUBLE)`,
+];
+
+export const STAGE = 'ingest_stage';
+/** The staged rows as (ws, series, ts, value), the relation rollups aggregate. */
+export const stagedEvents = `(SELECT ws, series, make_timestamp(round(ts_ms * 1000)::BIGINT) AS ts, value FROM ingest_stage)`;
+
+export const q = {
+  insertStaged: `INSERT INTO events SELECT * FROM ${stagedEvents}`,
+  clearStage: `DELETE FROM ingest_stage`,
+  stagedRange: `SELECT ws, min(ts_ms)::DOUBLE AS "fromMs", max(ts_ms)::DOUBLE AS "toMs", count(*)::INTEGER AS n
+    FROM ingest_stage GROUP BY ws`,
+
+  ledgerLookup: `SELECT body_hash AS hash, response FROM ingest_ledger WHERE ws = $ws AND idem_key = $key`,
+  ledgerInsert: `INSERT INTO ingest_ledger VALUES ($ws, $key, $hash, $response, now()::TIMESTAMP)`,
+
+  deleteRange: `DELETE FROM events WHERE ws = $ws AND list_contains($series, series)
+    AND ts >= $from::TIMESTAMP AND ts < $to::TIMESTAMP`,
+  /** Raw rows around a corrected window, from which its buckets are recomputed. */
+  recomputeSource: `CREATE OR REPLACE TEMP TABLE recompute_source AS
+    SELECT ws, series, ts, value FROM events WHERE ws = $ws AND list_contains($series, series)
+      AND ts >= $from::TIMESTAMP - INTERVAL 2 DAY AND ts < $to::TIMESTAMP + INTERVAL 2 DAY`,
+  dropRecomputeSource: `DROP TABLE IF EXISTS recompute_source`,
+
+  maxQuarantineId: `SELECT COALESCE(max(id), 0)::BIGINT AS id FROM quarantine`,
+  quarantineCounts: `SELECT reason, count(*)::INTEGER AS n FROM quarantine WHERE ws = $ws GROUP BY reason ORDER BY reason`,
+  quarantinePage: (withReason: boolean) => `SELECT id::VARCHAR AS id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "receivedAt",
+      reason, field, message, format, raw
+    FROM quarantine WHERE ws = $ws AND id > $after ${withReason ? 'AND reason = $reason' : ''}
+    ORDER BY id LIMIT $limit`,
+  quarantineAll: (withReason: boolean) => `SELECT id::VARCHAR AS id, format, raw FROM quarantine
+    WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''} ORDER BY id`,
+  quarantineDeleteIds: `DELETE FROM quarantine WHERE ws = $ws AND list_contains($ids, id)`,
+  quarantinePurge: (withReason: boolean) =>
+    `DELETE FROM quarantine WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''}`,
+
+  purgeRawBefore: `DELETE FROM events WHERE ts < $cutoff::TIMESTAMP`,
+  purgeQuarantineBefore: `DELETE FROM quarantine WHERE received_at < $cutoff::TIMESTAMP`,
+  purgeLedgerBefore: `DELETE FROM ingest_ledger WHERE created_at < $cutoff::TIMESTAMP`,
+
+  deleteWorkspace: [
+    `DELETE FROM events WHERE ws = $ws`,
+    `DELETE FROM ingest_ledger WHERE ws = $ws`,
+    `DELETE FROM quarantine WHERE ws = $ws`,
+  ],
+};

@@ -1,0 +1,172 @@
+import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
+import type { QuarantinePage, QuarantineRow, ReplayResult } from '../../shared/schemas/quarantine.js';
+import type { Config } from '../config.js';
+import type { Database } from '../db/database.js';
+import { errors } from '../errors.js';
+import type { WorkspaceState } from '../workspaces/service.js';
+import { BatchBuilder, type DecodedBatch, type RawRecord, yieldToLoop } from './batch.js';
+import { decodeArrow } from './decode/arrow.js';
+import { decodeCsv } from './decode/csv.js';
+import { decodeJson } from './decode/json.js';
+import { decodeNdjson } from './decode/ndjson.js';
+import { Idempotency, type Outcome } from './idempotency.js';
+import { q } from './queries.js';
+import { type Bounds, type ReplaceScope, validate } from './validate.js';
+import type { Writer } from './writer.js';
+
+export const DECODERS: Record<string, (body: Buffer) => Promise<DecodedBatch>> = {
+  'application/json': decodeJson,
+  'application/x-ndjson': decodeNdjson,
+  'text/csv': decodeCsv,
+  'application/vnd.apache.arrow.stream': decodeArrow,
+};
+
+const MAX_LISTED_ERRORS = 100;
+const DAY_MS = 86_400_000;
+
+export interface IngestRequest {
+  workspace: WorkspaceState;
+  mediaType: string;
+  body: Buffer;
+  bodyHash: string;
+  idempotencyKey?: string;
+  replace?: ReplaceScope;
+}
+
+export class IngestService {
+  readonly idempotency: Idempotency;
+
+  constructor(
+    private readonly db: Database,
+    readonly writer: Writer,
+    private readonly config: Config,
+  ) {
+    this.idempotency = new Idempotency(db);
+  }
+
+  private bounds(): Bounds {
+    return { minMs: Date.parse(this.config.tsMin), maxMs: Date.now() + this.config.tsMaxAheadMs };
+  }
+
+  /** The oldest instant a correction may touch: raw rows before it are purged. */
+  replaceFloorMs(): number {
+    return Date.now() - (this.config.rawRetentionDays - 1) * DAY_MS;
+  }
+
+  async ingest(request: IngestRequest): Promise<Outcome> {
+    const work = () => this.decodeAndWrite(request);
+    if (!request.idempotencyKey) return { result: await work(), replayed: false };
+    return this.idempotency.run(request.workspace.key, request.idempotencyKey, request.bodyHash, work);
+  }
+
+  private async decodeAndWrite(request: IngestRequest): Promise<IngestResult> {
+    this.writer.checkCapacity();
+    const decode = DECODERS[request.mediaType];
+    if (!decode) throw errors.unsupportedMediaType(request.mediaType);
+    const batch = await decode(request.body);
+    await yieldToLoop();
+    const { accepted, rejected } = validate(batch, request.workspace, this.bounds(), request.replace);
+    const response = toResult(accepted.length, rejected);
+    await this.writer.write({
+      workspace: request.workspace,
+      accepted,
+      rejected,
+      raw: batch.raw,
+      format: batch.format,
+      response,
+      ledger: request.idempotencyKey ? { key: request.idempotencyKey, hash: request.bodyHash } : undefined,
+      replace: request.replace,
+    });
+    return response;
+  }
+
+  async quarantinePage(
+    workspace: WorkspaceState,
+    options: { reason?: string; limit: number; cursor?: string },
+  ): Promise<QuarantinePage> {
+    const after = options.cursor === undefined ? 0n : parseCursor(options.cursor);
+    return this.db.read(async (sql) => {
+      const counts = await sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key });
+      const rows = await sql.rows<Omit<QuarantineRow, 'raw'> & { raw: string }>(
+        q.quarantinePage(options.reason !== undefined),
+        { ws: workspace.key, after, reason: options.reason ?? null, limit: options.limit },
+      );
+      return {
+        rows: rows.map((r) => ({ ...r, raw: JSON.parse(r.raw) as Record<string, unknown> })),
+        counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
+        total: counts.reduce((sum, c) => sum + c.n, 0),
+        nextCursor: rows.length === options.limit ? rows[rows.length - 1]!.id : null,
+      };
+    });
+  }
+
+  /** Re-validates held rows against today's workspace and vocabulary; those that pass are ingested. */
+  async replayQuarantine(workspace: WorkspaceState, reason?: string): Promise<ReplayResult> {
+    const held = await this.db.read((sql) =>
+      sql.rows<{ id: string; format: string; raw: string }>(q.quarantineAll(reason !== undefined), {
+        ws: workspace.key,
+        reason: reason ?? null,
+      }),
+    );
+    let replayed = 0;
+    const PAGE = 50_000;
+    for (let start = 0; start < held.length; start += PAGE) {
+      const page = held.slice(start, start + PAGE);
+      const builder = new BatchBuilder(page.length);
+      const records: RawRecord[] = page.map((r) => JSON.parse(r.raw) as RawRecord);
+      records.forEach((record, i) => builder.push(record, page[i]!.format === 'csv'));
+      const batch = builder.finish('replay', (row) => records[row]!);
+      const { accepted, rejected } = validate(batch, workspace, this.bounds());
+      const rejectedRows = new Set(rejected.map((r) => r.row));
+      const release = page.filter((_, i) => !rejectedRows.has(i)).map((r) => BigInt(r.id));
+      if (release.length === 0) continue;
+      await this.writer.write({
+        workspace,
+        accepted,
+        rejected: [],
+        raw: batch.raw,
+        format: 'replay',
+        response: toResult(accepted.length, []),
+        releaseQuarantine: release,
+      });
+      replayed += accepted.length;
+      await yieldToLoop();
+    }
+    const counts = await this.db.read((sql) => sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key }));
+    return {
+      replayed,
+      stillRejected: counts.reduce((sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0), 0),
+      counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
+    };
+  }
+
+  async purgeQuarantine(workspace: WorkspaceState, reason?: string): Promise<number> {
+    return this.db.write(async (sql) => {
+      const before = await sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key });
+      await sql.run(q.quarantinePurge(reason !== undefined), { ws: workspace.key, reason: reason ?? null });
+      return before.reduce((sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0), 0);
+    });
+  }
+
+  /** Raw rows past RAW_RETENTION_DAYS go (rollups stay); idempotency keys past IDEMPOTENCY_DAYS go. */
+  async purgeExpired(now = Date.now()): Promise<void> {
+    const rawCutoff = new Date(now - this.config.rawRetentionDays * DAY_MS).toISOString();
+    const keyCutoff = new Date(now - this.config.idempotencyDays * DAY_MS).toISOString();
+    await this.db.write(async (sql) => {
+      await sql.run(q.purgeRawBefore, { cutoff: rawCutoff });
+      await sql.run(q.purgeQuarantineBefore, { cutoff: rawCutoff });
+      await sql.run(q.purgeLedgerBefore, { cutoff: keyCutoff });
+    });
+  }
+}
+
+function toResult(accepted: number, rejected: RowError[]): IngestResult {
+  return { accepted, rejected: rejected.length, errors: rejected.slice(0, MAX_LISTED_ERRORS) };
+}
+
+function parseCursor(cursor: string): bigint {
+  if (!/^\d{1,19}$/.test(cursor)) {
+    throw errors.invalidQuery(`Cursor "${cursor}" is not one this API gave.`, 'Pass nextCursor from the previous page.');
+  }
+  return BigInt(cursor);
+}

@@ -1,0 +1,331 @@
+import bindings from '@duckdb/node-bindings';
+import { DOUBLE, DuckDBDataChunk, INTEGER, listValue, timestampValue, type DuckDBAppender } from '@duckdb/node-api';
+import type { FastifyBaseLogger } from 'fastify';
+import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
+import type { Database, Sql } from '../db/database.js';
+import { errors } from '../errors.js';
+import { iso, type RollupService } from '../rollups/service.js';
+import type { WorkspaceState } from '../workspaces/service.js';
+import type { RawRecord } from './batch.js';
+import { q, STAGE, stagedEvents } from './queries.js';
+import type { AcceptedRows, ReplaceScope } from './validate.js';
+
+export interface WriteJob {
+  workspace: WorkspaceState;
+  accepted: AcceptedRows;
+  rejected: RowError[];
+  raw: (row: number) => RawRecord;
+  format: string;
+  response: IngestResult;
+  ledger?: { key: string; hash: string };
+  replace?: ReplaceScope;
+  /** Quarantine rows to drop in the same transaction (a replay that now passes). */
+  releaseQuarantine?: bigint[];
+}
+
+/** What a commit changed, for whoever recomputes derived values (the rolling engine). */
+export interface CommitChange {
+  workspace: string;
+  metrics: string[];
+  fromMs: number;
+  toMs: number;
+  rows: number;
+  committedAt: number;
+}
+
+export interface WriterStats {
+  committed(accepted: number, rejected: number, seconds: number): void;
+  queueDepth(rows: number): void;
+}
+
+interface Pending {
+  job: WriteJob;
+  rows: number;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+const CHUNK = 2048;
+const STAGE_TYPES = [INTEGER, INTEGER, DOUBLE, DOUBLE];
+
+/**
+ * The single writer. Requests queue here (bounded, in rows); each turn takes every waiting
+ * request up to `maxCommitRows` and commits them in one transaction (group commit): raw rows,
+ * rollup partials, quarantined rows and idempotency ledger entries together. A request is
+ * answered only after that commit.
+ */
+export class Writer {
+  private readonly queue: Pending[] = [];
+  private queuedRows = 0;
+  private pumping: Promise<void> | null = null;
+  private readonly listeners: ((changes: CommitChange[]) => void)[] = [];
+  private quarantineId = 0n;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly rollups: RollupService,
+    private readonly options: { queueRows: number; maxCommitRows: number },
+    private readonly log: FastifyBaseLogger,
+    private readonly stats: WriterStats,
+  ) {}
+
+  async init(): Promise<void> {
+    const row = await this.db.read((sql) => sql.one<{ id: string }>(q.maxQuarantineId));
+    this.quarantineId = BigInt(row?.id ?? 0);
+  }
+
+  get depth(): number {
+    return this.queuedRows;
+  }
+
+  onCommit(listener: (changes: CommitChange[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Refuses early, before decoding, when the queue is already full. */
+  checkCapacity(): void {
+    if (this.queuedRows >= this.options.queueRows) throw this.fullError();
+  }
+
+  private fullError() {
+    // A rough drain estimate: the writer commits well over 100 k rows a second.
+    const seconds = Math.max(1, Math.ceil(this.queuedRows / 200_000));
+    return errors.queueFull(seconds, this.queuedRows, this.options.queueRows);
+  }
+
+  /** Resolves once the job's transaction has committed. */
+  write(job: WriteJob): Promise<void> {
+    if (this.closed) {
+      return Promise.reject(errors.shuttingDown());
+    }
+    const rows = job.accepted.length + job.rejected.length;
+    if (rows > this.options.queueRows) return Promise.reject(errors.tooManyRows(rows, this.options.queueRows));
+    if (this.queuedRows + rows > this.options.queueRows) return Promise.reject(this.fullError());
+    this.queuedRows += rows;
+    this.stats.queueDepth(this.queuedRows);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ job, rows, resolve, reject });
+      this.pumping ??= this.pump().finally(() => (this.pumping = null));
+    });
+  }
+
+  /** Waits until everything queued so far is committed; later writes are refused. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    while (this.pumping) await this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.takeGroup();
+      const started = performance.now();
+      try {
+        await this.db.write((sql) => this.commit(sql, group.map((p) => p.job)));
+        this.settle(group, started);
+      } catch (error) {
+        if (group.length === 1) {
+          this.log.error({ err: error }, 'ingest commit failed');
+          this.release(group);
+          group[0]!.reject(error);
+          continue;
+        }
+        // One bad request must not fail its neighbours: commit them one by one.
+        this.log.warn({ err: error, requests: group.length }, 'group commit failed; retrying one by one');
+        for (const pending of group) {
+          const one = performance.now();
+          try {
+            await this.db.write((sql) => this.commit(sql, [pending.job]));
+            this.settle([pending], one);
+          } catch (err) {
+            this.log.error({ err }, 'ingest commit failed');
+            this.release([pending]);
+            pending.reject(err);
+          }
+        }
+      }
+    }
+  }
+
+  private takeGroup(): Pending[] {
+    const first = this.queue.shift()!;
+    const group = [first];
+    if (first.job.replace) return group;
+    let rows = first.rows;
+    while (this.queue.length > 0 && !this.queue[0]!.job.replace && rows + this.queue[0]!.rows <= this.options.maxCommitRows) {
+      const next = this.queue.shift()!;
+      rows += next.rows;
+      group.push(next);
+    }
+    return group;
+  }
+
+  private release(group: Pending[]): void {
+    for (const p of group) this.queuedRows -= p.rows;
+    this.stats.queueDepth(this.queuedRows);
+  }
+
+  private settle(group: Pending[], started: number): void {
+    this.release(group);
+    const seconds = (performance.now() - started) / 1000;
+    let accepted = 0;
+    let rejected = 0;
+    for (const p of group) {
+      accepted += p.job.accepted.length;
+      rejected += p.job.rejected.length;
+      p.resolve();
+    }
+    this.stats.committed(accepted, rejected, seconds);
+    const changes = describeChanges(group.map((p) => p.job));
+    if (changes.length > 0) for (const listener of this.listeners) listener(changes);
+  }
+
+  private async commit(sql: Sql, jobs: WriteJob[]): Promise<void> {
+    // Series ids first, outside the transaction (see RollupService.resolveSeries).
+    const seriesIds: Int32Array[] = [];
+    for (const job of jobs) {
+      const ids = await this.rollups.resolveSeries(sql, job.workspace.key, job.accepted.keys);
+      const column = new Int32Array(job.accepted.length);
+      for (let i = 0; i < column.length; i++) column[i] = ids[job.accepted.keyIndex[i]!]!;
+      seriesIds.push(column);
+    }
+    await sql.transaction(async () => {
+      const appender = await sql.connection.createAppender(STAGE);
+      let staged = 0;
+      try {
+        jobs.forEach((job, j) => (staged += appendStage(appender, job, seriesIds[j]!)));
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+      const replace = jobs[0]!.replace;
+      if (replace) await this.replaceRange(sql, jobs[0]!, replace, seriesIds[0]!);
+      else if (staged > 0) {
+        await sql.run(q.insertStaged);
+        const zones = new Map(jobs.map((job) => [job.workspace.key, job.workspace.timezone]));
+        await this.rollups.appendPartials(sql, stagedEvents, zones);
+      }
+      await sql.run(q.clearStage);
+      await this.quarantine(sql, jobs);
+      for (const job of jobs) {
+        if (job.ledger) {
+          await sql.run(q.ledgerInsert, {
+            ws: job.workspace.key,
+            key: job.ledger.key,
+            hash: job.ledger.hash,
+            response: JSON.stringify(job.response),
+          });
+        }
+        if (job.releaseQuarantine?.length) {
+          await sql.run(q.quarantineDeleteIds, { ws: job.workspace.key, ids: listValue(job.releaseQuarantine) });
+        }
+      }
+    });
+  }
+
+  /** A correction: drop the scope's rows in [from, to), store the body, recompute the touched buckets. */
+  private async replaceRange(sql: Sql, job: WriteJob, scope: ReplaceScope, bodySeries: Int32Array): Promise<void> {
+    const ws = job.workspace.key;
+    const matching = new Set(
+      this.rollups.matchingSeries(ws, { source: [scope.source], brand: scope.brands, metric: scope.metrics }),
+    );
+    for (const id of bodySeries) matching.add(id);
+    const series = listValue([...matching]);
+    const window = { ws, series, from: iso(scope.fromMs), to: iso(scope.toMs) };
+    await sql.run(q.deleteRange, window);
+    await sql.run(q.insertStaged);
+    await sql.run(q.recomputeSource, window);
+    await this.rollups.recomputeRange(sql, {
+      ws,
+      tz: job.workspace.timezone,
+      series: [...matching],
+      fromMs: scope.fromMs,
+      toMs: scope.toMs,
+      source: 'recompute_source',
+    });
+    await sql.run(q.dropRecomputeSource);
+  }
+
+  private async quarantine(sql: Sql, jobs: WriteJob[]): Promise<void> {
+    if (!jobs.some((job) => job.rejected.length > 0)) return;
+    const appender = await sql.connection.createAppender('quarantine');
+    const receivedAt = timestampValue(BigInt(Date.now()) * 1000n);
+    const firstId = this.quarantineId;
+    try {
+      for (const job of jobs) {
+        for (const error of job.rejected) {
+          appender.appendInteger(job.workspace.key);
+          appender.appendBigInt(++this.quarantineId);
+          appender.appendTimestamp(receivedAt);
+          appender.appendVarchar(error.code);
+          appender.appendVarchar(error.field);
+          appender.appendVarchar(error.message);
+          appender.appendVarchar(job.format);
+          appender.appendVarchar(JSON.stringify(job.raw(error.row)));
+          appender.endRow();
+        }
+      }
+      appender.flushSync();
+    } catch (error) {
+      this.quarantineId = firstId;
+      throw error;
+    } finally {
+      appender.closeSync();
+    }
+  }
+}
+
+/** Copies a job's accepted rows into the stage, 2048 rows a chunk, by raw column copies. */
+function appendStage(appender: DuckDBAppender, job: WriteJob, series: Int32Array): number {
+  const { accepted } = job;
+  const ws = new Int32Array(Math.min(CHUNK, accepted.length)).fill(job.workspace.key);
+  for (let offset = 0; offset < accepted.length; offset += CHUNK) {
+    const n = Math.min(CHUNK, accepted.length - offset);
+    const chunk = DuckDBDataChunk.create(STAGE_TYPES, n);
+    copyColumn(chunk, 0, ws, 0, n);
+    copyColumn(chunk, 1, series, offset, n);
+    copyColumn(chunk, 2, accepted.ts, offset, n);
+    copyColumn(chunk, 3, accepted.value, offset, n);
+    appender.appendDataChunk(chunk);
+  }
+  return accepted.length;
+}
+
+function copyColumn(
+  chunk: DuckDBDataChunk,
+  column: number,
+  values: Int32Array | Float64Array,
+  offset: number,
+  n: number,
+): void {
+  const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
+  const size = values.BYTES_PER_ELEMENT;
+  bindings.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + offset * size, n * size);
+}
+
+function describeChanges(jobs: WriteJob[]): CommitChange[] {
+  const byWorkspace = new Map<string, CommitChange>();
+  const committedAt = Date.now();
+  for (const job of jobs) {
+    const { accepted } = job;
+    if (accepted.length === 0 && !job.replace) continue;
+    let change = byWorkspace.get(job.workspace.id);
+    if (!change) {
+      change = { workspace: job.workspace.id, metrics: [], fromMs: Infinity, toMs: -Infinity, rows: 0, committedAt };
+      byWorkspace.set(job.workspace.id, change);
+    }
+    for (const key of accepted.keys) if (!change.metrics.includes(key.metric)) change.metrics.push(key.metric);
+    for (let i = 0; i < accepted.length; i++) {
+      const ts = accepted.ts[i]!;
+      if (ts < change.fromMs) change.fromMs = ts;
+      if (ts > change.toMs) change.toMs = ts;
+    }
+    if (job.replace) {
+      change.fromMs = Math.min(change.fromMs, job.replace.fromMs);
+      change.toMs = Math.max(change.toMs, job.replace.toMs);
+      for (const m of job.replace.metrics ?? []) if (!change.metrics.includes(m)) change.metrics.push(m);
+    }
+    change.rows += accepted.length;
+  }
+  return [...byWorkspace.values()];
+}

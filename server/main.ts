@@ -1,0 +1,42 @@
+import { buildApp } from './app.js';
+import { ConfigError, readConfig } from './config.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = readConfig();
+  } catch (error) {
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`convergence: ${(error as Error).message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await buildApp(config);
+  let closing = false;
+  const close = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'closing: draining the writer');
+    try {
+      await app.close();
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'close failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void close('SIGINT'));
+  process.on('SIGTERM', () => void close('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host}:${port}`;
+  app.log.info({ url, docs: `${url}/docs`, db: config.dbFile }, 'Convergence is listening');
+  process.stdout.write(`Convergence hub: ${url}  (API docs: ${url}/docs)\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`convergence: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// Tables owned by the rollups capability: the series-key dictionary and the minute/hour/day rollups.
+// Rollup rows are partial aggregates appended per commit (cost O(batch)); `gen` orders them so the
+// compactor merges only what arrived since its last run.
+import type { Grain } from '../../shared/schemas/series.js';
+
+export const GRAIN_TABLES: Record<Grain, string> = {
+  minute: 'rollup_minute',
+  hour: 'rollup_hour',
+  day: 'rollup_day',
+};
+
+const rollupColumns = `ws INTEGER NOT NULL, series INTEGER NOT NULL, bucket TIMESTAMP NOT NULL,
+    sum DOUBLE NOT NULL, count BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL,
+    last_ts TIMESTAMP NOT NULL, last_value DOUBLE NOT NULL, gen BIGINT NOT NULL`;
+
+export const schema = [
+  `CREATE TABLE IF NOT EXISTS series (
+    ws INTEGER NOT NULL, id INTEGER NOT NULL,
+    brand VARCHAR NOT NULL, touchpoint VARCHAR NOT NULL, source VARCHAR NOT NULL, metric VARCHAR NOT NULL
+  )`,
+  // minute and hour buckets are UTC; day buckets are local midnight in the workspace time zone.
+  ...Object.values(GRAIN_TABLES).map((table) => `CREATE TABLE IF NOT EXISTS ${table} (${rollupColumns})`),
+  `CREATE TABLE IF NOT EXISTS rollup_state (name VARCHAR NOT NULL, value BIGINT NOT NULL)`,
+  `CREATE TEMP TABLE IF NOT EXISTS rollup_partials (${rollupColumns})`,
+];
+
+/** Merging partials: the gauge value is the one at the latest timestamp, the larger on a tie. */
+const mergeAggregates = `sum(sum) AS sum, sum(count)::BIGINT AS count, min(min) AS min, max(max) AS max,
+  max(last_ts) AS last_ts, arg_max(last_value, (last_ts, last_value)) AS last_value`;
+
+const rawAggregates = `sum(value) AS sum, count(*)::BIGINT AS count, min(value) AS min, max(value) AS max,
+  max(ts) AS last_ts, arg_max(value, (ts, value)) AS last_value`;
+
+/** Local midnight (naive) of a UTC instant in the zone `$tz`. */
+const localDay = (column: string) => `date_trunc('day', timezone($tz, ${column}::TIMESTAMPTZ))`;
+
+export const q = {
+  allSeries: `SELECT ws, id, brand, touchpoint, source, metric FROM series`,
+  maxSeriesId: `SELECT COALESCE(max(id), 0)::INTEGER AS id FROM series`,
+  maxGen: `SELECT COALESCE(max(g), 0)::BIGINT AS gen FROM (
+      SELECT max(gen) AS g FROM rollup_minute UNION ALL SELECT max(gen) FROM rollup_hour
+      UNION ALL SELECT max(gen) FROM rollup_day UNION ALL SELECT max(value) FROM rollup_state)`,
+  watermark: `SELECT value::BIGINT AS value FROM rollup_state WHERE name = 'compacted_gen'`,
+  setWatermark: `DELETE FROM rollup_state WHERE name = 'compacted_gen';
+    INSERT INTO rollup_state VALUES ('compacted_gen', $gen)`,
+
+  /** `source` is a relation of (ws, series, ts, value) rows prepared by the caller. */
+  minutePartials: (source: string) => `INSERT INTO rollup_partials
+    SELECT ws, series, date_trunc('minute', ts) AS bucket, ${rawAggregates}, $gen AS gen
+    FROM ${source} GROUP BY ws, series, bucket`,
+  appendMinute: `INSERT INTO rollup_minute SELECT * FROM rollup_partials`,
+  appendHour: `INSERT INTO rollup_hour
+    SELECT ws, series, date_trunc('hour', bucket) AS b, ${mergeAggregates}, $gen FROM rollup_partials
+    GROUP BY ws, series, b`,
+  // Zone offsets are whole quarter-hours, so every minute bucket falls in exactly one local day.
+  appendDay: `INSERT INTO rollup_day
+    SELECT ws, series, ${localDay('bucket')} AS b, ${mergeAggregates}, $gen FROM rollup_partials
+    WHERE ws = $ws GROUP BY ws, series, b`,
+  clearPartials: `DELETE FROM rollup_partials`,
+
+  rebuildDays: `DELETE FROM rollup_day WHERE ws = $ws;
+    INSERT INTO rollup_day SELECT ws, series, ${localDay('bucket')} AS b, ${mergeAggregates}, $gen
+    FROM rollup_minute WHERE ws = $ws GROUP BY ws, series, b`,
+
+  /** Recomputes whole buckets of a grain from raw rows (`source`) after a correction. */
+  recompute: (table: string, bucketExpr: string, source: string) => `
+    DELETE FROM ${table} WHERE ws = $ws AND list_contains($series, series)
+      AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP;
+    INSERT INTO ${table}
+      SELECT ws, series, ${bucketExpr} AS b, ${rawAggregates}, $gen FROM ${source}
+      WHERE ws = $ws AND list_contains($series, series)
+      GROUP BY ws, series, b HAVING b >= $lo::TIMESTAMP AND b < $hi::TIMESTAMP`,
+  localDay,
+
+  compact: (table: string) => `
+    CREATE OR REPLACE TEMP TABLE compact_keys AS
+      SELECT DISTINCT ws, series, bucket FROM ${table} WHERE gen > $watermark;
+    CREATE OR REPLACE TEMP TABLE compact_bounds AS
+      SELECT min(bucket) AS lo, max(bucket) AS hi, count(*) AS n FROM compact_keys;
+    CREATE OR REPLACE TEMP TABLE compact_merged AS
+      SELECT t.ws, t.series, t.bucket, ${mergeAggregates}
+      FROM ${table} t SEMI JOIN compact_keys k ON t.ws = k.ws AND t.series = k.series AND t.bucket = k.bucket
+      WHERE t.bucket BETWEEN (SELECT lo FROM compact_bounds) AND (SELECT hi FROM compact_bounds)
+      GROUP BY t.ws, t.series, t.bucket;
+    DELETE FROM ${table} t USING compact_keys k
+      WHERE t.ws = k.ws AND t.series = k.series AND t.bucket = k.bucket
+        AND t.bucket BETWEEN (SELECT lo FROM compact_bounds) AND (SELECT hi FROM compact_bounds);
+    INSERT INTO ${table} SELECT *, $gen FROM compact_merged;
+    DROP TABLE compact_keys; DROP TABLE compact_bounds; DROP TABLE compact_merged`,
+  partialCount: (table: string) => `SELECT count(*)::BIGINT AS n FROM ${table} WHERE gen > $watermark`,
+
+  deleteWorkspace: [
+    `DELETE FROM series WHERE ws = $ws`,
+    ...Object.values(GRAIN_TABLES).map((table) => `DELETE FROM ${table} WHERE ws = $ws`),
+  ],
+};

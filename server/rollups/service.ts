@@ -1,0 +1,241 @@
+import { listValue } from '@duckdb/node-api';
+import type { Database, Sql } from '../db/database.js';
+import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
+import { METRICS_BY_ID } from '../../shared/vocabulary.js';
+import { GRAIN_TABLES, q, schema } from './queries.js';
+
+/** The identity of one stream of values: a brand's metric on one source of one touchpoint. */
+export interface SeriesKey {
+  brand: string;
+  touchpoint: string;
+  source: string;
+  metric: string;
+}
+
+export interface SeriesFilter {
+  workspaceKey: number;
+  timezone: string;
+  metric: string;
+  brands?: string[];
+  touchpoints?: string[];
+  sources?: string[];
+  grain: Grain;
+  fromMs: number;
+  toMs: number;
+}
+
+const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source}\u0000${k.metric}`;
+
+/**
+ * Event-time rollups. The writer hands each committed batch to `appendPartials` inside its
+ * transaction, so whatever is acknowledged is in the rollups; queries merge partial rows.
+ */
+export class RollupService {
+  private readonly seriesIds = new Map<number, Map<string, number>>();
+  private nextSeriesId = 1;
+  private gen = 0;
+
+  constructor(private readonly db: Database) {}
+
+  async init(): Promise<void> {
+    await this.db.write(async (sql) => {
+      for (const statement of schema) await sql.run(statement);
+      for (const row of await sql.rows<SeriesKey & { ws: number; id: number }>(q.allSeries)) {
+        this.mapFor(row.ws).set(keyOf(row), row.id);
+      }
+      this.nextSeriesId = Number((await sql.one<{ id: number }>(q.maxSeriesId))!.id) + 1;
+      this.gen = Number((await sql.one<{ gen: string }>(q.maxGen))!.gen);
+    });
+  }
+
+  private mapFor(ws: number): Map<string, number> {
+    let map = this.seriesIds.get(ws);
+    if (!map) this.seriesIds.set(ws, (map = new Map()));
+    return map;
+  }
+
+  /**
+   * Ids for series keys, registering new ones in their own committed statement: a key without
+   * rows is harmless, and it keeps the id cache equal to the table whatever happens to the batch.
+   */
+  async resolveSeries(sql: Sql, ws: number, keys: SeriesKey[]): Promise<number[]> {
+    const map = this.mapFor(ws);
+    const fresh: (SeriesKey & { id: number })[] = [];
+    const ids = keys.map((key) => {
+      const k = keyOf(key);
+      let id = map.get(k);
+      if (id === undefined) {
+        id = this.nextSeriesId++;
+        fresh.push({ ...key, id });
+        map.set(k, id);
+      }
+      return id;
+    });
+    if (fresh.length > 0) {
+      try {
+        const appender = await sql.connection.createAppender('series');
+        for (const s of fresh) {
+          appender.appendInteger(ws);
+          appender.appendInteger(s.id);
+          appender.appendVarchar(s.brand);
+          appender.appendVarchar(s.touchpoint);
+          appender.appendVarchar(s.source);
+          appender.appendVarchar(s.metric);
+          appender.endRow();
+        }
+        appender.flushSync();
+        appender.closeSync();
+      } catch (error) {
+        for (const s of fresh) map.delete(keyOf(s));
+        throw error;
+      }
+    }
+    return ids;
+  }
+
+  /** Series ids of a workspace matching a filter (undefined members match everything). */
+  matchingSeries(ws: number, filter: Partial<Record<keyof SeriesKey, string[]>>): number[] {
+    const ids: number[] = [];
+    for (const [k, id] of this.mapFor(ws)) {
+      const [brand, touchpoint, source, metric] = k.split('\u0000') as [string, string, string, string];
+      const values: SeriesKey = { brand, touchpoint, source, metric };
+      if ((Object.keys(filter) as (keyof SeriesKey)[]).every((f) => !filter[f] || filter[f]!.includes(values[f]))) {
+        ids.push(id);
+      }
+    }
+    return ids;
+  }
+
+  /**
+   * Appends the partial aggregates of `source` (a relation of ws, series, ts, value) to every grain.
+   * Runs inside the writer's transaction. `timezones` maps each workspace key in the batch to its zone.
+   */
+  async appendPartials(sql: Sql, source: string, timezones: Map<number, string>): Promise<void> {
+    const gen = ++this.gen;
+    await sql.run(q.minutePartials(source), { gen });
+    await sql.run(q.appendMinute);
+    await sql.run(q.appendHour, { gen });
+    for (const [ws, tz] of timezones) await sql.run(q.appendDay, { gen, ws, tz });
+    await sql.run(q.clearPartials);
+  }
+
+  /**
+   * Recomputes, from raw rows in `source`, every bucket of every grain that [fromMs, toMs) touches
+   * for the given series: the rollup side of a correction.
+   */
+  async recomputeRange(
+    sql: Sql,
+    options: { ws: number; tz: string; series: number[]; fromMs: number; toMs: number; source: string },
+  ): Promise<void> {
+    const gen = ++this.gen;
+    const { ws, tz, series, fromMs, toMs, source } = options;
+    const base = { ws, tz, gen, series: listValue(series) };
+    const minute = 60_000;
+    const hour = 3_600_000;
+    const ranges: [Grain, string, string, string][] = [
+      ['minute', "date_trunc('minute', ts)", iso(floorTo(fromMs, minute)), iso(ceilTo(toMs, minute))],
+      ['hour', "date_trunc('hour', ts)", iso(floorTo(fromMs, hour)), iso(ceilTo(toMs, hour))],
+    ];
+    for (const [grain, expr, lo, hi] of ranges) {
+      await sql.script(q.recompute(GRAIN_TABLES[grain], expr, source), { ...base, lo, hi });
+    }
+    const days = await sql.one<{ lo: string; hi: string }>(
+      `SELECT strftime(${q.localDay('$from::TIMESTAMP')}, '%Y-%m-%dT%H:%M:%S') AS lo,
+              strftime(${q.localDay('$last::TIMESTAMP')} + INTERVAL 1 DAY, '%Y-%m-%dT%H:%M:%S') AS hi`,
+      { tz, from: iso(fromMs), last: iso(toMs - 1) },
+    );
+    await sql.script(q.recompute(GRAIN_TABLES.day, q.localDay('ts'), source), { ...base, lo: days!.lo, hi: days!.hi });
+  }
+
+  /** Day buckets follow the workspace time zone: rebuild them from the minute rollups. */
+  async rebuildDays(sql: Sql, ws: number, tz: string): Promise<void> {
+    await sql.script(q.rebuildDays, { ws, tz, gen: ++this.gen });
+  }
+
+  async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
+    for (const statement of q.deleteWorkspace) await sql.run(statement, { ws });
+    this.seriesIds.delete(ws);
+  }
+
+  /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */
+  async compact(): Promise<number> {
+    return this.db.write(async (sql) => {
+      const watermark = Number((await sql.one<{ value: string }>(q.watermark))?.value ?? 0);
+      const gen = this.gen;
+      if (gen <= watermark) return 0;
+      let merged = 0;
+      await sql.transaction(async () => {
+        for (const table of Object.values(GRAIN_TABLES)) {
+          merged += Number((await sql.one<{ n: string }>(q.partialCount(table), { watermark }))!.n);
+          await sql.script(q.compact(table), { watermark, gen });
+        }
+        await sql.script(q.setWatermark, { gen });
+      });
+      return merged;
+    });
+  }
+
+  /** One row per bucket; gauges combine their per-key latest values as the metric says. */
+  async series(filter: SeriesFilter): Promise<SeriesRow[]> {
+    const ids = this.matchingSeries(filter.workspaceKey, {
+      metric: [filter.metric],
+      brand: filter.brands,
+      touchpoint: filter.touchpoints,
+      source: filter.sources,
+    });
+    if (ids.length === 0) return [];
+    const metric = METRICS_BY_ID.get(filter.metric);
+    const gauge = metric?.kind === 'gauge';
+    const combine = metric?.combine === 'mean' ? 'avg' : 'sum';
+    const table = GRAIN_TABLES[filter.grain];
+    const day = filter.grain === 'day';
+    // Day buckets are stored as local midnights: compare them with local bounds.
+    const bound = (p: string) => (day ? `timezone($tz, ${p}::TIMESTAMPTZ)` : `${p}::TIMESTAMP`);
+    const lowBound = day ? `date_trunc('day', ${bound('$from')})` : `date_trunc('${filter.grain}', ${bound('$from')})`;
+    const rows = await this.db.read((sql) =>
+      sql.rows<{ local: number; instant: number; sum: number; count: number; min: number; max: number; last: number | null }>(
+        `WITH per_key AS (
+          SELECT series, bucket, ${mergeExpr}
+          FROM ${table}
+          WHERE ws = $ws AND list_contains($series, series) AND bucket >= ${lowBound} AND bucket < ${bound('$to')}
+          GROUP BY series, bucket)
+        SELECT epoch_ms(bucket)::DOUBLE AS local,
+          epoch_ms(${day ? 'timezone($tz, bucket)' : 'bucket'})::DOUBLE AS instant,
+          sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count, min(min)::DOUBLE AS min, max(max)::DOUBLE AS max,
+          ${gauge ? `${combine}(last)::DOUBLE` : 'NULL::DOUBLE'} AS last
+        FROM per_key GROUP BY bucket ORDER BY bucket`,
+        {
+          ws: filter.workspaceKey,
+          series: listValue(ids),
+          from: iso(filter.fromMs),
+          to: iso(filter.toMs),
+          tz: filter.timezone,
+        },
+      ),
+    );
+    return rows.map((r) => ({
+      bucket: day ? isoWithOffset(r.local, r.instant) : new Date(r.instant).toISOString(),
+      sum: r.sum,
+      count: r.count,
+      min: r.min,
+      max: r.max,
+      last: r.last,
+    }));
+  }
+}
+
+const mergeExpr = `sum(sum) AS sum, sum(count) AS count, min(min) AS min, max(max) AS max,
+  arg_max(last_value, (last_ts, last_value)) AS last`;
+
+const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
+const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `2026-03-29T00:00:00+01:00` from a local wall-clock time and the instant it stands for. */
+export function isoWithOffset(localMs: number, instantMs: number): string {
+  const offsetMin = Math.round((localMs - instantMs) / 60_000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${new Date(localMs).toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}

@@ -1,0 +1,14 @@
+import { Type, type Static } from 'typebox';
+
+/** Every whole-request error the API returns: something a person can act on. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'stable snake_case code, see the README error table' }),
+      message: Type.String({ description: 'what went wrong, and where' }),
+      hint: Type.String({ description: 'how to fix it' }),
+    }),
+  },
+  { $id: 'ErrorBody' },
+);
+export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,0 +1,51 @@
+import { Type, type Static } from 'typebox';
+
+export const INGEST_CONTENT_TYPES = [
+  'application/json',
+  'application/x-ndjson',
+  'text/csv',
+  'application/vnd.apache.arrow.stream',
+] as const;
+
+export const EVENT_FIELDS = ['ts', 'brand', 'touchpoint', 'source', 'metric', 'value'] as const;
+export type EventField = (typeof EVENT_FIELDS)[number];
+
+export const ROW_ERROR_CODES = [
+  'missing_field',
+  'invalid_type',
+  'invalid_ts',
+  'ts_out_of_range',
+  'unknown_brand',
+  'unknown_touchpoint',
+  'invalid_source',
+  'unknown_metric',
+  'metric_not_valid_for_touchpoint',
+  'invalid_value',
+  'outside_replace_scope',
+] as const;
+export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];
+
+export const RowError = Type.Object({
+  row: Type.Integer({ description: '0-based index of the record in the request' }),
+  field: Type.String(),
+  code: Type.String({ description: ROW_ERROR_CODES.join(', ') }),
+  message: Type.String(),
+});
+export type RowError = Static<typeof RowError>;
+
+export const IngestResult = Type.Object({
+  accepted: Type.Integer(),
+  rejected: Type.Integer(),
+  errors: Type.Array(RowError, { description: 'first problem of each rejected row, at most 100 listed' }),
+});
+export type IngestResult = Static<typeof IngestResult>;
+
+export const IngestQuery = Type.Object({
+  replace: Type.Optional(Type.Boolean({ description: 'replace the matching rows in [from, to) by the body' })),
+  source: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })),
+  from: Type.Optional(Type.String({ format: 'date-time' })),
+  to: Type.Optional(Type.String({ format: 'date-time' })),
+  brand: Type.Optional(Type.String()),
+  metric: Type.Optional(Type.String()),
+});
+export type IngestQuery = Static<typeof IngestQuery>;

@@ -1,0 +1,33 @@
+import { Type, type Static } from 'typebox';
+
+export const GRAINS = ['minute', 'hour', 'day'] as const;
+export type Grain = (typeof GRAINS)[number];
+
+export const SeriesQuery = Type.Object({
+  metric: Type.String({ description: 'metric id' }),
+  brand: Type.Optional(Type.String({ description: 'comma-separated brand ids; all brands when absent' })),
+  touchpoint: Type.Optional(Type.String({ description: 'comma-separated touchpoints' })),
+  source: Type.Optional(Type.String({ description: 'comma-separated sources' })),
+  grain: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' }),
+  from: Type.String({ format: 'date-time', description: 'inclusive start, ISO 8601' }),
+  to: Type.String({ format: 'date-time', description: 'exclusive end, ISO 8601' }),
+});
+export type SeriesQuery = Static<typeof SeriesQuery>;
+
+export const SeriesRow = Type.Object({
+  bucket: Type.String({
+    description: 'start of the bucket, ISO 8601 (day buckets: local midnight with the workspace offset)',
+  }),
+  sum: Type.Number(),
+  count: Type.Integer(),
+  min: Type.Number(),
+  max: Type.Number(),
+  last: Type.Union([Type.Number(), Type.Null()], {
+    description:
+      'gauges: latest value per source as of the bucket end, combined across sources as the metric says; null for counters',
+  }),
+});
+export type SeriesRow = Static<typeof SeriesRow>;
+
+export const SeriesResult = Type.Object({ rows: Type.Array(SeriesRow) });
+export type SeriesResult = Static<typeof SeriesResult>;

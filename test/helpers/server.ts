@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/app.js';
+import { type Config, makeConfig } from '../../server/config.js';
+
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  dataDir: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** A real hub on a real DuckDB file in a fresh temp dir, listening on a free loopback port. */
+export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-test-'));
+  const config = makeConfig({ dataDir, port: 0, compactIntervalMs: 0, retentionIntervalMs: 0, ...overrides });
+  const app = await buildApp(config, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    config,
+    close: () => app.close(),
+  };
+}
+
+export const DEMO_BRANDS = [
+  { id: 'acme', name: 'Acme', own: true },
+  { id: 'globex', name: 'Globex', own: false },
+  { id: 'initech', name: 'Initech', own: false },
+];
+
+/** Creates (or updates) a workspace through the public API. */
+export async function putWorkspace(
+  url: string,
+  id: string,
+  body: { name?: string; timezone?: string; brands?: { id: string; name: string; own: boolean }[] } = {},
+): Promise<Response> {
+  const response = await fetch(`${url}/api/v1/workspaces/${id}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: body.name ?? id, timezone: body.timezone ?? 'UTC', brands: body.brands ?? DEMO_BRANDS }),
+  });
+  if (response.status >= 300) throw new Error(`PUT workspace ${id}: ${response.status} ${await response.text()}`);
+  return response;
+}
+
+export interface EventRow {
+  ts: string | number;
+  brand: string;
+  touchpoint: string;
+  source: string;
+  metric: string;
+  value: number;
+}
+
+export async function postEvents(
+  url: string,
+  workspace: string,
+  body: string | Uint8Array,
+  contentType: string,
+  options: { idempotencyKey?: string; query?: string } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': contentType };
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+  return fetch(`${url}/api/v1/workspaces/${workspace}/events${options.query ? `?${options.query}` : ''}`, {
+    method: 'POST',
+    headers,
+    body,
+  });
+}
+
+export const toNdjson = (rows: object[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+export function toCsv(rows: EventRow[]): string {
+  const header = 'ts,brand,touchpoint,source,metric,value';
+  return [header, ...rows.map((r) => [r.ts, r.brand, r.touchpoint, r.source, r.metric, r.value].join(','))].join('\n') + '\n';
+}
