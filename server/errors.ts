@@ -85,14 +85,16 @@ export function installErrorHandler(app: FastifyInstance, maxBodyMb: number): vo
     }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
-      return reply.code(400).send(
-        new ApiError(
-          400,
-          'invalid_request',
-          `Invalid ${where}: ${error.message}`,
-          'Check the field named above against the API description at /docs.',
-        ).toBody(),
-      );
+      return reply
+        .code(400)
+        .send(
+          new ApiError(
+            400,
+            'invalid_request',
+            `Invalid ${where}: ${error.message}`,
+            'Check the field named above against the API description at /docs.',
+          ).toBody(),
+        );
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.code(413).send(errors.tooLarge(maxBodyMb).toBody());
@@ -128,7 +130,10 @@ export function installErrorHandler(app: FastifyInstance, maxBodyMb: number): vo
       .code(404)
       .send(
         errors
-          .notFound(`Route ${request.method} ${request.url}`, 'The API is described at /docs and /openapi.json.')
+          .notFound(
+            `Route ${request.method} ${request.url}`,
+            'The API is described at /docs and /openapi.json.',
+          )
           .toBody(),
       ),
   );

@@ -15,7 +15,7 @@ export class Sql {
 
   /** Runs `;`-separated statements in order, each bound to the named parameters it mentions. */
   async script(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
-    for (const statement of sql.split(";")) {
+    for (const statement of sql.split(';')) {
       if (statement.trim()) await this.run(statement, params);
     }
   }

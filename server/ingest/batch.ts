@@ -110,7 +110,11 @@ export class BatchBuilder {
       const v = record[field];
       const column = this.strings[field];
       column.codes[row] =
-        v === undefined || v === null || v === '' ? MISSING : typeof v === 'string' ? column.code(v) : WRONG_TYPE;
+        v === undefined || v === null || v === ''
+          ? MISSING
+          : typeof v === 'string'
+            ? column.code(v)
+            : WRONG_TYPE;
     }
     this.setTs(row, record.ts);
     this.setValue(row, record.value, textual);
@@ -143,7 +147,8 @@ export class BatchBuilder {
       this.value[row] = NaN;
       return;
     }
-    const n = typeof v === 'number' ? v : textual && typeof v === 'string' && NUMBER.test(v) ? Number(v) : NaN;
+    const n =
+      typeof v === 'number' ? v : textual && typeof v === 'string' && NUMBER.test(v) ? Number(v) : NaN;
     this.value[row] = n;
     this.valueProblem[row] = Number.isFinite(n) ? NumProblem.None : NumProblem.Invalid;
   }
@@ -174,7 +179,10 @@ export function parseTimestamp(text: string): number {
   if (EPOCH_MS.test(text)) return Number(text);
   if (!ISO_WITH_ZONE.test(text)) return NaN;
   // Date.parse wants "+01:00"; accept "+0100" and "+01" too.
-  const normalized = text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00');
+  const normalized = text
+    .replace(' ', 'T')
+    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
+    .replace(/([+-]\d{2})$/, '$1:00');
   return Date.parse(normalized);
 }
 

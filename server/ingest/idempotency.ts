@@ -41,8 +41,15 @@ export class Idempotency {
     }
   }
 
-  private async attempt(ws: number, key: string, hash: string, work: () => Promise<IngestResult>): Promise<Outcome> {
-    const stored = await this.db.read((sql) => sql.one<{ hash: string; response: string }>(q.ledgerLookup, { ws, key }));
+  private async attempt(
+    ws: number,
+    key: string,
+    hash: string,
+    work: () => Promise<IngestResult>,
+  ): Promise<Outcome> {
+    const stored = await this.db.read((sql) =>
+      sql.one<{ hash: string; response: string }>(q.ledgerLookup, { ws, key }),
+    );
     if (stored) {
       if (stored.hash !== hash) throw errors.idempotencyConflict(key);
       return { result: JSON.parse(stored.response) as IngestResult, replayed: true };

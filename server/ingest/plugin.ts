@@ -38,7 +38,9 @@ export default fp<{ config: Config }>(
 
     let purging: Promise<void> = Promise.resolve();
     const purge = () => {
-      purging = service.purgeExpired().catch((err: unknown) => app.log.error({ err }, 'retention purge failed'));
+      purging = service
+        .purgeExpired()
+        .catch((err: unknown) => app.log.error({ err }, 'retention purge failed'));
     };
     if (config.retentionIntervalMs > 0) {
       const timer = setInterval(purge, config.retentionIntervalMs);

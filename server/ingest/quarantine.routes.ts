@@ -24,7 +24,8 @@ export const quarantineRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: QuarantinePage, 400: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) => app.ingest.quarantinePage(app.workspaces.require(request.params.workspace), request.query),
+    async (request) =>
+      app.ingest.quarantinePage(app.workspaces.require(request.params.workspace), request.query),
   );
 
   app.post(
@@ -54,7 +55,10 @@ export const quarantineRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => ({
-      purged: await app.ingest.purgeQuarantine(app.workspaces.require(request.params.workspace), request.query.reason),
+      purged: await app.ingest.purgeQuarantine(
+        app.workspaces.require(request.params.workspace),
+        request.query.reason,
+      ),
     }),
   );
 };

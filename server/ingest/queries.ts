@@ -40,7 +40,9 @@ export const q = {
 
   maxQuarantineId: `SELECT COALESCE(max(id), 0)::BIGINT AS id FROM quarantine`,
   quarantineCounts: `SELECT reason, count(*)::INTEGER AS n FROM quarantine WHERE ws = $ws GROUP BY reason ORDER BY reason`,
-  quarantinePage: (withReason: boolean) => `SELECT id::VARCHAR AS id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "receivedAt",
+  quarantinePage: (
+    withReason: boolean,
+  ) => `SELECT id::VARCHAR AS id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "receivedAt",
       reason, field, message, format, raw
     FROM quarantine WHERE ws = $ws AND id > $after ${withReason ? 'AND reason = $reason' : ''}
     ORDER BY id LIMIT $limit`,

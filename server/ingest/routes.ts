@@ -56,7 +56,12 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       chunks.push(chunk);
     });
     payload.on('end', () => {
-      if (!failed) done(null, { bytes: Buffer.concat(chunks, size), hash: hash.digest('hex'), mediaType } satisfies RawBody);
+      if (!failed)
+        done(null, {
+          bytes: Buffer.concat(chunks, size),
+          hash: hash.digest('hex'),
+          mediaType,
+        } satisfies RawBody);
     });
     payload.on('error', (err) => {
       if (!failed) done(err, undefined);
@@ -95,7 +100,9 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       const workspace = app.workspaces.require(request.params.workspace);
       const body = request.body as RawBody | undefined;
       if (!body) throw errors.unsupportedMediaType(request.headers['content-type']);
-      const replace = request.query.replace ? replaceScope(request.query, app.ingest.replaceFloorMs()) : undefined;
+      const replace = request.query.replace
+        ? replaceScope(request.query, app.ingest.replaceFloorMs())
+        : undefined;
       const outcome = await app.ingest.ingest({
         workspace,
         mediaType: body.mediaType,
@@ -120,7 +127,10 @@ function replaceScope(query: IngestQuery, floorMs: number): ReplaceScope {
   const fromMs = parseInstant(query.from, 'from');
   const toMs = parseInstant(query.to, 'to');
   if (toMs <= fromMs) {
-    throw errors.invalidQuery(`"to" (${query.to}) is not after "from" (${query.from}).`, 'The window is [from, to).');
+    throw errors.invalidQuery(
+      `"to" (${query.to}) is not after "from" (${query.from}).`,
+      'The window is [from, to).',
+    );
   }
   if (fromMs < floorMs) {
     throw new ApiError(
@@ -130,5 +140,11 @@ function replaceScope(query: IngestQuery, floorMs: number): ReplaceScope {
       `Correct windows from ${new Date(floorMs).toISOString()} on.`,
     );
   }
-  return { source: query.source, fromMs, toMs, brands: splitList(query.brand), metrics: splitList(query.metric) };
+  return {
+    source: query.source,
+    fromMs,
+    toMs,
+    brands: splitList(query.brand),
+    metrics: splitList(query.metric),
+  };
 }

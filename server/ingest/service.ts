@@ -132,10 +132,15 @@ export class IngestService {
       replayed += accepted.length;
       await yieldToLoop();
     }
-    const counts = await this.db.read((sql) => sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key }));
+    const counts = await this.db.read((sql) =>
+      sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key }),
+    );
     return {
       replayed,
-      stillRejected: counts.reduce((sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0), 0),
+      stillRejected: counts.reduce(
+        (sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0),
+        0,
+      ),
       counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
     };
   }
@@ -166,7 +171,10 @@ function toResult(accepted: number, rejected: RowError[]): IngestResult {
 
 function parseCursor(cursor: string): bigint {
   if (!/^\d{1,19}$/.test(cursor)) {
-    throw errors.invalidQuery(`Cursor "${cursor}" is not one this API gave.`, 'Pass nextCursor from the previous page.');
+    throw errors.invalidQuery(
+      `Cursor "${cursor}" is not one this API gave.`,
+      'Pass nextCursor from the previous page.',
+    );
   }
   return BigInt(cursor);
 }

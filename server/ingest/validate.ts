@@ -64,7 +64,10 @@ export function validate(
     touchpoint: batch.strings.touchpoint.values.map((tp) =>
       isTouchpoint(tp)
         ? null
-        : { code: 'unknown_touchpoint', message: `touchpoint "${tp}" is not one of ${TOUCHPOINTS.join(', ')}.` },
+        : {
+            code: 'unknown_touchpoint',
+            message: `touchpoint "${tp}" is not one of ${TOUCHPOINTS.join(', ')}.`,
+          },
     ),
     source: batch.strings.source.values.map((source) =>
       !SOURCE_PATTERN.test(source)
@@ -75,7 +78,10 @@ export function validate(
     ),
     metric: batch.strings.metric.values.map((metric) =>
       !METRICS_BY_ID.has(metric)
-        ? { code: 'unknown_metric', message: `metric "${metric}" is not in the vocabulary (GET /docs lists them).` }
+        ? {
+            code: 'unknown_metric',
+            message: `metric "${metric}" is not in the vocabulary (GET /docs lists them).`,
+          }
         : scope?.metrics && !scope.metrics.includes(metric)
           ? outside(`metric "${metric}" is not among the replaced metrics (${scope.metrics.join(', ')}).`)
           : null,
@@ -98,7 +104,12 @@ export function validate(
       continue;
     }
     if (tsProblem === NumProblem.Invalid) {
-      reject(row, 'ts', 'invalid_ts', `"ts" ${JSON.stringify(batch.raw(row).ts)} is not ISO 8601 with an offset or Z, nor epoch milliseconds.`);
+      reject(
+        row,
+        'ts',
+        'invalid_ts',
+        `"ts" ${JSON.stringify(batch.raw(row).ts)} is not ISO 8601 with an offset or Z, nor epoch milliseconds.`,
+      );
       continue;
     }
     const ts = batch.ts[row]!;
@@ -155,7 +166,12 @@ export function validate(
       continue;
     }
     if (valueProblem === NumProblem.Invalid) {
-      reject(row, 'value', 'invalid_value', `"value" ${JSON.stringify(batch.raw(row).value)} is not a finite number.`);
+      reject(
+        row,
+        'value',
+        'invalid_value',
+        `"value" ${JSON.stringify(batch.raw(row).value)} is not a finite number.`,
+      );
       continue;
     }
     acceptedRows[acceptedCount++] = row;
@@ -164,7 +180,10 @@ export function validate(
 }
 
 function outside(message: string): { code: RowErrorCode; message: string } {
-  return { code: 'outside_replace_scope', message: `${message} A correction only stores rows inside its scope.` };
+  return {
+    code: 'outside_replace_scope',
+    message: `${message} A correction only stores rows inside its scope.`,
+  };
 }
 
 /** Copies accepted rows into dense columns and numbers their distinct series keys. */

@@ -1,5 +1,12 @@
 import bindings from '@duckdb/node-bindings';
-import { DOUBLE, DuckDBDataChunk, INTEGER, listValue, timestampValue, type DuckDBAppender } from '@duckdb/node-api';
+import {
+  DOUBLE,
+  DuckDBDataChunk,
+  INTEGER,
+  listValue,
+  timestampValue,
+  type DuckDBAppender,
+} from '@duckdb/node-api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
 import type { Database, Sql } from '../db/database.js';
@@ -100,7 +107,8 @@ export class Writer {
       return Promise.reject(errors.shuttingDown());
     }
     const rows = job.accepted.length + job.rejected.length;
-    if (rows > this.options.queueRows) return Promise.reject(errors.tooManyRows(rows, this.options.queueRows));
+    if (rows > this.options.queueRows)
+      return Promise.reject(errors.tooManyRows(rows, this.options.queueRows));
     if (this.queuedRows + rows > this.options.queueRows) return Promise.reject(this.fullError());
     this.queuedRows += rows;
     this.stats.queueDepth(this.queuedRows);
@@ -121,7 +129,12 @@ export class Writer {
       const group = this.takeGroup();
       const started = performance.now();
       try {
-        await this.db.write((sql) => this.commit(sql, group.map((p) => p.job)));
+        await this.db.write((sql) =>
+          this.commit(
+            sql,
+            group.map((p) => p.job),
+          ),
+        );
         this.settle(group, started);
       } catch (error) {
         if (group.length === 1) {
@@ -152,7 +165,11 @@ export class Writer {
     const group = [first];
     if (first.job.replace) return group;
     let rows = first.rows;
-    while (this.queue.length > 0 && !this.queue[0]!.job.replace && rows + this.queue[0]!.rows <= this.options.maxCommitRows) {
+    while (
+      this.queue.length > 0 &&
+      !this.queue[0]!.job.replace &&
+      rows + this.queue[0]!.rows <= this.options.maxCommitRows
+    ) {
       const next = this.queue.shift()!;
       rows += next.rows;
       group.push(next);
@@ -217,14 +234,22 @@ export class Writer {
           });
         }
         if (job.releaseQuarantine?.length) {
-          await sql.run(q.quarantineDeleteIds, { ws: job.workspace.key, ids: listValue(job.releaseQuarantine) });
+          await sql.run(q.quarantineDeleteIds, {
+            ws: job.workspace.key,
+            ids: listValue(job.releaseQuarantine),
+          });
         }
       }
     });
   }
 
   /** A correction: drop the scope's rows in [from, to), store the body, recompute the touched buckets. */
-  private async replaceRange(sql: Sql, job: WriteJob, scope: ReplaceScope, bodySeries: Int32Array): Promise<void> {
+  private async replaceRange(
+    sql: Sql,
+    job: WriteJob,
+    scope: ReplaceScope,
+    bodySeries: Int32Array,
+  ): Promise<void> {
     const ws = job.workspace.key;
     const matching = new Set(
       this.rollups.matchingSeries(ws, { source: [scope.source], brand: scope.brands, metric: scope.metrics }),
@@ -300,7 +325,13 @@ function copyColumn(
 ): void {
   const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
   const size = values.BYTES_PER_ELEMENT;
-  bindings.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + offset * size, n * size);
+  bindings.copy_data_to_vector(
+    vector,
+    0,
+    values.buffer as ArrayBuffer,
+    values.byteOffset + offset * size,
+    n * size,
+  );
 }
 
 function describeChanges(jobs: WriteJob[]): CommitChange[] {
@@ -311,10 +342,18 @@ function describeChanges(jobs: WriteJob[]): CommitChange[] {
     if (accepted.length === 0 && !job.replace) continue;
     let change = byWorkspace.get(job.workspace.id);
     if (!change) {
-      change = { workspace: job.workspace.id, metrics: [], fromMs: Infinity, toMs: -Infinity, rows: 0, committedAt };
+      change = {
+        workspace: job.workspace.id,
+        metrics: [],
+        fromMs: Infinity,
+        toMs: -Infinity,
+        rows: 0,
+        committedAt,
+      };
       byWorkspace.set(job.workspace.id, change);
     }
-    for (const key of accepted.keys) if (!change.metrics.includes(key.metric)) change.metrics.push(key.metric);
+    for (const key of accepted.keys)
+      if (!change.metrics.includes(key.metric)) change.metrics.push(key.metric);
     for (let i = 0; i < accepted.length; i++) {
       const ts = accepted.ts[i]!;
       if (ts < change.fromMs) change.fromMs = ts;

@@ -22,7 +22,13 @@ export default fp(
 
     app.get(
       '/healthz',
-      { schema: { tags: ['ops'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'The process is alive',
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
+      },
       async () => ({ status: 'ok' as const }),
     );
     app.get(
@@ -38,11 +44,14 @@ export default fp(
         },
       },
       async (_request, reply) => {
-        if (!ready) return reply.code(503).send({ status: 'not_ready' as const, reason: 'starting or closing' });
+        if (!ready)
+          return reply.code(503).send({ status: 'not_ready' as const, reason: 'starting or closing' });
         try {
           await app.db.read((sql) => sql.one('SELECT 1 AS ok'));
         } catch (error) {
-          return reply.code(503).send({ status: 'not_ready' as const, reason: `database: ${(error as Error).message}` });
+          return reply
+            .code(503)
+            .send({ status: 'not_ready' as const, reason: `database: ${(error as Error).message}` });
         }
         return { status: 'ready' as const, queueRows: app.ingest.writer.depth };
       },

@@ -18,7 +18,9 @@ export default fp<RollupPluginOptions>(
     await service.init();
     app.decorate('rollups', service);
     app.workspaces.onDelete((sql, workspace) => service.deleteWorkspace(sql, workspace.key));
-    app.workspaces.onTimezoneChange((sql, workspace) => service.rebuildDays(sql, workspace.key, workspace.timezone));
+    app.workspaces.onTimezoneChange((sql, workspace) =>
+      service.rebuildDays(sql, workspace.key, workspace.timezone),
+    );
     await app.register(rollupRoutes);
 
     if (options.compactIntervalMs > 0) {

@@ -35,7 +35,10 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const fromMs = parseInstant(query.from, 'from');
       const toMs = parseInstant(query.to, 'to');
       if (toMs <= fromMs) {
-        throw errors.invalidQuery(`"to" (${query.to}) is not after "from" (${query.from}).`, 'The window is [from, to).');
+        throw errors.invalidQuery(
+          `"to" (${query.to}) is not after "from" (${query.from}).`,
+          'The window is [from, to).',
+        );
       }
       const rows = await app.rollups.series({
         workspaceKey: workspace.key,
@@ -58,14 +61,16 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 function seriesToArrow(rows: SeriesRow[]): Uint8Array {
-  const column = (pick: (r: SeriesRow) => number | null) =>
-    vectorFromArray(
-      rows.map(pick),
-      new Float64(),
-    );
+  const column = (pick: (r: SeriesRow) => number | null) => vectorFromArray(rows.map(pick), new Float64());
   const table = new Table({
-    bucket: vectorFromArray(rows.map((r) => Date.parse(r.bucket)), new TimestampMillisecond()),
-    bucketLabel: vectorFromArray(rows.map((r) => r.bucket), new Utf8()),
+    bucket: vectorFromArray(
+      rows.map((r) => Date.parse(r.bucket)),
+      new TimestampMillisecond(),
+    ),
+    bucketLabel: vectorFromArray(
+      rows.map((r) => r.bucket),
+      new Utf8(),
+    ),
     sum: column((r) => r.sum),
     count: column((r) => r.count),
     min: column((r) => r.min),

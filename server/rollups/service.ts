@@ -99,7 +99,11 @@ export class RollupService {
     for (const [k, id] of this.mapFor(ws)) {
       const [brand, touchpoint, source, metric] = k.split('\u0000') as [string, string, string, string];
       const values: SeriesKey = { brand, touchpoint, source, metric };
-      if ((Object.keys(filter) as (keyof SeriesKey)[]).every((f) => !filter[f] || filter[f]!.includes(values[f]))) {
+      if (
+        (Object.keys(filter) as (keyof SeriesKey)[]).every(
+          (f) => !filter[f] || filter[f]!.includes(values[f]),
+        )
+      ) {
         ids.push(id);
       }
     }
@@ -144,7 +148,11 @@ export class RollupService {
               strftime(${q.localDay('$last::TIMESTAMP')} + INTERVAL 1 DAY, '%Y-%m-%dT%H:%M:%S') AS hi`,
       { tz, from: iso(fromMs), last: iso(toMs - 1) },
     );
-    await sql.script(q.recompute(GRAIN_TABLES.day, q.localDay('ts'), source), { ...base, lo: days!.lo, hi: days!.hi });
+    await sql.script(q.recompute(GRAIN_TABLES.day, q.localDay('ts'), source), {
+      ...base,
+      lo: days!.lo,
+      hi: days!.hi,
+    });
   }
 
   /** Day buckets follow the workspace time zone: rebuild them from the minute rollups. */
@@ -191,9 +199,19 @@ export class RollupService {
     const day = filter.grain === 'day';
     // Day buckets are stored as local midnights: compare them with local bounds.
     const bound = (p: string) => (day ? `timezone($tz, ${p}::TIMESTAMPTZ)` : `${p}::TIMESTAMP`);
-    const lowBound = day ? `date_trunc('day', ${bound('$from')})` : `date_trunc('${filter.grain}', ${bound('$from')})`;
+    const lowBound = day
+      ? `date_trunc('day', ${bound('$from')})`
+      : `date_trunc('${filter.grain}', ${bound('$from')})`;
     const rows = await this.db.read((sql) =>
-      sql.rows<{ local: number; instant: number; sum: number; count: number; min: number; max: number; last: number | null }>(
+      sql.rows<{
+        local: number;
+        instant: number;
+        sum: number;
+        count: number;
+        min: number;
+        max: number;
+        last: number | null;
+      }>(
         `WITH per_key AS (
           SELECT series, bucket, ${mergeExpr}
           FROM ${table}

@@ -1,7 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorBody } from '../../shared/schemas/errors.js';
-import { Workspace, WorkspaceInput, WorkspaceList, WorkspaceParams } from '../../shared/schemas/workspaces.js';
+import {
+  Workspace,
+  WorkspaceInput,
+  WorkspaceList,
+  WorkspaceParams,
+} from '../../shared/schemas/workspaces.js';
 
 export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['workspaces'];

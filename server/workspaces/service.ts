@@ -34,8 +34,17 @@ export class WorkspaceService {
       for (const statement of schema) await sql.run(statement);
     });
     await this.db.read(async (sql) => {
-      const rows = await sql.rows<{ key: number; id: string; name: string; timezone: string; createdAt: string; updatedAt: string }>(q.allWorkspaces);
-      const brands = await sql.rows<{ ws: number; id: string; name: string; own: boolean; active: boolean }>(q.allBrands);
+      const rows = await sql.rows<{
+        key: number;
+        id: string;
+        name: string;
+        timezone: string;
+        createdAt: string;
+        updatedAt: string;
+      }>(q.allWorkspaces);
+      const brands = await sql.rows<{ ws: number; id: string; name: string; own: boolean; active: boolean }>(
+        q.allBrands,
+      );
       for (const row of rows) {
         const own = brands.filter((b) => b.ws === row.key);
         this.byId.set(row.id, {
@@ -95,7 +104,13 @@ export class WorkspaceService {
           await sql.run(q.insertBrand, { ws: key, ...brand, active: true, position: position++ });
         }
         for (const brand of dropped) {
-          await sql.run(q.insertBrand, { ws: key, ...brand, own: false, active: false, position: position++ });
+          await sql.run(q.insertBrand, {
+            ws: key,
+            ...brand,
+            own: false,
+            active: false,
+            position: position++,
+          });
         }
         const next: WorkspaceState = {
           key,

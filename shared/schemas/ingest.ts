@@ -41,7 +41,9 @@ export const IngestResult = Type.Object({
 export type IngestResult = Static<typeof IngestResult>;
 
 export const IngestQuery = Type.Object({
-  replace: Type.Optional(Type.Boolean({ description: 'replace the matching rows in [from, to) by the body' })),
+  replace: Type.Optional(
+    Type.Boolean({ description: 'replace the matching rows in [from, to) by the body' }),
+  ),
   source: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),

@@ -1,7 +1,10 @@
 import { Type, type Static } from 'typebox';
 import { ID_PATTERN } from '../vocabulary.js';
 
-export const WorkspaceId = Type.String({ pattern: ID_PATTERN, description: 'workspace id: [a-z0-9][a-z0-9_-]{0,63}' });
+export const WorkspaceId = Type.String({
+  pattern: ID_PATTERN,
+  description: 'workspace id: [a-z0-9][a-z0-9_-]{0,63}',
+});
 export const WorkspaceParams = Type.Object({ workspace: WorkspaceId });
 export type WorkspaceParams = Static<typeof WorkspaceParams>;
 
@@ -23,7 +26,9 @@ export const Workspace = Type.Object({
   id: WorkspaceId,
   name: Type.String(),
   timezone: Type.String(),
-  brands: Type.Array(Brand, { description: 'the competitive set: brands dropped from it keep their history' }),
+  brands: Type.Array(Brand, {
+    description: 'the competitive set: brands dropped from it keep their history',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });

@@ -45,9 +45,14 @@ export async function putWorkspace(
   const response = await fetch(`${url}/api/v1/workspaces/${id}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: body.name ?? id, timezone: body.timezone ?? 'UTC', brands: body.brands ?? DEMO_BRANDS }),
+    body: JSON.stringify({
+      name: body.name ?? id,
+      timezone: body.timezone ?? 'UTC',
+      brands: body.brands ?? DEMO_BRANDS,
+    }),
   });
-  if (response.status >= 300) throw new Error(`PUT workspace ${id}: ${response.status} ${await response.text()}`);
+  if (response.status >= 300)
+    throw new Error(`PUT workspace ${id}: ${response.status} ${await response.text()}`);
   return response;
 }
 
@@ -80,5 +85,9 @@ export const toNdjson = (rows: object[]) => rows.map((r) => JSON.stringify(r)).j
 
 export function toCsv(rows: EventRow[]): string {
   const header = 'ts,brand,touchpoint,source,metric,value';
-  return [header, ...rows.map((r) => [r.ts, r.brand, r.touchpoint, r.source, r.metric, r.value].join(','))].join('\n') + '\n';
+  return (
+    [header, ...rows.map((r) => [r.ts, r.brand, r.touchpoint, r.source, r.metric, r.value].join(','))].join(
+      '\n',
+    ) + '\n'
+  );
 }

@@ -87,10 +87,19 @@ function forEachData(vector: Vector, fn: (data: Data, offset: number) => void): 
 
 const valid = (data: Data, i: number) => data.nullCount === 0 || data.getValid(i);
 
-function fillStrings(builder: BatchBuilder, field: StringField, vector: Vector, first: number, index: number): void {
+function fillStrings(
+  builder: BatchBuilder,
+  field: StringField,
+  vector: Vector,
+  first: number,
+  index: number,
+): void {
   const target = builder.strings[field];
   const type = vector.type as DataType;
-  if (DataType.isDictionary(type) && (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary))) {
+  if (
+    DataType.isDictionary(type) &&
+    (DataType.isUtf8(type.dictionary) || DataType.isLargeUtf8(type.dictionary))
+  ) {
     forEachData(vector, (data, offset) => {
       const dictionary = data.dictionary!;
       const map = new Int32Array(dictionary.length);
@@ -145,7 +154,10 @@ function fillTs(builder: BatchBuilder, vector: Vector, first: number, index: num
 function fillValue(builder: BatchBuilder, vector: Vector, first: number, index: number): void {
   const type = vector.type as DataType;
   if (!(DataType.isInt(type) || DataType.isFloat(type) || DataType.isDecimal(type))) {
-    throw errors.malformedBody(`Record batch ${index}: column "value" is ${String(type)}, not numeric.`, hint);
+    throw errors.malformedBody(
+      `Record batch ${index}: column "value" is ${String(type)}, not numeric.`,
+      hint,
+    );
   }
   const direct = DataType.isFloat(type) && type.precision !== Precision.HALF;
   forEachData(vector, (data, offset) => {

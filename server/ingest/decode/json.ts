@@ -12,7 +12,8 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 
-const shapeHint = 'Send a JSON array of events, or an object {"events": [...]}; nothing of this request was stored.';
+const shapeHint =
+  'Send a JSON array of events, or an object {"events": [...]}; nothing of this request was stored.';
 
 /**
  * Finds the byte range of each element of the events array (the top-level array, or the
@@ -54,7 +55,13 @@ function elementSpans(body: Buffer): Spans {
         if (depth === 0) {
           if (b === OPEN_ARRAY) targetDepth = 1;
           else topIsObject = true;
-        } else if (topIsObject && depth === 1 && b === OPEN_ARRAY && lastKey === 'events' && targetDepth === -1) {
+        } else if (
+          topIsObject &&
+          depth === 1 &&
+          b === OPEN_ARRAY &&
+          lastKey === 'events' &&
+          targetDepth === -1
+        ) {
           targetDepth = 2;
         }
         depth++;
@@ -68,7 +75,10 @@ function elementSpans(body: Buffer): Spans {
         }
         depth--;
         if (depth < 0) {
-          throw errors.malformedBody(`Unexpected "${String.fromCharCode(b)}" at line ${lineOf(body, i)}.`, shapeHint);
+          throw errors.malformedBody(
+            `Unexpected "${String.fromCharCode(b)}" at line ${lineOf(body, i)}.`,
+            shapeHint,
+          );
         }
         if (depth === 1 && topIsObject) lastKey = '';
         break;
@@ -83,7 +93,10 @@ function elementSpans(body: Buffer): Spans {
         break;
       default:
         if (depth === 0) {
-          throw errors.malformedBody(`The body starts with "${String.fromCharCode(b)}", not an array or object.`, shapeHint);
+          throw errors.malformedBody(
+            `The body starts with "${String.fromCharCode(b)}", not an array or object.`,
+            shapeHint,
+          );
         }
     }
   }
@@ -121,7 +134,10 @@ export async function decodeJson(body: Buffer): Promise<DecodedBatch> {
     }
     await yieldToLoop();
   }
-  return builder.finish('json', (row) => JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord);
+  return builder.finish(
+    'json',
+    (row) => JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord,
+  );
 }
 
 function findBadElement(body: Buffer, spans: Spans, first: number, last: number) {

@@ -39,5 +39,8 @@ export async function decodeNdjson(body: Buffer): Promise<DecodedBatch> {
     }
     pos = end + 1;
   }
-  return builder.finish('ndjson', (row) => JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord);
+  return builder.finish(
+    'ndjson',
+    (row) => JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord,
+  );
 }
