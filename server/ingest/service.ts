@@ -65,7 +65,7 @@ export class IngestService {
     if (!decode) throw errors.unsupportedMediaType(request.mediaType);
     const batch = await decode(request.body);
     await yieldToLoop();
-    const { accepted, rejected } = validate(batch, request.workspace, this.bounds(), request.replace);
+    const { accepted, rejected } = await validate(batch, request.workspace, this.bounds(), request.replace);
     const response = toResult(accepted.length, rejected);
     await this.writer.write({
       workspace: request.workspace,
@@ -116,7 +116,7 @@ export class IngestService {
       const records: RawRecord[] = page.map((r) => JSON.parse(r.raw) as RawRecord);
       records.forEach((record, i) => builder.push(record, page[i]!.format === 'csv'));
       const batch = builder.finish('replay', (row) => records[row]!);
-      const { accepted, rejected } = validate(batch, workspace, this.bounds());
+      const { accepted, rejected } = await validate(batch, workspace, this.bounds());
       const rejectedRows = new Set(rejected.map((r) => r.row));
       const release = page.filter((_, i) => !rejectedRows.has(i)).map((r) => BigInt(r.id));
       if (release.length === 0) continue;

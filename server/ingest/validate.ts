@@ -9,7 +9,17 @@ import {
 } from '../../shared/vocabulary.js';
 import type { SeriesKey } from '../rollups/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
-import { type DecodedBatch, MISSING, NumProblem, STRING_FIELDS, type StringField } from './batch.js';
+import {
+  type DecodedBatch,
+  MISSING,
+  NumProblem,
+  STRING_FIELDS,
+  type StringField,
+  yieldToLoop,
+} from './batch.js';
+
+/** Large batches are checked in slices of 32 k rows so the event loop keeps turning. */
+const YIELD_MASK = 0x7fff;
 
 export interface Bounds {
   minMs: number;
@@ -43,12 +53,12 @@ export interface Validated {
 type Verdict = { code: RowErrorCode; message: string } | null;
 
 /** Checks each distinct string once, then every row by table look-ups. */
-export function validate(
+export async function validate(
   batch: DecodedBatch,
   workspace: WorkspaceState,
   bounds: Bounds,
   scope?: ReplaceScope,
-): Validated {
+): Promise<Validated> {
   const brandIds = new Set(workspace.brands.map((b) => b.id));
   const verdicts: Record<StringField, Verdict[]> = {
     brand: batch.strings.brand.values.map((brand) =>
@@ -98,6 +108,7 @@ export function validate(
     rejected.push({ row, field, code, message });
 
   rows: for (let row = 0; row < batch.length; row++) {
+    if ((row & YIELD_MASK) === YIELD_MASK) await yieldToLoop();
     const tsProblem = batch.tsProblem[row];
     if (tsProblem === NumProblem.Missing) {
       reject(row, 'ts', 'missing_field', '"ts" is missing.');
@@ -176,7 +187,7 @@ export function validate(
     }
     acceptedRows[acceptedCount++] = row;
   }
-  return { accepted: gatherAccepted(batch, acceptedRows.subarray(0, acceptedCount)), rejected };
+  return { accepted: await gatherAccepted(batch, acceptedRows.subarray(0, acceptedCount)), rejected };
 }
 
 function outside(message: string): { code: RowErrorCode; message: string } {
@@ -187,7 +198,7 @@ function outside(message: string): { code: RowErrorCode; message: string } {
 }
 
 /** Copies accepted rows into dense columns and numbers their distinct series keys. */
-function gatherAccepted(batch: DecodedBatch, rows: Int32Array): AcceptedRows {
+async function gatherAccepted(batch: DecodedBatch, rows: Int32Array): Promise<AcceptedRows> {
   const n = rows.length;
   const { brand, touchpoint, source, metric } = batch.strings;
   const nt = touchpoint.values.length;
@@ -199,6 +210,7 @@ function gatherAccepted(batch: DecodedBatch, rows: Int32Array): AcceptedRows {
   const ts = new Float64Array(n);
   const value = new Float64Array(n);
   for (let i = 0; i < n; i++) {
+    if ((i & YIELD_MASK) === YIELD_MASK) await yieldToLoop();
     const row = rows[i]!;
     const b = brand.codes[row]!;
     const t = touchpoint.codes[row]!;

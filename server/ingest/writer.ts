@@ -13,7 +13,7 @@ import type { Database, Sql } from '../db/database.js';
 import { errors } from '../errors.js';
 import { iso, type RollupService } from '../rollups/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
-import type { RawRecord } from './batch.js';
+import { type RawRecord, yieldToLoop } from './batch.js';
 import { q, STAGE, stagedEvents } from './queries.js';
 import type { AcceptedRows, ReplaceScope } from './validate.js';
 
@@ -210,7 +210,7 @@ export class Writer {
       const appender = await sql.connection.createAppender(STAGE);
       let staged = 0;
       try {
-        jobs.forEach((job, j) => (staged += appendStage(appender, job, seriesIds[j]!)));
+        for (let j = 0; j < jobs.length; j++) staged += await appendStage(appender, jobs[j]!, seriesIds[j]!);
         appender.flushSync();
       } finally {
         appender.closeSync();
@@ -301,7 +301,7 @@ export class Writer {
 }
 
 /** Copies a job's accepted rows into the stage, 2048 rows a chunk, by raw column copies. */
-function appendStage(appender: DuckDBAppender, job: WriteJob, series: Int32Array): number {
+async function appendStage(appender: DuckDBAppender, job: WriteJob, series: Int32Array): Promise<number> {
   const { accepted } = job;
   const ws = new Int32Array(Math.min(CHUNK, accepted.length)).fill(job.workspace.key);
   for (let offset = 0; offset < accepted.length; offset += CHUNK) {
@@ -312,6 +312,8 @@ function appendStage(appender: DuckDBAppender, job: WriteJob, series: Int32Array
     copyColumn(chunk, 2, accepted.ts, offset, n);
     copyColumn(chunk, 3, accepted.value, offset, n);
     appender.appendDataChunk(chunk);
+    // Appending is synchronous: let the event loop turn every 32 chunks (64 k rows).
+    if ((offset / CHUNK) % 32 === 31) await yieldToLoop();
   }
   return accepted.length;
 }

@@ -20,7 +20,7 @@ const shapeHint =
  * `events` member of a top-level object) without parsing the elements, so that they can be
  * parsed a chunk at a time.
  */
-function elementSpans(body: Buffer): Spans {
+async function elementSpans(body: Buffer): Promise<Spans> {
   const spans = new Spans();
   let depth = 0;
   let inString = false;
@@ -31,6 +31,8 @@ function elementSpans(body: Buffer): Spans {
   let elementStart = -1;
   let topIsObject = false;
   for (let i = 0; i < body.length; i++) {
+    // Scanning is synchronous: let the event loop turn every 1 MB.
+    if ((i & 0xfffff) === 0xfffff) await yieldToLoop();
     const b = body[i]!;
     if (inString) {
       if (b === BACKSLASH) i++;
@@ -111,7 +113,7 @@ function elementSpans(body: Buffer): Spans {
 
 /** A JSON array of events, or `{ "events": [...] }`, parsed a chunk of elements at a time. */
 export async function decodeJson(body: Buffer): Promise<DecodedBatch> {
-  const spans = elementSpans(body);
+  const spans = await elementSpans(body);
   const builder = new BatchBuilder(Math.max(1024, spans.length));
   for (let first = 0; first < spans.length; first += CHUNK_ROWS) {
     const last = Math.min(spans.length, first + CHUNK_ROWS) - 1;
