@@ -6,7 +6,6 @@ import {
   Float64,
   Int32,
   makeData,
-  makeVector,
   RecordBatch,
   RecordBatchStreamWriter,
   Schema,
@@ -15,7 +14,12 @@ import {
   Utf8,
   vectorFromArray,
 } from 'apache-arrow';
-import { KNOWN_SOURCES, metricsForTouchpoint, TOUCHPOINTS, type Touchpoint } from '../../shared/vocabulary.js';
+import {
+  KNOWN_SOURCES,
+  metricsForTouchpoint,
+  TOUCHPOINTS,
+  type Touchpoint,
+} from '../../shared/vocabulary.js';
 
 export const WORKSPACE = 'bench';
 
@@ -30,7 +34,13 @@ export const BRANDS = [
 ];
 
 /** 2–4 sources per touchpoint, all from the known vocabulary. */
-const SOURCES_PER_TOUCHPOINT: Record<Touchpoint, number> = { search: 3, site: 2, social: 4, media: 3, viral: 2 };
+const SOURCES_PER_TOUCHPOINT: Record<Touchpoint, number> = {
+  search: 3,
+  site: 2,
+  social: 4,
+  media: 3,
+  viral: 2,
+};
 
 /** The data set as columns: strings as codes into small dictionaries. */
 export interface Columns {
@@ -67,7 +77,14 @@ function combos(): { touchpoint: string; source: string; metric: string; scale: 
   for (const tp of TOUCHPOINTS) {
     for (const source of KNOWN_SOURCES[tp].slice(0, SOURCES_PER_TOUCHPOINT[tp])) {
       for (const metric of metricsForTouchpoint(tp)) {
-        const scale = metric.unit === 'rating' ? 5 : metric.unit === 'position' ? 50 : metric.unit === 'people' ? 1e6 : 5000;
+        const scale =
+          metric.unit === 'rating'
+            ? 5
+            : metric.unit === 'position'
+              ? 50
+              : metric.unit === 'people'
+                ? 1e6
+                : 5000;
         out.push({ touchpoint: tp, source, metric: metric.id, scale });
       }
     }
@@ -163,7 +180,12 @@ export function toArrowIpc(cols: Columns, start: number, end: number, batchRows 
     const ts = new BigInt64Array(n);
     for (let i = 0; i < n; i++) ts[i] = BigInt(cols.ts[from + i]!);
     const children = [
-      makeData({ type: new TimestampMillisecond(), length: n, nullCount: 0, data: ts as unknown as Int32Array }),
+      makeData({
+        type: new TimestampMillisecond(),
+        length: n,
+        nullCount: 0,
+        data: ts as unknown as Int32Array,
+      }),
       ...STRING_COLUMNS.map((name) =>
         makeData({
           type: types[name]!,
@@ -233,5 +255,3 @@ export function split<T>(rows: number, parts: number, encode: (start: number, en
   for (let start = 0; start < rows; start += size) out.push(encode(start, Math.min(rows, start + size)));
   return out;
 }
-
-export { makeVector };

@@ -8,8 +8,12 @@ import { ApiError } from '../../server/errors.js';
 const rowsOf = (batch: DecodedBatch) =>
   Array.from({ length: batch.length }, (_, i) => ({
     ts: batch.ts[i],
-    brand: batch.strings.brand.codes[i]! >= 0 ? batch.strings.brand.values[batch.strings.brand.codes[i]!] : null,
-    metric: batch.strings.metric.codes[i]! >= 0 ? batch.strings.metric.values[batch.strings.metric.codes[i]!] : null,
+    brand:
+      batch.strings.brand.codes[i]! >= 0 ? batch.strings.brand.values[batch.strings.brand.codes[i]!] : null,
+    metric:
+      batch.strings.metric.codes[i]! >= 0
+        ? batch.strings.metric.values[batch.strings.metric.codes[i]!]
+        : null,
     value: batch.value[i],
   }));
 
@@ -64,7 +68,9 @@ describe('JSON decoding', () => {
   });
 
   it('names the element and line of invalid JSON', async () => {
-    const error = await malformed(decodeJson(Buffer.from(`[\n${JSON.stringify(event('a', 1))},\n{"ts": oops}\n]`)));
+    const error = await malformed(
+      decodeJson(Buffer.from(`[\n${JSON.stringify(event('a', 1))},\n{"ts": oops}\n]`)),
+    );
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/Element 1 \(line 3\)/);
   });
@@ -115,7 +121,8 @@ describe('CSV decoding', () => {
 
   it('reads bodies larger than one slice without losing or splitting records', async () => {
     const lines = ['ts,brand,touchpoint,source,metric,value'];
-    for (let i = 0; i < 40_000; i++) lines.push(`2026-03-10T10:00:00Z,"brand ${i % 5}",search,google,clicks,${i}`);
+    for (let i = 0; i < 40_000; i++)
+      lines.push(`2026-03-10T10:00:00Z,"brand ${i % 5}",search,google,clicks,${i}`);
     const batch = await decodeCsv(Buffer.from(lines.join('\n')));
     expect(batch.length).toBe(40_000);
     expect(batch.value[39_999]).toBe(39_999);
