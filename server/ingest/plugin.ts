@@ -20,6 +20,7 @@ export default fp<{ config: Config }>(
     const writer = new Writer(
       app.db,
       app.rollups,
+      app.workspaces,
       { queueRows: config.ingestQueueRows, maxCommitRows: config.maxCommitRows },
       app.log,
       {

@@ -72,6 +72,7 @@ export class Writer {
   constructor(
     private readonly db: Database,
     private readonly rollups: RollupService,
+    private readonly workspaces: { get(id: string): WorkspaceState | undefined },
     private readonly options: { queueRows: number; maxCommitRows: number },
     private readonly log: FastifyBaseLogger,
     private readonly stats: WriterStats,
@@ -198,6 +199,14 @@ export class Writer {
   }
 
   private async commit(sql: Sql, jobs: WriteJob[]): Promise<void> {
+    // Writes are serialized, so this is the workspace as of this commit: a time zone changed or a
+    // workspace deleted while the request waited in the queue is seen here.
+    const zones = new Map<number, string>();
+    for (const job of jobs) {
+      const current = this.workspaces.get(job.workspace.id);
+      if (!current || current.key !== job.workspace.key) throw errors.unknownWorkspace(job.workspace.id);
+      zones.set(current.key, current.timezone);
+    }
     // Series ids first, outside the transaction (see RollupService.resolveSeries).
     const seriesIds: Int32Array[] = [];
     for (const job of jobs) {
@@ -216,10 +225,10 @@ export class Writer {
         appender.closeSync();
       }
       const replace = jobs[0]!.replace;
-      if (replace) await this.replaceRange(sql, jobs[0]!, replace, seriesIds[0]!);
+      if (replace)
+        await this.replaceRange(sql, jobs[0]!, zones.get(jobs[0]!.workspace.key)!, replace, seriesIds[0]!);
       else if (staged > 0) {
         await sql.run(q.insertStaged);
-        const zones = new Map(jobs.map((job) => [job.workspace.key, job.workspace.timezone]));
         await this.rollups.appendPartials(sql, stagedEvents, zones);
       }
       await sql.run(q.clearStage);
@@ -247,6 +256,7 @@ export class Writer {
   private async replaceRange(
     sql: Sql,
     job: WriteJob,
+    timezone: string,
     scope: ReplaceScope,
     bodySeries: Int32Array,
   ): Promise<void> {
@@ -262,7 +272,7 @@ export class Writer {
     await sql.run(q.recomputeSource, window);
     await this.rollups.recomputeRange(sql, {
       ws,
-      tz: job.workspace.timezone,
+      tz: timezone,
       series: [...matching],
       fromMs: scope.fromMs,
       toMs: scope.toMs,
