@@ -44,10 +44,10 @@ export const q = {
     withReason: boolean,
   ) => `SELECT id::VARCHAR AS id, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "receivedAt",
       reason, field, message, format, raw
-    FROM quarantine WHERE ws = $ws AND id > $after ${withReason ? 'AND reason = $reason' : ''}
-    ORDER BY id LIMIT $limit`,
+    FROM quarantine WHERE ws = $ws AND quarantine.id > $after ${withReason ? 'AND reason = $reason' : ''}
+    ORDER BY quarantine.id LIMIT $limit`,
   quarantineAll: (withReason: boolean) => `SELECT id::VARCHAR AS id, format, raw FROM quarantine
-    WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''} ORDER BY id`,
+    WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''} ORDER BY quarantine.id`,
   quarantineDeleteIds: `DELETE FROM quarantine WHERE ws = $ws AND list_contains($ids, id)`,
   quarantinePurge: (withReason: boolean) =>
     `DELETE FROM quarantine WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''}`,

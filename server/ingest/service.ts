@@ -63,7 +63,7 @@ export class IngestService {
     this.writer.checkCapacity();
     const decode = DECODERS[request.mediaType];
     if (!decode) throw errors.unsupportedMediaType(request.mediaType);
-    const batch = await decode(request.body);
+    const batch = await decode(withoutBom(request.body));
     await yieldToLoop();
     const { accepted, rejected } = await validate(batch, request.workspace, this.bounds(), request.replace);
     const response = toResult(accepted.length, rejected);
@@ -163,6 +163,11 @@ export class IngestService {
       await sql.run(q.purgeLedgerBefore, { cutoff: keyCutoff });
     });
   }
+}
+
+/** Spreadsheet exports often start with a UTF-8 byte-order mark; it is not data. */
+function withoutBom(body: Buffer): Buffer {
+  return body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
 }
 
 function toResult(accepted: number, rejected: RowError[]): IngestResult {

@@ -83,7 +83,7 @@ describe('row rejections', () => {
   it('JSON: every rejection code comes with its 0-based row and field, and the valid rows are kept', async () => {
     await putWorkspace(server.url, 'rows-json');
     const farFuture = new Date(Date.now() + 2 * 86_400_000).toISOString();
-    const rows: Record<string, unknown>[] = [
+    const rows: object[] = [
       ev(0, 5), // 0 valid
       { ...ev(1, 1), brand: undefined }, // 1 missing brand
       { ...ev(2, 1), brand: 42 }, // 2 brand as a number
@@ -245,6 +245,39 @@ describe('row rejections', () => {
     expect(await visitTotals(server.url, 'rows-arrow')).toEqual({ sum: 47, count: 5 });
   });
 
+  it('JSON strings holding brackets, commas and escaped quotes do not move element boundaries', async () => {
+    await putWorkspace(server.url, 'rows-tricky');
+    const body = JSON.stringify({
+      meta: { events: [{ ts: 'not an event' }], note: 'a "quoted" ], [ {note}' },
+      events: [ev(0, 1), ev(1, 2, { brand: 'um"br],[{ella}\\' }), ev(2, 4, { source: 'a,b' }), ev(3, 8)],
+      after: [[], {}],
+    });
+    const result = await ingest(server.url, 'rows-tricky', body, JSON_TYPE);
+    expect(result.status).toBe(200);
+    expect(codes(result.body)).toEqual([
+      { row: 1, field: 'brand', code: 'unknown_brand' },
+      { row: 2, field: 'source', code: 'invalid_source' },
+    ]);
+    expect(result.body.accepted).toBe(2);
+    expect(await visitTotals(server.url, 'rows-tricky')).toEqual({ sum: 9, count: 2 });
+  });
+
+  it('NDJSON with CRLF line ends counts rows the same way', async () => {
+    await putWorkspace(server.url, 'rows-crlf');
+    const body = [
+      JSON.stringify(ev(0, 1)),
+      '',
+      JSON.stringify(ev(1, 2, { metric: 'nope' })),
+      JSON.stringify(ev(2, 4)),
+    ]
+      .map((line) => `${line}\r\n`)
+      .join('');
+    const result = await ingest(server.url, 'rows-crlf', body, NDJSON);
+    expect(result.status).toBe(200);
+    expect(codes(result.body)).toEqual([{ row: 1, field: 'metric', code: 'unknown_metric' }]);
+    expect(await visitTotals(server.url, 'rows-crlf')).toEqual({ sum: 5, count: 2 });
+  });
+
   it('more than 100 rejected rows: counts are exact, errors lists the first 100', async () => {
     await putWorkspace(server.url, 'rows-many');
     // 260 rows: even rows name an unknown brand, odd rows are valid with value = row index.
@@ -280,7 +313,11 @@ describe('whole-request errors', () => {
 
   it('malformed JSON: 400 naming the element and its line, nothing stored', async () => {
     const body = `[\n  ${JSON.stringify(ev(0, 1))},\n  {"ts": oops, "brand": "acme"},\n  ${JSON.stringify(ev(2, 1))}\n]`;
-    const error = await expectError(await postEvents(server.url, 'req', body, JSON_TYPE), 400, 'malformed_body');
+    const error = await expectError(
+      await postEvents(server.url, 'req', body, JSON_TYPE),
+      400,
+      'malformed_body',
+    );
     expect(error.message).toContain('Element 1');
     expect(error.message).toContain('line 3');
     expect(await visitTotals(server.url, 'req')).toEqual({ sum: 0, count: 0 });
@@ -290,11 +327,20 @@ describe('whole-request errors', () => {
     await expectError(await postEvents(server.url, 'req', '{"rows": []}', JSON_TYPE), 400, 'malformed_body');
     await expectError(await postEvents(server.url, 'req', '"hello"', JSON_TYPE), 400, 'malformed_body');
     await expectError(await postEvents(server.url, 'req', '[1, 2]', JSON_TYPE), 400, 'malformed_body');
-    await expectError(await postEvents(server.url, 'req', `[${JSON.stringify(ev(0, 1))}`, JSON_TYPE), 400, 'malformed_body');
+    await expectError(
+      await postEvents(server.url, 'req', `[${JSON.stringify(ev(0, 1))}`, JSON_TYPE),
+      400,
+      'malformed_body',
+    );
   });
 
   it('malformed NDJSON line: 400 saying "Line N", nothing stored', async () => {
-    const body = [JSON.stringify(ev(0, 1)), '', '{"ts": "2026-03-10T10:00:00Z",', JSON.stringify(ev(1, 1))].join('\n');
+    const body = [
+      JSON.stringify(ev(0, 1)),
+      '',
+      '{"ts": "2026-03-10T10:00:00Z",',
+      JSON.stringify(ev(1, 1)),
+    ].join('\n');
     const error = await expectError(await postEvents(server.url, 'req', body, NDJSON), 400, 'malformed_body');
     expect(error.message).toContain('Line 3');
     expect(await visitTotals(server.url, 'req')).toEqual({ sum: 0, count: 0 });
@@ -309,7 +355,11 @@ describe('whole-request errors', () => {
   it('garbage Arrow bytes: 400', async () => {
     const garbage = new Uint8Array(Array.from({ length: 512 }, (_, i) => (i * 37 + 11) % 256));
     await expectError(await postEvents(server.url, 'req', garbage, ARROW), 400, 'malformed_body');
-    await expectError(await postEvents(server.url, 'req', 'not an arrow stream at all', ARROW), 400, 'malformed_body');
+    await expectError(
+      await postEvents(server.url, 'req', 'not an arrow stream at all', ARROW),
+      400,
+      'malformed_body',
+    );
   });
 
   it('unknown workspace: 404 unknown_workspace', async () => {
@@ -419,8 +469,12 @@ describe('idempotency keys', () => {
   it('a key belongs to its workspace: the same key elsewhere is a new request', async () => {
     await putWorkspace(server.url, 'idem-ws-a');
     await putWorkspace(server.url, 'idem-ws-b');
-    const a = await ingest(server.url, 'idem-ws-a', JSON.stringify([ev(0, 1)]), JSON_TYPE, { idempotencyKey: 'shared' });
-    const b = await ingest(server.url, 'idem-ws-b', JSON.stringify([ev(0, 2)]), JSON_TYPE, { idempotencyKey: 'shared' });
+    const a = await ingest(server.url, 'idem-ws-a', JSON.stringify([ev(0, 1)]), JSON_TYPE, {
+      idempotencyKey: 'shared',
+    });
+    const b = await ingest(server.url, 'idem-ws-b', JSON.stringify([ev(0, 2)]), JSON_TYPE, {
+      idempotencyKey: 'shared',
+    });
     expect([a.status, a.replayed, b.status, b.replayed]).toEqual([200, null, 200, null]);
     expect(await visitTotals(server.url, 'idem-ws-b')).toEqual({ sum: 2, count: 1 });
   });
@@ -430,7 +484,9 @@ describe('idempotency keys', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => ev(i % 500, 2));
     const body = toNdjson(rows);
     const answers = await Promise.all(
-      Array.from({ length: 8 }, () => ingest(server.url, 'idem-race', body, NDJSON, { idempotencyKey: 'race' })),
+      Array.from({ length: 8 }, () =>
+        ingest(server.url, 'idem-race', body, NDJSON, { idempotencyKey: 'race' }),
+      ),
     );
     for (const answer of answers) {
       expect(answer.status).toBe(200);
@@ -438,6 +494,22 @@ describe('idempotency keys', () => {
     }
     expect(answers.filter((a) => a.replayed !== 'true')).toHaveLength(1);
     expect(await visitTotals(server.url, 'idem-race')).toEqual({ sum: 6000, count: 3000 });
+  });
+
+  it('concurrent requests with one key and different bytes: one is stored, the other is 422', async () => {
+    await putWorkspace(server.url, 'idem-clash');
+    const bodies = [toNdjson(Array.from({ length: 2000 }, () => ev(0, 1))), toNdjson([ev(0, 1000)])];
+    const [a, b] = await Promise.all(
+      bodies.map((body) => postEvents(server.url, 'idem-clash', body, NDJSON, { idempotencyKey: 'clash' })),
+    );
+    const statuses = [a!.status, b!.status].sort();
+    expect(statuses).toEqual([200, 422]);
+    const stored = await visitTotals(server.url, 'idem-clash');
+    expect([
+      { sum: 2000, count: 2000 },
+      { sum: 1000, count: 1 },
+    ]).toContainEqual(stored);
+    expect(stored).toEqual(a!.status === 200 ? { sum: 2000, count: 2000 } : { sum: 1000, count: 1 });
   });
 
   it('an error answer is not remembered: the retry proceeds', async () => {
@@ -454,7 +526,9 @@ describe('idempotency keys', () => {
 
   it('a malformed body is not remembered: a corrected body under the same key is stored', async () => {
     await putWorkspace(server.url, 'idem-fix');
-    const broken = await postEvents(server.url, 'idem-fix', '[{"ts": ', JSON_TYPE, { idempotencyKey: 'fix-1' });
+    const broken = await postEvents(server.url, 'idem-fix', '[{"ts": ', JSON_TYPE, {
+      idempotencyKey: 'fix-1',
+    });
     await expectError(broken, 400, 'malformed_body');
     const fixed = await ingest(server.url, 'idem-fix', JSON.stringify([ev(0, 6)]), JSON_TYPE, {
       idempotencyKey: 'fix-1',
@@ -471,13 +545,17 @@ describe('idempotency keys', () => {
     let restarted: TestServer | undefined;
     try {
       await putWorkspace(first.url, 'idem-restart');
-      const before = await ingest(first.url, 'idem-restart', body, CSV, { idempotencyKey: 'nightly-2026-03-10' });
+      const before = await ingest(first.url, 'idem-restart', body, CSV, {
+        idempotencyKey: 'nightly-2026-03-10',
+      });
       expect(before.status).toBe(200);
       expect(before.body.accepted).toBe(2);
       await first.close();
       first = undefined;
       restarted = await startServer({ dataDir });
-      const after = await ingest(restarted.url, 'idem-restart', body, CSV, { idempotencyKey: 'nightly-2026-03-10' });
+      const after = await ingest(restarted.url, 'idem-restart', body, CSV, {
+        idempotencyKey: 'nightly-2026-03-10',
+      });
       expect(after.status).toBe(200);
       expect(after.replayed).toBe('true');
       expect(after.body).toEqual(before.body);

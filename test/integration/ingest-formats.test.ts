@@ -119,8 +119,13 @@ async function seriesRows(url: string, ws: string, params: Record<string, string
 async function allAnswers(url: string, ws: string): Promise<Record<string, SeriesRow[]>> {
   const answers: Record<string, SeriesRow[]> = {};
   for (const grain of GRAINS) {
-    for (const metric of METRICS) answers[`${metric}/${grain}`] = await seriesRows(url, ws, { metric, grain });
-    answers[`impressions/${grain}/acme`] = await seriesRows(url, ws, { metric: 'impressions', grain, brand: 'acme' });
+    for (const metric of METRICS)
+      answers[`${metric}/${grain}`] = await seriesRows(url, ws, { metric, grain });
+    answers[`impressions/${grain}/acme`] = await seriesRows(url, ws, {
+      metric: 'impressions',
+      grain,
+      brand: 'acme',
+    });
   }
   return answers;
 }
@@ -189,7 +194,8 @@ interface ArrowVariant {
 }
 
 function arrowBody(variant: ArrowVariant): Uint8Array {
-  const stringType = (): DataType => (variant.strings === 'dictionary' ? new Dictionary(new Utf8(), new Int32()) : new Utf8());
+  const stringType = (): DataType =>
+    variant.strings === 'dictionary' ? new Dictionary(new Utf8(), new Int32()) : new Utf8();
   // One type instance per column, shared by every batch, so that the batches have one schema.
   const types = {
     brand: stringType(),
@@ -326,6 +332,14 @@ describe('the same events in every ingest format give the same series', () => {
       arrowBody({ strings: 'utf8', ts: 'int64-ms', value: 'int32', batches: 2 }),
       ARROW,
     );
+  });
+
+  it('a CSV export that starts with a UTF-8 byte-order mark gives the same series', async () => {
+    await ingestAndCheck('fmt-csv-bom', `\ufeff${csvBody()}`, 'text/csv');
+  });
+
+  it('a JSON array that starts with a UTF-8 byte-order mark gives the same series', async () => {
+    await ingestAndCheck('fmt-json-bom', `\ufeff${jsonArrayBody()}`, 'application/json');
   });
 
   it('every format answered every series query identically', () => {

@@ -2,7 +2,6 @@ import {
   type Data,
   DataType,
   RecordBatchReader,
-  TimeUnit,
   Precision,
   type Vector,
   type RecordBatch,
@@ -21,13 +20,6 @@ import {
 
 const hint =
   'Send an Arrow IPC stream with columns ts (timestamp, or int64 epoch ms), brand, touchpoint, source, metric (utf8, plain or dictionary) and value (numeric).';
-
-const UNIT_TO_MS: Record<TimeUnit, number> = {
-  [TimeUnit.SECOND]: 1000,
-  [TimeUnit.MILLISECOND]: 1,
-  [TimeUnit.MICROSECOND]: 1e-3,
-  [TimeUnit.NANOSECOND]: 1e-6,
-};
 
 /**
  * Arrow IPC stream, one record batch at a time. Dictionary-encoded strings keep their
@@ -126,17 +118,17 @@ function fillStrings(
 
 function fillTs(builder: BatchBuilder, vector: Vector, first: number, index: number): void {
   const type = vector.type as DataType;
-  let scale: number;
-  if (DataType.isTimestamp(type)) scale = UNIT_TO_MS[type.unit];
-  else if (DataType.isInt(type) && type.bitWidth === 64) scale = 1;
-  else if (DataType.isDate(type)) scale = 1;
-  else {
+  // apache-arrow reads timestamps of every unit (and dates) as epoch milliseconds.
+  if (!(
+    DataType.isTimestamp(type) ||
+    DataType.isDate(type) ||
+    (DataType.isInt(type) && type.bitWidth === 64)
+  )) {
     throw errors.malformedBody(
       `Record batch ${index}: column "ts" is ${String(type)}, not a timestamp or int64 epoch milliseconds.`,
       hint,
     );
   }
-  const raw = DataType.isDate(type);
   for (let i = 0; i < vector.length; i++) {
     const v = vector.get(i) as bigint | number | Date | null;
     const row = first + i;
@@ -145,7 +137,7 @@ function fillTs(builder: BatchBuilder, vector: Vector, first: number, index: num
       builder.tsProblem[row] = NumProblem.Missing;
       continue;
     }
-    const ms = raw ? Number(v instanceof Date ? v.getTime() : v) : Number(v) * scale;
+    const ms = v instanceof Date ? v.getTime() : Number(v);
     builder.ts[row] = ms;
     builder.tsProblem[row] = Number.isFinite(ms) ? NumProblem.None : NumProblem.Invalid;
   }
