@@ -89,6 +89,47 @@ export const q = {
     DROP TABLE compact_keys; DROP TABLE compact_bounds; DROP TABLE compact_merged`,
   partialCount: (table: string) => `SELECT count(*)::BIGINT AS n FROM ${table} WHERE gen > $watermark`,
 
+  /**
+   * One row per bucket overlapping [$from, $to) for the series in $series. For gauges, `last` is
+   * the value as of the bucket end: per series the latest value so far (carried over buckets without
+   * data, and from before $from), combined across series with `combine` (sum or avg).
+   */
+  series: (o: { table: string; grain: Grain; gauge: boolean; combine: 'sum' | 'avg' }) => {
+    // Day buckets are stored as local midnights: compare them with local bounds.
+    const bound = (p: string) => (o.grain === 'day' ? `timezone($tz, ${p}::TIMESTAMPTZ)` : `${p}::TIMESTAMP`);
+    const low = `date_trunc('${o.grain}', ${bound('$from')})`;
+    const scope = `ws = $ws AND list_contains($series, series)`;
+    const perKey = `per_key AS (
+      SELECT series, bucket, sum(sum) AS sum, sum(count) AS count, min(min) AS min, max(max) AS max,
+        arg_max(last_value, (last_ts, last_value)) AS last
+      FROM ${o.table} WHERE ${scope} AND bucket >= ${low} AND bucket < ${bound('$to')}
+      GROUP BY series, bucket)`;
+    const totals = `SELECT bucket, sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count, min(min)::DOUBLE AS min,
+        max(max)::DOUBLE AS max FROM per_key GROUP BY bucket`;
+    const asOf = o.gauge
+      ? `, prior AS (
+          SELECT series, arg_max(last_value, (last_ts, last_value)) AS last
+          FROM ${o.table} WHERE ${scope} AND bucket < ${low} GROUP BY series),
+        grid AS (
+          SELECT b.bucket, s.series FROM (SELECT DISTINCT bucket FROM per_key) b
+          CROSS JOIN (SELECT series FROM per_key UNION SELECT series FROM prior) s),
+        filled AS (
+          SELECT g.bucket, COALESCE(
+              last_value(p.last IGNORE NULLS) OVER (PARTITION BY g.series ORDER BY g.bucket
+                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+              pr.last) AS value
+          FROM grid g LEFT JOIN per_key p ON p.series = g.series AND p.bucket = g.bucket
+          LEFT JOIN prior pr ON pr.series = g.series),
+        as_of AS (SELECT bucket, ${o.combine}(value)::DOUBLE AS last FROM filled GROUP BY bucket)`
+      : '';
+    return `WITH ${perKey}${asOf}
+      SELECT epoch_ms(t.bucket)::DOUBLE AS local,
+        epoch_ms(${o.grain === 'day' ? 'timezone($tz, t.bucket)' : 't.bucket'})::DOUBLE AS instant,
+        t.sum, t.count, t.min, t.max, ${o.gauge ? 'a.last' : 'NULL::DOUBLE AS last'}
+      FROM (${totals}) t ${o.gauge ? 'JOIN as_of a ON a.bucket = t.bucket' : ''}
+      ORDER BY t.bucket`;
+  },
+
   deleteWorkspace: [
     `DELETE FROM series WHERE ws = $ws`,
     ...Object.values(GRAIN_TABLES).map((table) => `DELETE FROM ${table} WHERE ws = $ws`),

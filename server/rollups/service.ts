@@ -195,13 +195,7 @@ export class RollupService {
     const metric = METRICS_BY_ID.get(filter.metric);
     const gauge = metric?.kind === 'gauge';
     const combine = metric?.combine === 'mean' ? 'avg' : 'sum';
-    const table = GRAIN_TABLES[filter.grain];
     const day = filter.grain === 'day';
-    // Day buckets are stored as local midnights: compare them with local bounds.
-    const bound = (p: string) => (day ? `timezone($tz, ${p}::TIMESTAMPTZ)` : `${p}::TIMESTAMP`);
-    const lowBound = day
-      ? `date_trunc('day', ${bound('$from')})`
-      : `date_trunc('${filter.grain}', ${bound('$from')})`;
     const rows = await this.db.read((sql) =>
       sql.rows<{
         local: number;
@@ -211,25 +205,13 @@ export class RollupService {
         min: number;
         max: number;
         last: number | null;
-      }>(
-        `WITH per_key AS (
-          SELECT series, bucket, ${mergeExpr}
-          FROM ${table}
-          WHERE ws = $ws AND list_contains($series, series) AND bucket >= ${lowBound} AND bucket < ${bound('$to')}
-          GROUP BY series, bucket)
-        SELECT epoch_ms(bucket)::DOUBLE AS local,
-          epoch_ms(${day ? 'timezone($tz, bucket)' : 'bucket'})::DOUBLE AS instant,
-          sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count, min(min)::DOUBLE AS min, max(max)::DOUBLE AS max,
-          ${gauge ? `${combine}(last)::DOUBLE` : 'NULL::DOUBLE'} AS last
-        FROM per_key GROUP BY bucket ORDER BY bucket`,
-        {
-          ws: filter.workspaceKey,
-          series: listValue(ids),
-          from: iso(filter.fromMs),
-          to: iso(filter.toMs),
-          tz: filter.timezone,
-        },
-      ),
+      }>(q.series({ table: GRAIN_TABLES[filter.grain], grain: filter.grain, gauge, combine }), {
+        ws: filter.workspaceKey,
+        series: listValue(ids),
+        from: iso(filter.fromMs),
+        to: iso(filter.toMs),
+        tz: filter.timezone,
+      }),
     );
     return rows.map((r) => ({
       bucket: day ? isoWithOffset(r.local, r.instant) : new Date(r.instant).toISOString(),
@@ -241,9 +223,6 @@ export class RollupService {
     }));
   }
 }
-
-const mergeExpr = `sum(sum) AS sum, sum(count) AS count, min(min) AS min, max(max) AS max,
-  arg_max(last_value, (last_ts, last_value)) AS last`;
 
 const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
 const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;

@@ -24,7 +24,7 @@ export const SeriesRow = Type.Object({
   max: Type.Number(),
   last: Type.Union([Type.Number(), Type.Null()], {
     description:
-      'gauges: latest value per source as of the bucket end, combined across sources as the metric says; null for counters',
+      'gauges: the value as of the bucket end (per source its latest value so far, also from before the window), combined across sources as the metric says (sum or mean); null for counters',
   }),
 });
 export type SeriesRow = Static<typeof SeriesRow>;

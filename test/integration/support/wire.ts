@@ -145,9 +145,14 @@ export function encode(rows: WireRow[], format: Format): Uint8Array {
       // Columns in a different order than the canonical one, CRLF line ends.
       const header = 'value,metric,source,touchpoint,brand,ts';
       const lines = rows.map((r) =>
-        [r.value === 'bad' ? 'abc' : String(r.value), r.metric, r.source, r.touchpoint, r.brand, tsText(r)].join(
-          ',',
-        ),
+        [
+          r.value === 'bad' ? 'abc' : String(r.value),
+          r.metric,
+          r.source,
+          r.touchpoint,
+          r.brand,
+          tsText(r),
+        ].join(','),
       );
       return Buffer.from([header, ...lines].join('\r\n') + '\r\n');
     }
