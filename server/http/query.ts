@@ -23,3 +23,13 @@ export function parseInstant(value: string, name: string): number {
   }
   return ms;
 }
+
+/** A half-open window [from, to) of two ISO 8601 instants. */
+export function parseWindow(from: string, to: string): { fromMs: number; toMs: number } {
+  const fromMs = parseInstant(from, 'from');
+  const toMs = parseInstant(to, 'to');
+  if (toMs <= fromMs) {
+    throw errors.invalidQuery(`"to" (${to}) is not after "from" (${from}).`, 'The window is [from, to).');
+  }
+  return { fromMs, toMs };
+}

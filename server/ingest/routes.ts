@@ -5,7 +5,7 @@ import { ErrorBody } from '../../shared/schemas/errors.js';
 import { INGEST_CONTENT_TYPES, IngestQuery, IngestResult } from '../../shared/schemas/ingest.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { ApiError, errors } from '../errors.js';
-import { parseInstant, splitList } from '../http/query.js';
+import { parseWindow, splitList } from '../http/query.js';
 import type { ReplaceScope } from './validate.js';
 
 interface RawBody {
@@ -124,14 +124,7 @@ function replaceScope(query: IngestQuery, floorMs: number): ReplaceScope {
       'Example: ?replace=true&source=google&from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z',
     );
   }
-  const fromMs = parseInstant(query.from, 'from');
-  const toMs = parseInstant(query.to, 'to');
-  if (toMs <= fromMs) {
-    throw errors.invalidQuery(
-      `"to" (${query.to}) is not after "from" (${query.from}).`,
-      'The window is [from, to).',
-    );
-  }
+  const { fromMs, toMs } = parseWindow(query.from, query.to);
   if (fromMs < floorMs) {
     throw new ApiError(
       400,

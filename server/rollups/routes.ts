@@ -6,7 +6,7 @@ import { SeriesQuery, SeriesResult, type SeriesRow } from '../../shared/schemas/
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { METRICS_BY_ID } from '../../shared/vocabulary.js';
 import { errors } from '../errors.js';
-import { parseInstant, splitList } from '../http/query.js';
+import { parseWindow, splitList } from '../http/query.js';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
@@ -32,14 +32,7 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `Use one of: ${[...METRICS_BY_ID.keys()].join(', ')}.`,
         );
       }
-      const fromMs = parseInstant(query.from, 'from');
-      const toMs = parseInstant(query.to, 'to');
-      if (toMs <= fromMs) {
-        throw errors.invalidQuery(
-          `"to" (${query.to}) is not after "from" (${query.from}).`,
-          'The window is [from, to).',
-        );
-      }
+      const { fromMs, toMs } = parseWindow(query.from, query.to);
       const rows = await app.rollups.series({
         workspaceKey: workspace.key,
         timezone: workspace.timezone,

@@ -1,55 +1,100 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+// The hub as a child process (node --import tsx server/main.ts), for tests that kill it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export interface ChildServer {
-  url: string;
-  process: ChildProcess;
-  /** Resolves with the exit code (or signal) once the process has ended. */
-  exited: Promise<number | string>;
-  output(): string;
+/** Every child still running: killed on process exit, and by `killAllHubs` in an afterAll. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export async function killAllHubs(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
 }
 
-export async function freePort(): Promise<number> {
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
-    probe.once('error', reject);
+    probe.on('error', reject);
     probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
+      const { port } = probe.address() as AddressInfo;
       probe.close(() => resolve(port));
     });
   });
 }
 
-/** The hub as its own process (`node --import tsx server/main.ts`), as an operator runs it. */
-export async function startChild(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+export interface ChildHub {
+  child: ChildProcess;
+  url: string;
+  /** stdout and stderr of the child, for failure messages */
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  alive(): boolean;
+}
+
+/** Starts the hub on `dataDir` and resolves once GET /readyz answers 200. */
+export async function startChildHub(dataDir: string, env: Record<string, string> = {}): Promise<ChildHub> {
   const port = await freePort();
-  const root = path.resolve(import.meta.dirname, '../..');
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  running.add(child);
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => {
+      done = true;
+      running.delete(child);
+      resolve({ code, signal });
+    });
+  });
+  const hub: ChildHub = { child, url: `http://127.0.0.1:${port}`, output, exited, alive: () => !done };
+  const deadline = Date.now() + 45_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited at start:\n${output}`);
+    if (!hub.alive()) {
+      throw new Error(`the hub exited before it was ready:\n${output.join('')}`);
+    }
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
+      const response = await fetch(`${hub.url}/readyz`, { signal: AbortSignal.timeout(1_000) });
+      if (response.status === 200) return hub;
+      await response.body?.cancel();
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready after 30 s:\n${output}`);
+      throw new Error(`the hub was not ready within 45 s:\n${output.join('')}`);
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url, process: child, exited, output: () => output };
+}
+
+/** SIGKILL, and wait until the process is gone (its DuckDB file lock with it). */
+export async function killHub(hub: ChildHub): Promise<void> {
+  if (hub.alive()) hub.child.kill('SIGKILL');
+  await hub.exited;
 }

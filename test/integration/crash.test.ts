@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Database } from '../../server/db/database.js';
 import { DEMO_BRANDS, postEvents, putWorkspace } from '../helpers/server.js';
-import { killAllHubs, killHub, startChildHub, type ChildHub } from './support/child.js';
+import { killAllHubs, killHub, startChildHub, type ChildHub } from '../helpers/child.js';
 import { CONTENT_TYPES, TS_STYLES, encode, type Format, type WireRow } from './support/wire.js';
 
 const CYCLES = 3;

@@ -1,21 +1,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildServer, startChild } from '../helpers/child.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ChildHub, killAllHubs, startChildHub } from '../helpers/child.js';
 import { postEvents, putWorkspace } from '../helpers/server.js';
 
-let child: ChildServer | undefined;
+let child: ChildHub;
 
-afterEach(() => {
-  if (child?.process.exitCode === null) child.process.kill('SIGKILL');
-});
+afterAll(killAllHubs);
 
 describe('graceful shutdown', () => {
   it('commits every request it acknowledged before SIGTERM and refuses the rest with 503', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-shutdown-'));
-    child = await startChild(dataDir);
-    expect(child.output()).toMatch(/Convergence hub: http:\/\/127\.0\.0\.1:\d+/);
+    child = await startChildHub(dataDir);
+    expect(child.output.join('')).toMatch(/Convergence hub: http:\/\/127\.0\.0\.1:\d+/);
     await putWorkspace(child.url, 'w');
 
     // Batch b carries 500 clicks of value b at its own minute, so each batch is countable on its own.
@@ -47,12 +45,12 @@ describe('graceful shutdown', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 250));
-    child.process.kill('SIGTERM');
+    child.child.kill('SIGTERM');
     await Promise.all(sending);
-    expect(await child.exited).toBe(0);
+    expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(acknowledged.size).toBeGreaterThan(0);
 
-    child = await startChild(dataDir);
+    child = await startChildHub(dataDir);
     const response = await fetch(
       `${child.url}/api/v1/workspaces/w/series?metric=clicks&grain=minute&from=2026-03-10T00:00:00Z&to=2026-03-10T03:00:00Z`,
     );
@@ -62,7 +60,7 @@ describe('graceful shutdown', () => {
     );
     for (const b of acknowledged) expect(stored.get(b)).toMatchObject({ count: 500, sum: 500 * b });
     for (const b of stored.keys()) expect(acknowledged.has(b) || refused.includes(b)).toBe(true);
-    child.process.kill('SIGTERM');
+    child.child.kill('SIGTERM');
     await child.exited;
   });
 });
