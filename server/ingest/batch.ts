@@ -60,7 +60,8 @@ export class BatchBuilder {
   value: Float64Array;
   valueProblem: Uint8Array;
   readonly strings: Record<StringField, DictColumn>;
-  private readonly tsCache = new Map<string, number>();
+  private lastTsText = '';
+  private lastTsMs = NaN;
 
   constructor(private capacity = 1024) {
     this.ts = new Float64Array(capacity);
@@ -129,13 +130,12 @@ export class BatchBuilder {
     let ms: number;
     if (typeof v === 'number') ms = v;
     else if (typeof v === 'string') {
-      const cached = this.tsCache.get(v);
-      if (cached !== undefined) ms = cached;
-      else {
-        ms = parseTimestamp(v);
-        if (this.tsCache.size > 100_000) this.tsCache.clear();
-        this.tsCache.set(v, ms);
+      // Rows of one export often share their timestamp.
+      if (v !== this.lastTsText) {
+        this.lastTsText = v;
+        this.lastTsMs = parseTimestamp(v);
       }
+      ms = this.lastTsMs;
     } else ms = NaN;
     this.ts[row] = ms;
     this.tsProblem[row] = Number.isFinite(ms) ? NumProblem.None : NumProblem.Invalid;
@@ -172,18 +172,85 @@ export class BatchBuilder {
 
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 const EPOCH_MS = /^-?\d+$/;
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
 
 /** ISO 8601 with an offset or Z, or epoch milliseconds; NaN otherwise. */
 export function parseTimestamp(text: string): number {
-  if (EPOCH_MS.test(text)) return Number(text);
-  if (!ISO_WITH_ZONE.test(text)) return NaN;
-  // Date.parse wants "+01:00"; accept "+0100" and "+01" too.
-  const normalized = text
-    .replace(' ', 'T')
-    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
-    .replace(/([+-]\d{2})$/, '$1:00');
-  return Date.parse(normalized);
+  if (text.length >= 16 && text.charCodeAt(4) === 0x2d) return parseIso(text);
+  return EPOCH_MS.test(text) ? Number(text) : NaN;
+}
+
+/** Fixed-width digits at `at`, or -1. */
+function digits(s: string, at: number, count: number): number {
+  let value = 0;
+  for (let k = 0; k < count; k++) {
+    const d = s.charCodeAt(at + k) - 48;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * `YYYY-MM-DD[T ]HH:MM[:SS[.fraction]](Z|±HH[:MM]|±HHMM)`, parsed by hand: it is the hottest
+ * line of text ingest, and Date.parse also takes forms without an offset that we must refuse.
+ */
+function parseIso(s: string): number {
+  const n = s.length;
+  const sep = s[10];
+  if (s[7] !== '-' || !(sep === 'T' || sep === 't' || sep === ' ') || s[13] !== ':') return NaN;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  let i = 16;
+  let second = 0;
+  let ms = 0;
+  if (s[i] === ':') {
+    second = digits(s, i + 1, 2);
+    i += 3;
+    if (s[i] === '.') {
+      i++;
+      const start = i;
+      while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+      if (i === start || i - start > 9) return NaN;
+      ms = Number(s.slice(start, Math.min(i, start + 3)).padEnd(3, '0'));
+    }
+  }
+  let offset = 0;
+  const z = s[i];
+  if (z === 'Z' || z === 'z') i++;
+  else if (z === '+' || z === '-') {
+    const oh = digits(s, i + 1, 2);
+    i += 3;
+    let om = 0;
+    if (s[i] === ':') {
+      om = digits(s, i + 1, 2);
+      i += 3;
+    } else if (i < n) {
+      om = digits(s, i, 2);
+      i += 2;
+    }
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
+    offset = (z === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  } else return NaN;
+  if (
+    i !== n ||
+    year < 0 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  ) {
+    return NaN;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) return NaN;
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
 }
 
 /** Lets the event loop run (heartbeats, other requests) between chunks of a large body. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MISSING, NumProblem, parseTimestamp, type DecodedBatch } from '../../server/ingest/batch.js';
 import { decodeCsv } from '../../server/ingest/decode/csv.js';
@@ -146,6 +147,48 @@ describe('timestamps', () => {
     expect(parseTimestamp('2026-03-10T11:00:00.500+01:00')).toBe(Date.UTC(2026, 2, 10, 10, 0, 0, 500));
     expect(parseTimestamp('2026-03-10T11:00:00+0100')).toBe(Date.UTC(2026, 2, 10, 10));
     expect(parseTimestamp('1773136800000')).toBe(1773136800000);
+  });
+
+  it('agrees with Date.parse on every valid instant, whatever the offset and fraction', () => {
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('1990-01-01T00:00:00Z'),
+          max: new Date('2100-01-01T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: -12 * 4, max: 14 * 4 }),
+        fc.constantFrom('', '.5', '.123', '.123456', '.000000001'),
+        (date, quarters, fraction) => {
+          const offsetMin = quarters * 15;
+          const local = new Date(date.getTime() + offsetMin * 60_000).toISOString().slice(0, 19);
+          const sign = offsetMin < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMin);
+          const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const text = `${local}${fraction}${zone}`;
+          expect(parseTimestamp(text)).toBe(Date.parse(text));
+        },
+      ),
+    );
+  });
+
+  it('refuses impossible dates and times', () => {
+    for (const text of [
+      '2026-02-29T10:00:00Z',
+      '2026-02-30T10:00:00Z',
+      '2026-13-01T10:00:00Z',
+      '2026-03-10T24:00:00Z',
+      '2026-03-10T10:60:00Z',
+      '2026-03-10T10:00:00.Z',
+      '2026-03-10T10:00:00.1234567891Z',
+      '2026-03-10T10:00:00+1',
+      '2026-03-10T10:00:00Zjunk',
+    ]) {
+      expect(parseTimestamp(text), text).toBeNaN();
+    }
+    expect(parseTimestamp('2028-02-29T10:00:00Z')).toBe(Date.UTC(2028, 1, 29, 10));
+    expect(parseTimestamp('2026-03-10 10:00z')).toBe(Date.UTC(2026, 2, 10, 10));
+    expect(parseTimestamp('2026-03-10T10:00:00-03')).toBe(Date.UTC(2026, 2, 10, 13));
   });
 
   it('refuses times without an offset, which would depend on the server clock zone', () => {
