@@ -1,4 +1,5 @@
 // Timing, RSS sampling and HTTP helpers shared by the benchmark paths.
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -94,3 +95,27 @@ export async function post(url: string, body: Uint8Array, contentType: string, r
 export const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
 export const fmtRate = (n: number) => `${(n / 1e6).toFixed(3)} M`;
 export const fmtSec = (s: number) => s.toFixed(2);
+
+/**
+ * Linux pressure stall information for the CPU: microseconds in which at least one runnable task
+ * (of any process) waited for a core. Null where /proc/pressure is not available.
+ */
+export function cpuStallMicros(): number | null {
+  try {
+    const text = fs.readFileSync('/proc/pressure/cpu', 'utf8');
+    const match = /^some .*total=(\d+)/m.exec(text);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The "some avg60" figure of /proc/pressure/cpu (percent), or null. */
+export function cpuPressureAvg60(): number | null {
+  try {
+    const match = /^some .*avg60=([\d.]+)/m.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}

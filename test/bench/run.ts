@@ -1,27 +1,45 @@
-// `npm run bench`: end-to-end ingest throughput of the hub against baselines, on one data set.
-// Prints figures only: nothing here fails on timing.
+// `npm run bench`: end-to-end ingest throughput of the hub against baselines, on one data set
+// (1 M rows: 6 brands of one workspace, 5 touchpoints with their valid metrics, 2–4 sources each,
+// timestamps over the last 7 days, integer values). Prints figures only: nothing fails on timing.
+//
+//   a    hub: Arrow IPC, 1 request of 1 M rows
+//   b    hub: Arrow IPC, 1,000 requests of 1,000 rows from 16 concurrent clients
+//   c    hub: NDJSON, 10 requests of 100 k rows
+//   d    hub: CSV, 10 requests of 100 k rows
+//   e    baseline: in-process DuckDB row appender, one commit
+//   fa   baseline: naive server (Fastify → tableFromIPC → row appender, a commit per request), as a
+//   fb   baseline: naive server, as b
+//   g    hub: as a, on a hub preloaded with BENCH_GROWTH_ROWS rows
+//
+// "Acknowledged" = the HTTP 200 came back; the hub sends it after the commit, rollups included.
 //
 //   BENCH_QUICK=1             everything 10× smaller (a smoke run)
 //   BENCH_GROWTH_ROWS=N       rows preloaded before the growth measurement (default 10,000,000;
 //                             1,000,000 with BENCH_QUICK); 0 skips it
 //   BENCH_REPS=N              repetitions per path (default 3; the median is reported)
 //   BENCH_ONLY=a,b,e          run only these paths (a b c d e fa fb g)
+import fs from 'node:fs';
 import os from 'node:os';
-import { generate, seriesCount, split, toArrowIpc, toCsv, toNdjson } from './data.js';
+import { generate, seriesCount, split, toArrowIpc, toCsv, toNdjson, WORKSPACE } from './data.js';
 import {
-  appenderRun,
+  appenderTarget,
   ARROW,
   type BenchOptions,
   CSV,
-  growth,
-  type GrowthResult,
-  hubRun,
-  naiveRun,
+  type HubState,
+  hubTarget,
+  naiveTarget,
   NDJSON,
+  type PathPlan,
+  type Preloaded,
+  report,
   type Run,
+  send,
+  startHub,
+  type Target,
   type Workload,
 } from './ingest.bench.js';
-import { fmtInt, fmtRate, fmtSec, mb, median, RssSampler } from './measure.js';
+import { cpuPressureAvg60, fmtInt, fmtRate, fmtSec, mb, median, RssSampler } from './measure.js';
 
 const env = process.env;
 const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
@@ -47,23 +65,10 @@ const wanted = (path: string) => !ONLY || ONLY.has(path);
 const log = (line: string) => console.log(line);
 
 interface PathResult {
-  key: string;
-  label: string;
-  requests: number;
+  target: Target;
   runs: Run[];
-}
-
-async function repeat(label: string, reps: number, once: () => Promise<Run>): Promise<Run[]> {
-  const runs: Run[] = [];
-  for (let r = 0; r < reps; r++) {
-    const run = await once();
-    runs.push(run);
-    log(
-      `  ${label} #${r + 1}: ${fmtInt(run.rows)} rows in ${fmtSec(run.seconds)} s = ${fmtRate(run.rows / run.seconds)} rows/s, ` +
-        `RSS ${mb(run.rssStart).toFixed(0)} → peak ${mb(run.rssPeak).toFixed(0)} MB`,
-    );
-  }
-  return runs;
+  preloaded?: Preloaded;
+  state?: HubState;
 }
 
 const rate = (run: Run) => run.rows / run.seconds;
@@ -83,9 +88,13 @@ function printTable(header: string[], rows: string[][], right: boolean[]): void 
 async function main(): Promise<void> {
   const started = performance.now();
   const sampler = new RssSampler(50);
+  const loadAtStart = os.loadavg().map((l) => l.toFixed(2));
+  const pressureAtStart = cpuPressureAvg60();
   log(
     `Convergence ingest benchmark${quick ? ' (BENCH_QUICK: 10× smaller)' : ''}: ${os.cpus().length} cores, ` +
-      `Node ${process.version}, ${REPS} repetition(s) per path, median reported`,
+      `Node ${process.version}, ${REPS} repetition(s) per path, median reported; load average ` +
+      loadAtStart.join(' ') +
+      (pressureAtStart === null ? '' : `, CPU pressure (some, avg60) ${pressureAtStart}%`),
   );
 
   // One data set, encoded up front into every wire format.
@@ -138,91 +147,136 @@ async function main(): Promise<void> {
     concurrency: 2,
   };
   log(
-    `Hub: startServer() on a fresh temp dir per run (maxBodyMb ${options.maxBodyMb}, ingestQueueRows ${fmtInt(options.ingestQueueRows)}, ` +
+    `Hub: startServer() on a fresh temp dir per path (maxBodyMb ${options.maxBodyMb}, ingestQueueRows ${fmtInt(options.ingestQueueRows)}, ` +
       `other settings default); clients in the same process over loopback HTTP (fetch)`,
   );
 
-  // Warm-up (not measured): the JIT sees every decoder and both servers once.
+  // JIT warm-up (not measured): every decoder of the hub sees a small body once.
   t = performance.now();
   const warm = Math.min(ROWS, 20_000);
-  const warmUp: Workload[] = [
-    { contentType: ARROW, bodies: [toArrowIpc(cols, 0, warm)], rows: [warm], concurrency: 1 },
-    { contentType: NDJSON, bodies: [toNdjson(cols, 0, warm)], rows: [warm], concurrency: 1 },
-    { contentType: CSV, bodies: [toCsv(cols, 0, warm)], rows: [warm], concurrency: 1 },
-  ];
-  for (const w of warmUp) await hubRun(options, 'warm-up', w);
-  await naiveRun(options, 'warm-up', warmUp[0]!);
-  log(`Warm-up done in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
-
-  const results: PathResult[] = [];
-  const add = async (key: string, label: string, requests: number, once: () => Promise<Run>) => {
-    if (!wanted(key)) return;
-    log(`${key}. ${label}`);
-    results.push({ key, label, requests, runs: await repeat(key, REPS, once) });
-  };
-
-  await add('e', 'baseline: in-process row appender, one commit', 1, () => appenderRun(options, cols));
-  await add('a', 'hub: Arrow IPC, 1 request', 1, () => hubRun(options, 'a', oneLarge));
-  await add('fa', 'baseline: naive server, Arrow IPC, 1 request', 1, () => naiveRun(options, 'fa', oneLarge));
-  await add(
-    'b',
-    `hub: Arrow IPC, ${SMALL_REQUESTS} × 1,000 rows, ${SMALL_CONCURRENCY} clients`,
-    SMALL_REQUESTS,
-    () => hubRun(options, 'b', manySmall),
-  );
-  await add(
-    'fb',
-    `baseline: naive server, Arrow IPC, ${SMALL_REQUESTS} × 1,000 rows, ${SMALL_CONCURRENCY} clients`,
-    SMALL_REQUESTS,
-    () => naiveRun(options, 'fb', manySmall),
-  );
-  await add('c', `hub: NDJSON, ${TEXT_REQUESTS} × ${fmtInt(ROWS / TEXT_REQUESTS)} rows`, TEXT_REQUESTS, () =>
-    hubRun(options, 'c', ndjsonLoad),
-  );
-  await add('d', `hub: CSV, ${TEXT_REQUESTS} × ${fmtInt(ROWS / TEXT_REQUESTS)} rows`, TEXT_REQUESTS, () =>
-    hubRun(options, 'd', csvLoad),
+  const warmHub = await startHub(options);
+  const warmUrl = `${warmHub.url}/api/v1/workspaces/${WORKSPACE}/events`;
+  await send(warmUrl, {
+    contentType: ARROW,
+    bodies: [toArrowIpc(cols, 0, warm)],
+    rows: [warm],
+    concurrency: 1,
+  });
+  await send(warmUrl, {
+    contentType: NDJSON,
+    bodies: [toNdjson(cols, 0, warm)],
+    rows: [warm],
+    concurrency: 1,
+  });
+  await send(warmUrl, { contentType: CSV, bodies: [toCsv(cols, 0, warm)], rows: [warm], concurrency: 1 });
+  await warmHub.close();
+  fs.rmSync(warmHub.dataDir, { recursive: true, force: true });
+  log(`JIT warm-up done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(
+    `Protocol: each path gets its own fresh server (or DuckDB file), opened and preloaded untimed with ` +
+      `${fmtInt(ROWS)} rows (one Arrow request; g: ${fmtInt(GROWTH_ROWS)} rows in ${fmtInt(PRELOAD_REQUEST_ROWS)}-row ` +
+      `requests from 2 clients); all stay open and their ${REPS} timed repetitions run interleaved in rounds.\n`,
   );
 
-  let grown: GrowthResult | null = null;
-  if (wanted('g') && GROWTH_ROWS > 0) {
-    log(
-      `g. hub: Arrow IPC, 1 request, after preloading ${fmtInt(GROWTH_ROWS)} rows ` +
-        `(Arrow, ${fmtInt(PRELOAD_REQUEST_ROWS)}-row requests, 2 clients)`,
-    );
-    grown = await growth(options, GROWTH_ROWS, preload, oneLarge, REPS);
-    log(
-      `    preload: ${fmtInt(grown.stored)} rows in ${fmtSec(grown.preloadSeconds)} s ` +
-        `(${grown.preloadRequests} requests, ${fmtRate(grown.stored / grown.preloadSeconds)} rows/s)`,
-    );
-    results.push({
-      key: 'g',
-      label: `hub: Arrow IPC, 1 request, at ${(grown.stored / 1e6).toFixed(1)} M stored rows`,
-      requests: 1,
-      runs: grown.runs,
-    });
+  const plan = (key: string, label: string, measured: Workload): PathPlan => ({
+    key,
+    label,
+    preload: oneLarge,
+    preloadRows: ROWS,
+    measured,
+  });
+  const small = `${fmtInt(SMALL_REQUESTS)} × 1,000 rows, ${SMALL_CONCURRENCY} clients`;
+  const text = `${TEXT_REQUESTS} × ${fmtInt(ROWS / TEXT_REQUESTS)} rows`;
+  const targets = [
+    appenderTarget(options, 'e', 'baseline: in-process row appender, one commit', cols),
+    hubTarget(options, plan('a', 'hub: Arrow IPC, 1 request', oneLarge)),
+    naiveTarget(options, plan('fa', 'baseline: naive server, Arrow IPC, 1 request', oneLarge)),
+    hubTarget(options, plan('b', `hub: Arrow IPC, ${small}`, manySmall)),
+    naiveTarget(options, plan('fb', `baseline: naive server, Arrow IPC, ${small}`, manySmall)),
+    hubTarget(options, plan('c', `hub: NDJSON, ${text}`, ndjsonLoad)),
+    hubTarget(options, plan('d', `hub: CSV, ${text}`, csvLoad)),
+    ...(GROWTH_ROWS > 0
+      ? [
+          hubTarget(options, {
+            ...plan('g', `hub: Arrow IPC, 1 request, on ${fmtInt(GROWTH_ROWS)} preloaded rows`, oneLarge),
+            preload,
+            preloadRows: GROWTH_ROWS,
+          }),
+        ]
+      : []),
+  ].filter((target) => wanted(target.key));
+
+  const results: PathResult[] = targets.map((target) => ({ target, runs: [] }));
+  try {
+    log('Paths (opened and preloaded, untimed):');
+    for (const result of results) {
+      const { target } = result;
+      result.preloaded = await target.open();
+      log(
+        `  ${target.key.padEnd(2)}  ${target.label}: preloaded ${fmtInt(result.preloaded.rows)} rows in ` +
+          `${fmtSec(result.preloaded.seconds)} s (${fmtRate(result.preloaded.rows / result.preloaded.seconds)} rows/s)`,
+      );
+    }
+    log(`RSS with every path open: ${mb(process.memoryUsage.rss()).toFixed(0)} MB`);
+    for (let round = 0; round < REPS; round++) {
+      log(`Round ${round + 1} of ${REPS}`);
+      for (let i = 0; i < results.length; i++) {
+        const result = results[(i + round) % results.length]!;
+        const run = await result.target.run();
+        result.runs.push(run);
+        report(options, result.target.key, round, run);
+      }
+    }
+    for (const result of results) result.state = await result.target.verify();
+  } finally {
+    for (const { target } of results) {
+      await target.close().catch((error: unknown) => log(`closing ${target.key}: ${String(error)}`));
+    }
   }
 
   // ------------------------------------------------------------------------------------------
-  log('\nResults (median of the repetitions; rows/s = acknowledged rows / wall time)\n');
+  log(
+    '\nResults: median of the repetitions; rows/s = acknowledged rows / wall time; CPU = process CPU time / wall ' +
+      'time (2 cores = 2.00); CPU stall = share of wall time in which some task on the machine waited for a ' +
+      'core (/proc/pressure/cpu: contention, ours included); RSS Δ = peak RSS during a run minus RSS at its start ' +
+      '(largest over the repetitions; every path stays open, so absolute RSS is shared)\n',
+  );
   printTable(
-    ['path', '', 'requests', 'rows', 'seconds', 'rows/s', 'min–max rows/s', 'peak RSS MB'],
-    results.map((r) => {
-      const rates = r.runs.map(rate);
+    [
+      'path',
+      '',
+      'requests',
+      'rows',
+      'seconds',
+      'rows/s',
+      'min–max rows/s',
+      'stored before',
+      'CPU',
+      'CPU stall',
+      'RSS Δ MB',
+    ],
+    results.map(({ target, runs }) => {
+      const rates = runs.map(rate);
       return [
-        r.key,
-        r.label,
-        fmtInt(r.requests),
-        fmtInt(r.runs[0]!.rows),
-        fmtSec(median(r.runs.map((x) => x.seconds))),
-        fmtRate(medianRate(r.runs)),
+        target.key,
+        target.label,
+        fmtInt(target.requests),
+        fmtInt(runs[0]!.rows),
+        fmtSec(median(runs.map((x) => x.seconds))),
+        fmtRate(medianRate(runs)),
         `${fmtRate(Math.min(...rates))} – ${fmtRate(Math.max(...rates))}`,
-        Math.max(...r.runs.map((x) => mb(x.rssPeak))).toFixed(0),
+        `${(runs[0]!.storedBefore / 1e6).toFixed(1)}–${(runs[runs.length - 1]!.storedBefore / 1e6).toFixed(1)} M`,
+        median(runs.map((x) => x.cpuSeconds / x.seconds)).toFixed(2),
+        runs[0]!.cpuStall === null
+          ? 'n/a'
+          : `${(median(runs.map((x) => x.cpuStall ?? 0)) * 100).toFixed(0)}%`,
+        Math.max(...runs.map((x) => mb(x.rssPeak - x.rssStart))).toFixed(0),
       ];
     }),
-    [false, false, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true, true, true],
   );
 
-  const by = (key: string) => results.find((r) => r.key === key);
+  const by = (key: string) => results.find((r) => r.target.key === key);
   const ratioRows: string[][] = [];
   const ratio = (label: string, num: string, den: string, goal?: number) => {
     const n = by(num);
@@ -232,14 +286,6 @@ async function main(): Promise<void> {
     const verdict = goal === undefined ? '' : value >= goal ? 'met' : 'NOT met';
     ratioRows.push([label, `${value.toFixed(2)}×`, goal === undefined ? '' : `≥ ${goal}`, verdict]);
   };
-  ratio('Arrow one large (a) / naive server one large (fa)', 'a', 'fa', 1.4);
-  ratio('Arrow many small (b) / naive server many small (fb)', 'b', 'fb');
-  ratio('many small (b) / one large (a)', 'b', 'a', 0.8);
-  ratio('Arrow one large (a) / in-process appender (e)', 'a', 'e');
-  ratio('naive one large (fa) / in-process appender (e)', 'fa', 'e');
-  ratio('NDJSON (c) / Arrow one large (a)', 'c', 'a');
-  ratio('CSV (d) / Arrow one large (a)', 'd', 'a');
-  if (grown) ratio(`rate at ${(grown.stored / 1e6).toFixed(1)} M stored (g) / at empty (a)`, 'g', 'a', 0.8);
   const a = by('a');
   if (a) {
     const value = medianRate(a.runs);
@@ -250,21 +296,56 @@ async function main(): Promise<void> {
       value >= 1e6 ? 'met' : 'NOT met',
     ]);
   }
+  ratio('Arrow one large (a) / naive server one large (fa)', 'a', 'fa', 1.4);
+  ratio('many small (b) / one large (a)', 'b', 'a', 0.8);
+  const grown = by('g');
+  if (grown) {
+    const at = (r: PathResult) => {
+      const stored = median(r.runs.map((x) => x.storedBefore)) / 1e6;
+      return `${stored.toFixed(stored >= 10 ? 0 : 1)} M`;
+    };
+    ratio(`rate at ${at(grown)} stored (g) / at ${a ? at(a) : '?'} (a)`, 'g', 'a', 0.8);
+  }
+  ratio('Arrow many small (b) / naive server many small (fb)', 'b', 'fb');
+  ratio('Arrow one large (a) / in-process appender (e)', 'a', 'e');
+  ratio('naive one large (fa) / in-process appender (e)', 'fa', 'e');
+  ratio('NDJSON (c) / Arrow one large (a)', 'c', 'a');
+  ratio('CSV (d) / Arrow one large (a)', 'd', 'a');
   log('');
   printTable(['ratio', 'value', 'goal', ''], ratioRows, [false, true, false, false]);
 
   log('');
-  if (grown) {
+  const hubs = results.filter((r) => r.state);
+  if (hubs.length > 0) {
     log(
-      `Growth: preload of ${fmtInt(grown.stored)} rows took ${fmtSec(grown.preloadSeconds)} s ` +
-        `(${fmtRate(grown.stored / grown.preloadSeconds)} rows/s); afterwards rollup_minute held ` +
-        `${fmtInt(grown.rollupMinuteRows)} rows (no compaction: startServer disables it) and the DuckDB file + WAL ` +
-        `${grown.dbFileMb.toFixed(0)} MB.`,
+      'Hubs at the end (raw rows / minute-rollup rows / DuckDB file + WAL / memory DuckDB reports): ' +
+        hubs
+          .map(({ target, state }) =>
+            [
+              `${target.key} ${(state!.rawRows / 1e6).toFixed(1)} M`,
+              `${(state!.rollupMinuteRows / 1e6).toFixed(1)} M`,
+              `${state!.dbFileMb.toFixed(0)} MB`,
+              `${state!.duckdbMemoryMb.toFixed(0)} MB`,
+            ].join(' / '),
+          )
+          .join('; '),
     );
   }
+  if (grown?.preloaded && grown.state) {
+    const { preloaded, state } = grown;
+    log(
+      `Growth preload: ${fmtInt(preloaded.rows)} rows in ${fmtSec(preloaded.seconds)} s (${preloaded.requests} requests, ` +
+        `${fmtRate(preloaded.rows / preloaded.seconds)} rows/s). At the end that hub held ${fmtInt(state.rawRows)} raw ` +
+        `rows and ${fmtInt(state.rollupMinuteRows)} minute-rollup rows (startServer disables compaction).`,
+    );
+  }
+  const load = os.loadavg().map((l) => l.toFixed(2));
+  const pressure = cpuPressureAvg60();
   log(
-    `Peak RSS of the whole process (server + clients + pre-encoded bodies), sampled every 50 ms: ` +
-      `${mb(sampler.overallPeak).toFixed(0)} MB. Total time ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+    `Peak RSS of the whole process (every server + clients + pre-encoded bodies), sampled every 50 ms: ` +
+      `${mb(sampler.overallPeak).toFixed(0)} MB. Load average at the end: ${load.join(' ')}` +
+      (pressure === null ? '. ' : `; CPU pressure (some, avg60) ${pressure}%. `) +
+      `Total time ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   );
   await sampler.stop();
 }
