@@ -253,7 +253,6 @@ function parseIso(s: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
 }
 
-/** Lets the event loop run (heartbeats, other requests) between chunks of a large body. */
-export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+export { yieldToLoop } from '../loop.js';
 
 export const CHUNK_ROWS = 4096;

@@ -13,20 +13,9 @@ export const schema = [
     ws INTEGER NOT NULL, id BIGINT NOT NULL, received_at TIMESTAMP NOT NULL, reason VARCHAR NOT NULL,
     field VARCHAR NOT NULL, message VARCHAR NOT NULL, format VARCHAR NOT NULL, raw VARCHAR NOT NULL
   )`,
-  // Per-connection staging area of the writer: one group commit's accepted rows.
-  `CREATE TEMP TABLE IF NOT EXISTS ingest_stage (ws INTEGER, series INTEGER, ts_ms DOUBLE, value DOUBLE)`,
 ];
 
-export const STAGE = 'ingest_stage';
-/** The staged rows as (ws, series, ts, value), the relation rollups aggregate. */
-export const stagedEvents = `(SELECT ws, series, make_timestamp(round(ts_ms * 1000)::BIGINT) AS ts, value FROM ingest_stage)`;
-
 export const q = {
-  insertStaged: `INSERT INTO events SELECT * FROM ${stagedEvents}`,
-  clearStage: `DELETE FROM ingest_stage`,
-  stagedRange: `SELECT ws, min(ts_ms)::DOUBLE AS "fromMs", max(ts_ms)::DOUBLE AS "toMs", count(*)::INTEGER AS n
-    FROM ingest_stage GROUP BY ws`,
-
   ledgerLookup: `SELECT body_hash AS hash, response FROM ingest_ledger WHERE ws = $ws AND idem_key = $key`,
   ledgerInsert: `INSERT INTO ingest_ledger VALUES ($ws, $key, $hash, $response, now()::TIMESTAMP)`,
 

@@ -1,20 +1,13 @@
-import bindings from '@duckdb/node-bindings';
-import {
-  DOUBLE,
-  DuckDBDataChunk,
-  INTEGER,
-  listValue,
-  timestampValue,
-  type DuckDBAppender,
-} from '@duckdb/node-api';
+import { listValue, timestampValue } from '@duckdb/node-api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
 import type { Database, Sql } from '../db/database.js';
 import { errors } from '../errors.js';
-import { iso, type RollupService } from '../rollups/service.js';
+import { appendColumns } from '../db/columnar.js';
+import { iso, type RollupRows, type RollupService } from '../rollups/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
-import { type RawRecord, yieldToLoop } from './batch.js';
-import { q, STAGE, stagedEvents } from './queries.js';
+import type { RawRecord } from './batch.js';
+import { q } from './queries.js';
 import type { AcceptedRows, ReplaceScope } from './validate.js';
 
 export interface WriteJob {
@@ -51,9 +44,6 @@ interface Pending {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
-
-const CHUNK = 2048;
-const STAGE_TYPES = [INTEGER, INTEGER, DOUBLE, DOUBLE];
 
 /**
  * The single writer. Requests queue here (bounded, in rows); each turn takes every waiting
@@ -216,22 +206,18 @@ export class Writer {
       seriesIds.push(column);
     }
     await sql.transaction(async () => {
-      const appender = await sql.connection.createAppender(STAGE);
-      let staged = 0;
-      try {
-        for (let j = 0; j < jobs.length; j++) staged += await appendStage(appender, jobs[j]!, seriesIds[j]!);
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
       const replace = jobs[0]!.replace;
-      if (replace)
-        await this.replaceRange(sql, jobs[0]!, zones.get(jobs[0]!.workspace.key)!, replace, seriesIds[0]!);
-      else if (staged > 0) {
-        await sql.run(q.insertStaged);
-        await this.rollups.appendPartials(sql, stagedEvents, zones);
-      }
-      await sql.run(q.clearStage);
+      const window = replace ? await this.deleteRange(sql, jobs[0]!, replace, seriesIds[0]!) : undefined;
+      const rows: RollupRows[] = jobs.map((job, j) => ({
+        ws: job.workspace.key,
+        length: job.accepted.length,
+        series: seriesIds[j]!,
+        ts: job.accepted.ts,
+        value: job.accepted.value,
+      }));
+      await appendEvents(sql, rows);
+      if (replace) await this.recompute(sql, window!, zones.get(jobs[0]!.workspace.key)!, replace);
+      else await this.rollups.appendPartials(sql, rows, zones);
       await this.quarantine(sql, jobs);
       for (const job of jobs) {
         if (job.ledger) {
@@ -252,28 +238,30 @@ export class Writer {
     });
   }
 
-  /** A correction: drop the scope's rows in [from, to), store the body, recompute the touched buckets. */
-  private async replaceRange(
-    sql: Sql,
-    job: WriteJob,
-    timezone: string,
-    scope: ReplaceScope,
-    bodySeries: Int32Array,
-  ): Promise<void> {
+  /** A correction, first half: drop the scope's rows in [from, to). */
+  private async deleteRange(sql: Sql, job: WriteJob, scope: ReplaceScope, bodySeries: Int32Array) {
     const ws = job.workspace.key;
     const matching = new Set(
       this.rollups.matchingSeries(ws, { source: [scope.source], brand: scope.brands, metric: scope.metrics }),
     );
     for (const id of bodySeries) matching.add(id);
-    const series = listValue([...matching]);
-    const window = { ws, series, from: iso(scope.fromMs), to: iso(scope.toMs) };
-    await sql.run(q.deleteRange, window);
-    await sql.run(q.insertStaged);
-    await sql.run(q.recomputeSource, window);
+    const window = { ws, series: [...matching], from: iso(scope.fromMs), to: iso(scope.toMs) };
+    await sql.run(q.deleteRange, { ...window, series: listValue(window.series) });
+    return window;
+  }
+
+  /** A correction, second half (after the body is stored): recompute every bucket the window touches. */
+  private async recompute(
+    sql: Sql,
+    window: { ws: number; series: number[]; from: string; to: string },
+    timezone: string,
+    scope: ReplaceScope,
+  ): Promise<void> {
+    await sql.run(q.recomputeSource, { ...window, series: listValue(window.series) });
     await this.rollups.recomputeRange(sql, {
-      ws,
+      ws: window.ws,
       tz: timezone,
-      series: [...matching],
+      series: window.series,
       fromMs: scope.fromMs,
       toMs: scope.toMs,
       source: 'recompute_source',
@@ -310,40 +298,27 @@ export class Writer {
   }
 }
 
-/** Copies a job's accepted rows into the stage, 2048 rows a chunk, by raw column copies. */
-async function appendStage(appender: DuckDBAppender, job: WriteJob, series: Int32Array): Promise<number> {
-  const { accepted } = job;
-  const ws = new Int32Array(Math.min(CHUNK, accepted.length)).fill(job.workspace.key);
-  for (let offset = 0; offset < accepted.length; offset += CHUNK) {
-    const n = Math.min(CHUNK, accepted.length - offset);
-    const chunk = DuckDBDataChunk.create(STAGE_TYPES, n);
-    copyColumn(chunk, 0, ws, 0, n);
-    copyColumn(chunk, 1, series, offset, n);
-    copyColumn(chunk, 2, accepted.ts, offset, n);
-    copyColumn(chunk, 3, accepted.value, offset, n);
-    appender.appendDataChunk(chunk);
-    // Appending is synchronous: let the event loop turn every 32 chunks (64 k rows).
-    if ((offset / CHUNK) % 32 === 31) await yieldToLoop();
+/** Appends accepted rows to the raw events table by raw column copies. */
+async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {
+  if (!batches.some((b) => b.length > 0)) return;
+  const appender = await sql.connection.createAppender('events');
+  try {
+    for (const batch of batches) {
+      await appendColumns(
+        appender,
+        [
+          { kind: 'integer', values: new Int32Array(batch.length).fill(batch.ws) },
+          { kind: 'integer', values: batch.series },
+          { kind: 'timestamp', values: batch.ts },
+          { kind: 'double', values: batch.value },
+        ],
+        batch.length,
+      );
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
   }
-  return accepted.length;
-}
-
-function copyColumn(
-  chunk: DuckDBDataChunk,
-  column: number,
-  values: Int32Array | Float64Array,
-  offset: number,
-  n: number,
-): void {
-  const vector = bindings.data_chunk_get_vector(chunk.chunk, column);
-  const size = values.BYTES_PER_ELEMENT;
-  bindings.copy_data_to_vector(
-    vector,
-    0,
-    values.buffer as ArrayBuffer,
-    values.byteOffset + offset * size,
-    n * size,
-  );
 }
 
 function describeChanges(jobs: WriteJob[]): CommitChange[] {

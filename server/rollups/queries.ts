@@ -1,6 +1,6 @@
 // Tables owned by the rollups capability: the series-key dictionary and the minute/hour/day rollups.
-// Rollup rows are partial aggregates appended per commit (cost O(batch)); `gen` orders them so the
-// compactor merges only what arrived since its last run.
+// Rollup rows are partial aggregates appended per commit (cost O(batch), see partials.ts); `gen`
+// orders them so the compactor merges only what arrived since its last run.
 import type { Grain } from '../../shared/schemas/series.js';
 
 export const GRAIN_TABLES: Record<Grain, string> = {
@@ -21,7 +21,6 @@ export const schema = [
   // minute and hour buckets are UTC; day buckets are local midnight in the workspace time zone.
   ...Object.values(GRAIN_TABLES).map((table) => `CREATE TABLE IF NOT EXISTS ${table} (${rollupColumns})`),
   `CREATE TABLE IF NOT EXISTS rollup_state (name VARCHAR NOT NULL, value BIGINT NOT NULL)`,
-  `CREATE TEMP TABLE IF NOT EXISTS rollup_partials (${rollupColumns})`,
 ];
 
 /** Merging partials: the gauge value is the one at the latest timestamp, the larger on a tie. */
@@ -30,6 +29,20 @@ const mergeAggregates = `sum(sum) AS sum, sum(count)::BIGINT AS count, min(min) 
 
 const rawAggregates = `sum(value) AS sum, count(*)::BIGINT AS count, min(value) AS min, max(value) AS max,
   max(ts) AS last_ts, arg_max(value, (ts, value)) AS last_value`;
+
+/**
+ * Day rows (in zone `$tz`) from the minute rows matching `where` (`plain`: the same without the
+ * `m.` alias). Zone offsets are whole quarter-hours, so every minute falls in exactly one local day;
+ * the zone is applied once per distinct minute, not once per row: it is the costliest expression here.
+ */
+const minutesToDays = (where: string, plain: string) => `
+  SELECT m.ws, m.series, d.day AS b, sum(m.sum) AS sum, sum(m.count)::BIGINT AS count, min(m.min) AS min,
+    max(m.max) AS max, max(m.last_ts) AS last_ts, arg_max(m.last_value, (m.last_ts, m.last_value)) AS last_value, $gen
+  FROM rollup_minute m
+  JOIN (SELECT bucket, date_trunc('day', timezone($tz, bucket::TIMESTAMPTZ)) AS day
+        FROM (SELECT DISTINCT bucket FROM rollup_minute WHERE ${plain})) d ON d.bucket = m.bucket
+  WHERE ${where}
+  GROUP BY m.ws, m.series, d.day`;
 
 /** Local midnight (naive) of a UTC instant in the zone `$tz`. */
 const localDay = (column: string) => `date_trunc('day', timezone($tz, ${column}::TIMESTAMPTZ))`;
@@ -44,23 +57,8 @@ export const q = {
   setWatermark: `DELETE FROM rollup_state WHERE name = 'compacted_gen';
     INSERT INTO rollup_state VALUES ('compacted_gen', $gen)`,
 
-  /** `source` is a relation of (ws, series, ts, value) rows prepared by the caller. */
-  minutePartials: (source: string) => `INSERT INTO rollup_partials
-    SELECT ws, series, date_trunc('minute', ts) AS bucket, ${rawAggregates}, $gen AS gen
-    FROM ${source} GROUP BY ws, series, bucket`,
-  appendMinute: `INSERT INTO rollup_minute SELECT * FROM rollup_partials`,
-  appendHour: `INSERT INTO rollup_hour
-    SELECT ws, series, date_trunc('hour', bucket) AS b, ${mergeAggregates}, $gen FROM rollup_partials
-    GROUP BY ws, series, b`,
-  // Zone offsets are whole quarter-hours, so every minute bucket falls in exactly one local day.
-  appendDay: `INSERT INTO rollup_day
-    SELECT ws, series, ${localDay('bucket')} AS b, ${mergeAggregates}, $gen FROM rollup_partials
-    WHERE ws = $ws GROUP BY ws, series, b`,
-  clearPartials: `DELETE FROM rollup_partials`,
-
   rebuildDays: `DELETE FROM rollup_day WHERE ws = $ws;
-    INSERT INTO rollup_day SELECT ws, series, ${localDay('bucket')} AS b, ${mergeAggregates}, $gen
-    FROM rollup_minute WHERE ws = $ws GROUP BY ws, series, b`,
+    INSERT INTO rollup_day ${minutesToDays('m.ws = $ws', 'ws = $ws')}`,
 
   /** Recomputes whole buckets of a grain from raw rows (`source`) after a correction. */
   recompute: (table: string, bucketExpr: string, source: string) => `

@@ -2,6 +2,9 @@ import { listValue } from '@duckdb/node-api';
 import type { Database, Sql } from '../db/database.js';
 import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import { METRICS_BY_ID } from '../../shared/vocabulary.js';
+import { appendColumns } from '../db/columnar.js';
+import { yieldToLoop } from '../loop.js';
+import { type Aggregate, DAY, HOUR, MINUTE, Partials, ZoneOffsets } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 
 /** The identity of one stream of values: a brand's metric on one source of one touchpoint. */
@@ -24,6 +27,15 @@ export interface SeriesFilter {
   toMs: number;
 }
 
+/** A commit's accepted rows of one workspace, as the writer holds them. */
+export interface RollupRows {
+  ws: number;
+  length: number;
+  series: Int32Array;
+  ts: Float64Array;
+  value: Float64Array;
+}
+
 const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source}\u0000${k.metric}`;
 
 /**
@@ -34,6 +46,7 @@ export class RollupService {
   private readonly seriesIds = new Map<number, Map<string, number>>();
   private nextSeriesId = 1;
   private gen = 0;
+  private readonly zones = new Map<string, ZoneOffsets>();
 
   constructor(private readonly db: Database) {}
 
@@ -111,16 +124,69 @@ export class RollupService {
   }
 
   /**
-   * Appends the partial aggregates of `source` (a relation of ws, series, ts, value) to every grain.
-   * Runs inside the writer's transaction. `timezones` maps each workspace key in the batch to its zone.
+   * Appends the partial aggregates of a commit's rows to every grain. Runs inside the writer's
+   * transaction; `timezones` gives each workspace's zone (day buckets are local).
    */
-  async appendPartials(sql: Sql, source: string, timezones: Map<number, string>): Promise<void> {
+  async appendPartials(sql: Sql, batches: RollupRows[], timezones: Map<number, string>): Promise<void> {
     const gen = ++this.gen;
-    await sql.run(q.minutePartials(source), { gen });
-    await sql.run(q.appendMinute);
-    await sql.run(q.appendHour, { gen });
-    for (const [ws, tz] of timezones) await sql.run(q.appendDay, { gen, ws, tz });
-    await sql.run(q.clearPartials);
+    const rows = batches.reduce((n, b) => n + b.length, 0);
+    const minute = new Partials(Math.max(1024, rows));
+    const one: Aggregate = { sum: 0, count: 1, min: 0, max: 0, lastTs: 0, lastValue: 0 };
+    let seen = 0;
+    for (const batch of batches) {
+      for (let i = 0; i < batch.length; i++) {
+        const ts = batch.ts[i]!;
+        const value = batch.value[i]!;
+        one.sum = one.min = one.max = one.lastValue = value;
+        one.lastTs = ts;
+        minute.add(batch.ws, batch.series[i]!, Math.floor(ts / MINUTE) * MINUTE, MINUTE, one);
+        if (++seen % 65_536 === 0) await yieldToLoop();
+      }
+    }
+    const hour = new Partials();
+    const day = new Partials();
+    const partial = { ...one };
+    for (let j = 0; j < minute.length; j++) {
+      const ws = minute.ws[j]!;
+      const bucket = minute.bucket[j]!;
+      minute.read(j, partial);
+      hour.add(ws, minute.series[j]!, Math.floor(bucket / HOUR) * HOUR, HOUR, partial);
+      day.add(ws, minute.series[j]!, this.zone(timezones.get(ws)!).localDay(bucket), DAY, partial);
+    }
+    for (const [table, partials] of [
+      [GRAIN_TABLES.minute, minute],
+      [GRAIN_TABLES.hour, hour],
+      [GRAIN_TABLES.day, day],
+    ] as const) {
+      const appender = await sql.connection.createAppender(table);
+      try {
+        await appendColumns(
+          appender,
+          [
+            { kind: 'integer', values: partials.ws },
+            { kind: 'integer', values: partials.series },
+            { kind: 'timestamp', values: partials.bucket },
+            { kind: 'double', values: partials.sum },
+            { kind: 'bigint', values: partials.count },
+            { kind: 'double', values: partials.min },
+            { kind: 'double', values: partials.max },
+            { kind: 'timestamp', values: partials.lastTs },
+            { kind: 'double', values: partials.lastValue },
+            { kind: 'bigint', values: new Float64Array(partials.length).fill(gen) },
+          ],
+          partials.length,
+        );
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    }
+  }
+
+  private zone(timezone: string): ZoneOffsets {
+    let zone = this.zones.get(timezone);
+    if (!zone) this.zones.set(timezone, (zone = new ZoneOffsets(timezone)));
+    return zone;
   }
 
   /**

@@ -1,0 +1,159 @@
+// Partial aggregates of one commit, computed in JS from the rows the writer holds anyway, then
+// appended to the rollup tables: no SQL pass over the batch, no per-row time-zone call in SQL.
+
+/** Keys pack (bucket index, series id): exact below 2^53 for series ids below 2^26. */
+const SERIES_SPACE = 67_108_864;
+
+export class Partials {
+  length = 0;
+  ws: Int32Array;
+  series: Int32Array;
+  bucket: Float64Array;
+  sum: Float64Array;
+  count: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  lastTs: Float64Array;
+  lastValue: Float64Array;
+  private readonly index = new Map<number, number>();
+
+  constructor(private capacity = 1024) {
+    this.ws = new Int32Array(capacity);
+    this.series = new Int32Array(capacity);
+    this.bucket = new Float64Array(capacity);
+    this.sum = new Float64Array(capacity);
+    this.count = new Float64Array(capacity);
+    this.min = new Float64Array(capacity);
+    this.max = new Float64Array(capacity);
+    this.lastTs = new Float64Array(capacity);
+    this.lastValue = new Float64Array(capacity);
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const int = (a: Int32Array) => {
+      const next = new Int32Array(this.capacity);
+      next.set(a);
+      return next;
+    };
+    const dbl = (a: Float64Array) => {
+      const next = new Float64Array(this.capacity);
+      next.set(a);
+      return next;
+    };
+    this.ws = int(this.ws);
+    this.series = int(this.series);
+    this.bucket = dbl(this.bucket);
+    this.sum = dbl(this.sum);
+    this.count = dbl(this.count);
+    this.min = dbl(this.min);
+    this.max = dbl(this.max);
+    this.lastTs = dbl(this.lastTs);
+    this.lastValue = dbl(this.lastValue);
+  }
+
+  /**
+   * Merges one aggregate into the bucket `bucketMs` (a multiple of `width`) of `series`.
+   * A level's value is the one at the latest timestamp, the larger on a tie.
+   */
+  add(
+    ws: number,
+    series: number,
+    bucketMs: number,
+    width: number,
+    a: { sum: number; count: number; min: number; max: number; lastTs: number; lastValue: number },
+  ): void {
+    const key = (bucketMs / width) * SERIES_SPACE + series;
+    const i = this.index.get(key);
+    if (i === undefined) {
+      if (this.length === this.capacity) this.grow();
+      const j = this.length++;
+      this.index.set(key, j);
+      this.ws[j] = ws;
+      this.series[j] = series;
+      this.bucket[j] = bucketMs;
+      this.sum[j] = a.sum;
+      this.count[j] = a.count;
+      this.min[j] = a.min;
+      this.max[j] = a.max;
+      this.lastTs[j] = a.lastTs;
+      this.lastValue[j] = a.lastValue;
+      return;
+    }
+    this.sum[i] += a.sum;
+    this.count[i] += a.count;
+    if (a.min < this.min[i]!) this.min[i] = a.min;
+    if (a.max > this.max[i]!) this.max[i] = a.max;
+    if (a.lastTs > this.lastTs[i]! || (a.lastTs === this.lastTs[i] && a.lastValue > this.lastValue[i]!)) {
+      this.lastTs[i] = a.lastTs;
+      this.lastValue[i] = a.lastValue;
+    }
+  }
+
+  /** The aggregate at row `i`, reused across calls to spare allocations. */
+  read(i: number, into: Aggregate): Aggregate {
+    into.sum = this.sum[i]!;
+    into.count = this.count[i]!;
+    into.min = this.min[i]!;
+    into.max = this.max[i]!;
+    into.lastTs = this.lastTs[i]!;
+    into.lastValue = this.lastValue[i]!;
+    return into;
+  }
+}
+
+export interface Aggregate {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+  lastTs: number;
+  lastValue: number;
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+/**
+ * Offsets of an IANA zone, memoized per quarter-hour (zone offsets are whole quarter-hours, so
+ * the offset cannot change inside one).
+ */
+export class ZoneOffsets {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly memo = new Map<number, number>();
+
+  constructor(timeZone: string) {
+    this.format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+  }
+
+  /** Local midnight of the day holding the instant `ms`, as a naive (wall-clock) epoch. */
+  localDay(ms: number): number {
+    const local = ms + this.offset(ms);
+    return Math.floor(local / DAY) * DAY;
+  }
+
+  offset(ms: number): number {
+    const slot = Math.floor(ms / 900_000);
+    let offset = this.memo.get(slot);
+    if (offset === undefined) {
+      const at = slot * 900_000;
+      const p: Record<string, number> = {};
+      for (const part of this.format.formatToParts(at)) {
+        if (part.type !== 'literal') p[part.type] = Number(part.value);
+      }
+      offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - at;
+      if (this.memo.size > 200_000) this.memo.clear();
+      this.memo.set(slot, offset);
+    }
+    return offset;
+  }
+}
