@@ -97,17 +97,54 @@ export async function validate(
           : null,
     ),
   };
-  const pairVerdicts = new Map<number, Verdict>();
   const tpValues = batch.strings.touchpoint.values;
   const metricValues = batch.strings.metric.values;
 
+  /** The first problem of a row's strings, in field order (null: none). */
+  const checkStrings = (row: number): { field: StringField; code: RowErrorCode; message: string } | null => {
+    for (const field of STRING_FIELDS) {
+      const code = batch.strings[field].codes[row]!;
+      if (code < 0) {
+        return code === MISSING
+          ? { field, code: 'missing_field', message: `"${field}" is missing.` }
+          : { field, code: 'invalid_type', message: `"${field}" must be a string.` };
+      }
+      const verdict = verdicts[field][code];
+      if (verdict) return { field, ...verdict };
+    }
+    const t = batch.strings.touchpoint.codes[row]!;
+    const m = batch.strings.metric.codes[row]!;
+    const metric = METRICS_BY_ID.get(metricValues[m]!)!;
+    const tp = tpValues[t] as Touchpoint;
+    return isMetricValidFor(metric, tp)
+      ? null
+      : {
+          field: 'metric',
+          code: 'metric_not_valid_for_touchpoint',
+          message: `metric "${metric.id}" is not valid for touchpoint "${tp}" (it belongs to ${metric.touchpoints.join(', ')}).`,
+        };
+  };
+
+  const { brand, touchpoint, source, metric } = batch.strings;
+  const nt = touchpoint.values.length;
+  const ns = source.values.length;
+  const nm = metric.values.length;
+  // Rows are judged once per combination of their four strings (usually a few hundred per batch);
+  // the combination code is exact while the product of the dictionary sizes stays below 2^53.
+  const combosExact = brand.values.length * nt * ns * nm < Number.MAX_SAFE_INTEGER;
+  const comboVerdicts = new Map<number | string, ReturnType<typeof checkStrings>>();
+  const comboKeys = new Map<number | string, number>();
+  const keys: SeriesKey[] = [];
+  const keyIndex = new Int32Array(batch.length);
+  const acceptedTs = new Float64Array(batch.length);
+  const acceptedValue = new Float64Array(batch.length);
+  let accepted = 0;
+
   const rejected: RowError[] = [];
-  const acceptedRows = new Int32Array(batch.length);
-  let acceptedCount = 0;
-  const reject = (row: number, field: EventField | 'row', code: RowErrorCode, message: string) =>
+  const reject = (row: number, field: EventField, code: RowErrorCode, message: string) =>
     rejected.push({ row, field, code, message });
 
-  rows: for (let row = 0; row < batch.length; row++) {
+  for (let row = 0; row < batch.length; row++) {
     if ((row & YIELD_MASK) === YIELD_MASK) await yieldToLoop();
     const tsProblem = batch.tsProblem[row];
     if (tsProblem === NumProblem.Missing) {
@@ -138,38 +175,24 @@ export async function validate(
       reject(row, 'ts', o.code, o.message);
       continue;
     }
-    for (const field of STRING_FIELDS) {
-      const code = batch.strings[field].codes[row]!;
-      if (code < 0) {
-        if (code === MISSING) reject(row, field, 'missing_field', `"${field}" is missing.`);
-        else reject(row, field, 'invalid_type', `"${field}" must be a string.`);
-        continue rows;
+    const b = brand.codes[row]!;
+    const t = touchpoint.codes[row]!;
+    const s = source.codes[row]!;
+    const m = metric.codes[row]!;
+    let verdict: ReturnType<typeof checkStrings>;
+    let combo: number | string = -1;
+    if (b < 0 || t < 0 || s < 0 || m < 0) verdict = checkStrings(row);
+    else {
+      combo = combosExact ? ((b * nt + t) * ns + s) * nm + m : `${b},${t},${s},${m}`;
+      verdict = comboVerdicts.get(combo) as ReturnType<typeof checkStrings>;
+      if (verdict === undefined) {
+        verdict = checkStrings(row);
+        comboVerdicts.set(combo, verdict);
       }
-      const verdict = verdicts[field][code];
-      if (verdict) {
-        reject(row, field, verdict.code, verdict.message);
-        continue rows;
-      }
-      if (field === 'metric') {
-        const t = batch.strings.touchpoint.codes[row]!;
-        const pair = t * metricValues.length + code;
-        let pv = pairVerdicts.get(pair);
-        if (pv === undefined) {
-          const metric = METRICS_BY_ID.get(metricValues[code]!)!;
-          const tp = tpValues[t] as Touchpoint;
-          pv = isMetricValidFor(metric, tp)
-            ? null
-            : {
-                code: 'metric_not_valid_for_touchpoint',
-                message: `metric "${metric.id}" is not valid for touchpoint "${tp}" (it belongs to ${metric.touchpoints.join(', ')}).`,
-              };
-          pairVerdicts.set(pair, pv);
-        }
-        if (pv) {
-          reject(row, 'metric', pv.code, pv.message);
-          continue rows;
-        }
-      }
+    }
+    if (verdict) {
+      reject(row, verdict.field, verdict.code, verdict.message);
+      continue;
     }
     const valueProblem = batch.valueProblem[row];
     if (valueProblem === NumProblem.Missing) {
@@ -185,42 +208,10 @@ export async function validate(
       );
       continue;
     }
-    acceptedRows[acceptedCount++] = row;
-  }
-  return { accepted: await gatherAccepted(batch, acceptedRows.subarray(0, acceptedCount)), rejected };
-}
-
-function outside(message: string): { code: RowErrorCode; message: string } {
-  return {
-    code: 'outside_replace_scope',
-    message: `${message} A correction only stores rows inside its scope.`,
-  };
-}
-
-/** Copies accepted rows into dense columns and numbers their distinct series keys. */
-async function gatherAccepted(batch: DecodedBatch, rows: Int32Array): Promise<AcceptedRows> {
-  const n = rows.length;
-  const { brand, touchpoint, source, metric } = batch.strings;
-  const nt = touchpoint.values.length;
-  const ns = source.values.length;
-  const nm = metric.values.length;
-  const keyIds = new Map<number, number>();
-  const keys: SeriesKey[] = [];
-  const keyIndex = new Int32Array(n);
-  const ts = new Float64Array(n);
-  const value = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    if ((i & YIELD_MASK) === YIELD_MASK) await yieldToLoop();
-    const row = rows[i]!;
-    const b = brand.codes[row]!;
-    const t = touchpoint.codes[row]!;
-    const s = source.codes[row]!;
-    const m = metric.codes[row]!;
-    const combo = ((b * nt + t) * ns + s) * nm + m;
-    let k = keyIds.get(combo);
+    let k = comboKeys.get(combo);
     if (k === undefined) {
       k = keys.length;
-      keyIds.set(combo, k);
+      comboKeys.set(combo, k);
       keys.push({
         brand: brand.values[b]!,
         touchpoint: touchpoint.values[t]!,
@@ -228,9 +219,26 @@ async function gatherAccepted(batch: DecodedBatch, rows: Int32Array): Promise<Ac
         metric: metric.values[m]!,
       });
     }
-    keyIndex[i] = k;
-    ts[i] = batch.ts[row]!;
-    value[i] = batch.value[row]!;
+    keyIndex[accepted] = k;
+    acceptedTs[accepted] = ts;
+    acceptedValue[accepted] = batch.value[row]!;
+    accepted++;
   }
-  return { length: n, keys, keyIndex, ts, value };
+  return {
+    accepted: {
+      length: accepted,
+      keys,
+      keyIndex: keyIndex.subarray(0, accepted),
+      ts: acceptedTs.subarray(0, accepted),
+      value: acceptedValue.subarray(0, accepted),
+    },
+    rejected,
+  };
+}
+
+function outside(message: string): { code: RowErrorCode; message: string } {
+  return {
+    code: 'outside_replace_scope',
+    message: `${message} A correction only stores rows inside its scope.`,
+  };
 }

@@ -1,9 +1,6 @@
 // Partial aggregates of one commit, computed in JS from the rows the writer holds anyway, then
 // appended to the rollup tables: no SQL pass over the batch, no per-row time-zone call in SQL.
 
-/** Keys pack (bucket index, series id): exact below 2^53 for series ids below 2^26. */
-const SERIES_SPACE = 67_108_864;
-
 export class Partials {
   length = 0;
   ws: Int32Array;
@@ -15,9 +12,19 @@ export class Partials {
   max: Float64Array;
   lastTs: Float64Array;
   lastValue: Float64Array;
-  private readonly index = new Map<number, number>();
+  // Open addressing over (series, bucket index): several times faster than a Map with number keys.
+  private slots: Int32Array; // row + 1, 0 = empty
+  private keySeries: Int32Array;
+  private keyBucket: Int32Array;
+  private mask: number;
 
   constructor(private capacity = 1024) {
+    capacity = 1 << Math.ceil(Math.log2(Math.max(capacity, 16)));
+    this.capacity = capacity;
+    this.slots = new Int32Array(capacity * 2);
+    this.mask = capacity * 2 - 1;
+    this.keySeries = new Int32Array(capacity);
+    this.keyBucket = new Int32Array(capacity);
     this.ws = new Int32Array(capacity);
     this.series = new Int32Array(capacity);
     this.bucket = new Float64Array(capacity);
@@ -43,6 +50,8 @@ export class Partials {
     };
     this.ws = int(this.ws);
     this.series = int(this.series);
+    this.keySeries = int(this.keySeries);
+    this.keyBucket = int(this.keyBucket);
     this.bucket = dbl(this.bucket);
     this.sum = dbl(this.sum);
     this.count = dbl(this.count);
@@ -50,6 +59,31 @@ export class Partials {
     this.max = dbl(this.max);
     this.lastTs = dbl(this.lastTs);
     this.lastValue = dbl(this.lastValue);
+    this.slots = new Int32Array(this.capacity * 2);
+    this.mask = this.capacity * 2 - 1;
+    for (let row = 0; row < this.length; row++) {
+      let slot = hash(this.keySeries[row]!, this.keyBucket[row]!) & this.mask;
+      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.slots[slot] = row + 1;
+    }
+  }
+
+  /** The row of (series, bucket index), or a fresh row claimed for it (`this.length` grows). */
+  private find(series: number, bucketIndex: number): number {
+    if (this.length === this.capacity) this.grow();
+    let slot = hash(series, bucketIndex) & this.mask;
+    for (;;) {
+      const row = this.slots[slot]! - 1;
+      if (row < 0) {
+        const fresh = this.length++;
+        this.slots[slot] = fresh + 1;
+        this.keySeries[fresh] = series;
+        this.keyBucket[fresh] = bucketIndex;
+        return ~fresh;
+      }
+      if (this.keySeries[row] === series && this.keyBucket[row] === bucketIndex) return row;
+      slot = (slot + 1) & this.mask;
+    }
   }
 
   /**
@@ -63,12 +97,9 @@ export class Partials {
     width: number,
     a: { sum: number; count: number; min: number; max: number; lastTs: number; lastValue: number },
   ): void {
-    const key = (bucketMs / width) * SERIES_SPACE + series;
-    const i = this.index.get(key);
-    if (i === undefined) {
-      if (this.length === this.capacity) this.grow();
-      const j = this.length++;
-      this.index.set(key, j);
+    const found = this.find(series, bucketMs / width);
+    if (found < 0) {
+      const j = ~found;
       this.ws[j] = ws;
       this.series[j] = series;
       this.bucket[j] = bucketMs;
@@ -80,6 +111,7 @@ export class Partials {
       this.lastValue[j] = a.lastValue;
       return;
     }
+    const i = found;
     this.sum[i] += a.sum;
     this.count[i] += a.count;
     if (a.min < this.min[i]!) this.min[i] = a.min;
@@ -100,6 +132,10 @@ export class Partials {
     into.lastValue = this.lastValue[i]!;
     return into;
   }
+}
+
+function hash(series: number, bucketIndex: number): number {
+  return (Math.imul(series, 0x9e3779b1) ^ Math.imul(bucketIndex, 0x85ebca6b)) >>> 7;
 }
 
 export interface Aggregate {

@@ -131,27 +131,19 @@ export class RollupService {
     const gen = ++this.gen;
     const rows = batches.reduce((n, b) => n + b.length, 0);
     const minute = new Partials(Math.max(1024, rows));
-    const one: Aggregate = { sum: 0, count: 1, min: 0, max: 0, lastTs: 0, lastValue: 0 };
-    let seen = 0;
     for (const batch of batches) {
-      for (let i = 0; i < batch.length; i++) {
-        const ts = batch.ts[i]!;
-        const value = batch.value[i]!;
-        one.sum = one.min = one.max = one.lastValue = value;
-        one.lastTs = ts;
-        minute.add(batch.ws, batch.series[i]!, Math.floor(ts / MINUTE) * MINUTE, MINUTE, one);
-        if (++seen % 65_536 === 0) await yieldToLoop();
+      for (let from = 0; from < batch.length; from += SLICE) {
+        addRows(minute, batch, from, Math.min(batch.length, from + SLICE));
+        await yieldToLoop();
       }
     }
     const hour = new Partials();
     const day = new Partials();
-    const partial = { ...one };
-    for (let j = 0; j < minute.length; j++) {
-      const ws = minute.ws[j]!;
-      const bucket = minute.bucket[j]!;
-      minute.read(j, partial);
-      hour.add(ws, minute.series[j]!, Math.floor(bucket / HOUR) * HOUR, HOUR, partial);
-      day.add(ws, minute.series[j]!, this.zone(timezones.get(ws)!).localDay(bucket), DAY, partial);
+    for (let from = 0; from < minute.length; from += SLICE) {
+      rollUp(minute, from, Math.min(minute.length, from + SLICE), hour, day, (ws) =>
+        this.zone(timezones.get(ws)!),
+      );
+      await yieldToLoop();
     }
     for (const [table, partials] of [
       [GRAIN_TABLES.minute, minute],
@@ -287,6 +279,47 @@ export class RollupService {
       max: r.max,
       last: r.last,
     }));
+  }
+}
+
+/** Rows aggregated between two turns of the event loop. */
+const SLICE = 65_536;
+
+function addRows(minute: Partials, batch: RollupRows, from: number, to: number): void {
+  const one: Aggregate = { sum: 0, count: 1, min: 0, max: 0, lastTs: 0, lastValue: 0 };
+  const { ws, series, ts, value } = batch;
+  for (let i = from; i < to; i++) {
+    const t = ts[i]!;
+    const v = value[i]!;
+    one.sum = one.min = one.max = one.lastValue = v;
+    one.lastTs = t;
+    minute.add(ws, series[i]!, Math.floor(t / MINUTE) * MINUTE, MINUTE, one);
+  }
+}
+
+/** Hour and (local) day partials from minute partials. */
+function rollUp(
+  minute: Partials,
+  from: number,
+  to: number,
+  hour: Partials,
+  day: Partials,
+  zoneOf: (ws: number) => ZoneOffsets,
+): void {
+  const partial: Aggregate = { sum: 0, count: 0, min: 0, max: 0, lastTs: 0, lastValue: 0 };
+  let zoneWs = -1;
+  let zone: ZoneOffsets | undefined;
+  for (let j = from; j < to; j++) {
+    const ws = minute.ws[j]!;
+    if (ws !== zoneWs) {
+      zone = zoneOf(ws);
+      zoneWs = ws;
+    }
+    const bucket = minute.bucket[j]!;
+    const series = minute.series[j]!;
+    minute.read(j, partial);
+    hour.add(ws, series, Math.floor(bucket / HOUR) * HOUR, HOUR, partial);
+    day.add(ws, series, zone!.localDay(bucket), DAY, partial);
   }
 }
 
