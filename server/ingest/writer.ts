@@ -2,7 +2,7 @@ import { listValue, timestampValue } from '@duckdb/node-api';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
 import type { Database, Sql } from '../db/database.js';
-import { errors } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 import { appendColumns } from '../db/columnar.js';
 import { iso, type RollupRows, type RollupService } from '../rollups/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
@@ -105,7 +105,16 @@ export class Writer {
     this.stats.queueDepth(this.queuedRows);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ job, rows, resolve, reject });
-      this.pumping ??= this.pump().finally(() => (this.pumping = null));
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (this.pumping) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      // A write may have queued between the pump's last look and this callback.
+      if (this.queue.length > 0) this.kick();
     });
   }
 
@@ -118,37 +127,42 @@ export class Writer {
   private async pump(): Promise<void> {
     while (this.queue.length > 0) {
       const group = this.takeGroup();
-      const started = performance.now();
-      try {
-        await this.db.write((sql) =>
-          this.commit(
-            sql,
-            group.map((p) => p.job),
-          ),
-        );
-        this.settle(group, started);
-      } catch (error) {
-        if (group.length === 1) {
-          this.log.error({ err: error }, 'ingest commit failed');
-          this.release(group);
-          group[0]!.reject(error);
-          continue;
-        }
-        // One bad request must not fail its neighbours: commit them one by one.
-        this.log.warn({ err: error, requests: group.length }, 'group commit failed; retrying one by one');
-        for (const pending of group) {
-          const one = performance.now();
-          try {
-            await this.db.write((sql) => this.commit(sql, [pending.job]));
-            this.settle([pending], one);
-          } catch (err) {
-            this.log.error({ err }, 'ingest commit failed');
-            this.release([pending]);
-            pending.reject(err);
-          }
-        }
+      const error = await this.commitGroup(group);
+      if (!error) continue;
+      if (group.length === 1) {
+        this.fail(group[0]!, error);
+        continue;
+      }
+      // One bad request must not fail its neighbours: commit them one by one.
+      this.log.warn({ err: error, requests: group.length }, 'group commit failed; retrying one by one');
+      for (const pending of group) {
+        const alone = await this.commitGroup([pending]);
+        if (alone) this.fail(pending, alone);
       }
     }
+  }
+
+  /** Commits a group and settles it; returns the error instead when the transaction failed. */
+  private async commitGroup(group: Pending[]): Promise<unknown> {
+    const started = performance.now();
+    try {
+      await this.db.write((sql) =>
+        this.commit(
+          sql,
+          group.map((p) => p.job),
+        ),
+      );
+    } catch (error) {
+      return error;
+    }
+    this.settle(group, started);
+    return undefined;
+  }
+
+  private fail(pending: Pending, error: unknown): void {
+    if (!(error instanceof ApiError)) this.log.error({ err: error }, 'ingest commit failed');
+    this.release([pending]);
+    pending.reject(error);
   }
 
   private takeGroup(): Pending[] {
