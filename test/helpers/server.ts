@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
+import type { SeriesRow } from '../../shared/schemas/series.js';
 import { buildApp } from '../../server/app.js';
 import { type Config, makeConfig } from '../../server/config.js';
 
@@ -91,3 +93,24 @@ export function toCsv(rows: EventRow[]): string {
     ) + '\n'
   );
 }
+
+/** GET /series with these query parameters; the test fails unless it answers 200. */
+export async function getSeries(
+  url: string,
+  workspace: string,
+  params: Record<string, string>,
+): Promise<SeriesRow[]> {
+  const response = await fetch(`${url}/api/v1/workspaces/${workspace}/series?${new URLSearchParams(params)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { rows: SeriesRow[] }).rows;
+}
+
+/** What /series shows for a counter bucket holding these values. */
+export const counterRow = (bucket: string, values: number[]): SeriesRow => ({
+  bucket,
+  sum: values.reduce((s, v) => s + v, 0),
+  count: values.length,
+  min: Math.min(...values),
+  max: Math.max(...values),
+  last: null,
+});

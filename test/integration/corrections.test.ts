@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
-import { type EventRow, type TestServer, postEvents, putWorkspace, startServer } from '../helpers/server.js';
+import {
+  type EventRow,
+  type TestServer,
+  counterRow,
+  getSeries,
+  postEvents,
+  putWorkspace,
+  startServer,
+} from '../helpers/server.js';
 
 // Corrections: POST events?replace=true&source=…&from=…&to= replaces the rows of that source in [from, to).
 // Expectations come from a model of the stored rows kept in the test: the same replacement is applied to it.
@@ -97,23 +105,12 @@ function expectedSeries(
     .map(([bucket, { values }]) => row(bucket, values));
 }
 
-const row = (bucket: string, values: number[]): SeriesRow => ({
-  bucket,
-  sum: values.reduce((s, v) => s + v, 0),
-  count: values.length,
-  min: Math.min(...values),
-  max: Math.max(...values),
-  last: null,
-});
+const row = counterRow;
 
 const WINDOW = { from: '2026-03-08T00:00:00Z', to: '2026-03-13T00:00:00Z' };
 
-async function series(url: string, ws: string, params: Record<string, string>): Promise<SeriesRow[]> {
-  const query = new URLSearchParams({ ...WINDOW, ...params });
-  const response = await fetch(`${url}/api/v1/workspaces/${ws}/series?${query}`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { rows: SeriesRow[] }).rows;
-}
+const series = (url: string, ws: string, params: Record<string, string>) =>
+  getSeries(url, ws, { ...WINDOW, ...params });
 
 function replaceQuery(scope: Scope): string {
   const params: Record<string, string> = {

@@ -17,7 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
-import { type TestServer, postEvents, putWorkspace, startServer } from '../helpers/server.js';
+import { type TestServer, getSeries, postEvents, putWorkspace, startServer } from '../helpers/server.js';
 
 // One set of events, sent in every ingest format to its own workspace: every workspace must then
 // answer GET /series exactly like the expectation computed here from the events themselves.
@@ -99,7 +99,7 @@ function expected(events: Ev[], metric: string, grain: Grain, brand?: string): S
     }));
 }
 
-async function getSeries(
+async function fetchSeries(
   url: string,
   ws: string,
   params: Record<string, string>,
@@ -109,11 +109,8 @@ async function getSeries(
   return fetch(`${url}/api/v1/workspaces/${ws}/series?${query}`, accept ? { headers: { accept } } : {});
 }
 
-async function seriesRows(url: string, ws: string, params: Record<string, string>): Promise<SeriesRow[]> {
-  const response = await getSeries(url, ws, params);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { rows: SeriesRow[] }).rows;
-}
+const seriesRows = (url: string, ws: string, params: Record<string, string>) =>
+  getSeries(url, ws, { ...WINDOW, ...params });
 
 /** Every (metric, grain) answer of a workspace, plus one brand-filtered answer per grain. */
 async function allAnswers(url: string, ws: string): Promise<Record<string, SeriesRow[]>> {
@@ -357,7 +354,7 @@ describe('the same events in every ingest format give the same series', () => {
       for (const metric of ['impressions', 'visits']) {
         const asJson = await seriesRows(server.url, 'fmt-arrow-out', { metric, grain });
         expect(asJson).toEqual(expected(EVENTS, metric, grain));
-        const response = await getSeries(server.url, 'fmt-arrow-out', { metric, grain }, ARROW);
+        const response = await fetchSeries(server.url, 'fmt-arrow-out', { metric, grain }, ARROW);
         expect(response.status).toBe(200);
         expect(response.headers.get('content-type')).toContain(ARROW);
         const table = tableFromIPC(new Uint8Array(await response.arrayBuffer()));

@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { QuarantinePage } from '../../shared/schemas/quarantine.js';
-import type { SeriesRow } from '../../shared/schemas/series.js';
 import type { Workspace, WorkspaceList } from '../../shared/schemas/workspaces.js';
 import {
   DEMO_BRANDS,
   type EventRow,
   type TestServer,
+  counterRow,
+  getSeries,
   postEvents,
   putWorkspace,
   startServer,
@@ -46,26 +47,15 @@ async function ingest(url: string, ws: string, rows: EventRow[]): Promise<Ingest
   return (await response.json()) as IngestResult;
 }
 
-async function series(url: string, ws: string, params: Record<string, string>): Promise<SeriesRow[]> {
-  const query = new URLSearchParams({
+const series = (url: string, ws: string, params: Record<string, string>) =>
+  getSeries(url, ws, {
     metric: 'impressions',
     from: '2026-03-01T00:00:00Z',
     to: '2026-04-01T00:00:00Z',
     ...params,
   });
-  const response = await fetch(`${url}/api/v1/workspaces/${ws}/series?${query}`);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { rows: SeriesRow[] }).rows;
-}
 
-const row = (bucket: string, values: number[]): SeriesRow => ({
-  bucket,
-  sum: values.reduce((s, v) => s + v, 0),
-  count: values.length,
-  min: Math.min(...values),
-  max: Math.max(...values),
-  last: null,
-});
+const row = counterRow;
 
 describe('workspaces', () => {
   let server: TestServer;
