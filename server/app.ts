@@ -41,7 +41,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
-  await app.register(dbPlugin, { file: config.dbFile });
+  await app.register(dbPlugin, { file: config.dbFile, memoryLimit: config.duckdbMemoryLimit });
   await app.register(opsPlugin);
   await app.register(workspacesPlugin);
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });

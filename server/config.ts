@@ -23,6 +23,8 @@ export interface Config {
   compactIntervalMs: number;
   /** How often raw-retention and idempotency-key purges run, in ms (0 disables). */
   retentionIntervalMs: number;
+  /** DuckDB's memory limit (e.g. "4GB"); empty: DuckDB's default, 80% of RAM. */
+  duckdbMemoryLimit: string;
 }
 
 interface Option {
@@ -70,6 +72,13 @@ const OPTIONS: Option[] = [
     flag: 'retention-interval-ms',
     kind: 'int',
     fallback: 3_600_000,
+  },
+  {
+    key: 'duckdbMemoryLimit',
+    env: 'DUCKDB_MEMORY_LIMIT',
+    flag: 'duckdb-memory-limit',
+    kind: 'string',
+    fallback: '',
   },
 ];
 

@@ -70,7 +70,11 @@ export class Database {
     this.idleReaders.push(...readers);
   }
 
-  static async open(file: string, readerCount = 3): Promise<Database> {
+  static async open(
+    file: string,
+    options: { memoryLimit?: string; readers?: number } = {},
+  ): Promise<Database> {
+    const readerCount = options.readers ?? 3;
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     const instance = await DuckDBInstance.create(file, {
       // No network here: never try to fetch an extension at run time.
@@ -78,6 +82,7 @@ export class Database {
       autoload_known_extensions: 'true',
       // Fewer, larger checkpoints: the WAL already makes each commit durable.
       checkpoint_threshold: '256MB',
+      ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
     });
     const connect = async () => {
       const sql = new Sql(await instance.connect());

@@ -9,11 +9,12 @@ declare module 'fastify' {
 
 export interface DbPluginOptions {
   file: string;
+  memoryLimit?: string;
 }
 
 export default fp<DbPluginOptions>(
   async (app, options) => {
-    const db = await Database.open(options.file);
+    const db = await Database.open(options.file, { memoryLimit: options.memoryLimit });
     app.decorate('db', db);
     // Closed last (hooks run in reverse), after the writer has drained.
     app.addHook('onClose', async () => {

@@ -203,7 +203,7 @@ async function streamUntilKilled(hub: ChildHub, batches: Batch[], cycle: number,
 async function inspectCopy(batches: Batch[]): Promise<void> {
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-crash-copy-'));
   fs.cpSync(dataDir, copy, { recursive: true });
-  const db = await Database.open(path.join(copy, 'convergence.duckdb'), 1);
+  const db = await Database.open(path.join(copy, 'convergence.duckdb'), { readers: 1 });
   try {
     const bySource = new Map(batches.map((b) => [b.source, b]));
     const read = <T>(query: string) => db.read((sql) => sql.rows<T>(query, { ws: WS }));
