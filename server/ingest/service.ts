@@ -102,16 +102,19 @@ export class IngestService {
 
   /** Re-validates held rows against today's workspace and vocabulary; those that pass are ingested. */
   async replayQuarantine(workspace: WorkspaceState, reason?: string): Promise<ReplayResult> {
-    const held = await this.db.read((sql) =>
-      sql.rows<{ id: string; format: string; raw: string }>(q.quarantineAll(reason !== undefined), {
-        ws: workspace.key,
-        reason: reason ?? null,
-      }),
-    );
     let replayed = 0;
     const PAGE = 50_000;
-    for (let start = 0; start < held.length; start += PAGE) {
-      const page = held.slice(start, start + PAGE);
+    for (let after = 0n; ;) {
+      const page = await this.db.read((sql) =>
+        sql.rows<{ id: string; format: string; raw: string }>(q.quarantineReplayPage(reason !== undefined), {
+          ws: workspace.key,
+          reason: reason ?? null,
+          after,
+          limit: PAGE,
+        }),
+      );
+      if (page.length === 0) break;
+      after = BigInt(page[page.length - 1]!.id);
       const builder = new BatchBuilder(page.length);
       const records: RawRecord[] = page.map((r) => JSON.parse(r.raw) as RawRecord);
       records.forEach((record, i) => builder.push(record, page[i]!.format === 'csv'));
@@ -130,7 +133,6 @@ export class IngestService {
         releaseQuarantine: release,
       });
       replayed += accepted.length;
-      await yieldToLoop();
     }
     const counts = await this.db.read((sql) =>
       sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key }),

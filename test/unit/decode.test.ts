@@ -1,6 +1,20 @@
+import {
+  DateMillisecond,
+  Float64,
+  Int64,
+  Table,
+  TimestampMillisecond,
+  TimestampNanosecond,
+  TimestampSecond,
+  Utf8,
+  type Vector,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MISSING, NumProblem, parseTimestamp, type DecodedBatch } from '../../server/ingest/batch.js';
+import { decodeArrow } from '../../server/ingest/decode/arrow.js';
 import { decodeCsv } from '../../server/ingest/decode/csv.js';
 import { decodeJson } from '../../server/ingest/decode/json.js';
 import { decodeNdjson } from '../../server/ingest/decode/ndjson.js';
@@ -194,5 +208,51 @@ describe('timestamps', () => {
   it('refuses times without an offset, which would depend on the server clock zone', () => {
     expect(parseTimestamp('2026-03-10T10:00:00')).toBeNaN();
     expect(parseTimestamp('10/03/2026')).toBeNaN();
+  });
+});
+
+describe('Arrow decoding', () => {
+  const at = Date.UTC(2026, 2, 10, 10, 0, 0, 250);
+  const body = (ts: Vector) =>
+    Buffer.from(
+      tableToIPC(
+        new Table({
+          ts,
+          brand: vectorFromArray(['a', 'b', 'a'], new Utf8()),
+          touchpoint: vectorFromArray(['search', 'search', 'search'], new Utf8()),
+          source: vectorFromArray(['google', 'google', 'google'], new Utf8()),
+          metric: vectorFromArray(['clicks', 'clicks', 'clicks'], new Utf8()),
+          value: vectorFromArray([1, 2, 3], new Float64()),
+        }),
+        'stream',
+      ),
+    );
+
+  it('reads timestamps of every unit, int64 epoch ms before 1970, and dates, as epoch ms', async () => {
+    const cases: [Vector, number[]][] = [
+      [
+        vectorFromArray([at - 250, at + 750, at - 1250], new TimestampSecond()),
+        [at - 250, at + 750, at - 1250],
+      ],
+      [vectorFromArray([at, at + 1, at - 1], new TimestampMillisecond()), [at, at + 1, at - 1]],
+      // Whole seconds: epoch nanoseconds past 2^53 are exact in a double only as multiples of 512.
+      [
+        vectorFromArray([at - 250, at + 750, at - 250], new TimestampNanosecond()),
+        [at - 250, at + 750, at - 250],
+      ],
+      [vectorFromArray([BigInt(at), -86_400_000n, 0n], new Int64()), [at, -86_400_000, 0]],
+      [vectorFromArray([new Date(at), new Date(0), new Date(at)], new DateMillisecond()), [at, 0, at]],
+    ];
+    for (const [ts, expected] of cases) {
+      const batch = await decodeArrow(body(ts));
+      expect(Array.from(batch.ts), String(ts.type)).toEqual(expected);
+    }
+  });
+
+  it('marks a null timestamp as missing, and names a batch whose ts column has the wrong type', async () => {
+    const batch = await decodeArrow(body(vectorFromArray([at, null, at], new TimestampMillisecond())));
+    expect(Array.from(batch.tsProblem)).toEqual([NumProblem.None, NumProblem.Missing, NumProblem.None]);
+    const error = await malformed(decodeArrow(body(vectorFromArray([1, 2, 3], new Float64()))));
+    expect(error.message).toMatch(/Record batch 0: column "ts" is Float64/);
   });
 });

@@ -3,6 +3,7 @@ import {
   DataType,
   RecordBatchReader,
   Precision,
+  TimeUnit,
   type Vector,
   type RecordBatch,
 } from 'apache-arrow';
@@ -34,19 +35,29 @@ export async function decodeArrow(body: Buffer): Promise<DecodedBatch> {
   } catch (error) {
     throw errors.malformedBody(`The body is not an Arrow IPC stream: ${(error as Error).message}.`, hint);
   }
-  const builder = new BatchBuilder(1024);
+  // Batches are views over the body; reading them all first sizes the columns once.
   const batches: RecordBatch[] = [];
-  let index = 0;
   for (;;) {
     let next: IteratorResult<RecordBatch>;
     try {
       next = reader.next() as IteratorResult<RecordBatch>;
     } catch (error) {
-      throw errors.malformedBody(`Record batch ${index} cannot be read: ${(error as Error).message}.`, hint);
+      throw errors.malformedBody(
+        `Record batch ${batches.length} cannot be read: ${(error as Error).message}.`,
+        hint,
+      );
     }
     if (next.done) break;
-    appendBatch(builder, next.value, index++);
     batches.push(next.value);
+  }
+  const builder = new BatchBuilder(
+    Math.max(
+      1024,
+      batches.reduce((n, b) => n + b.numRows, 0),
+    ),
+  );
+  for (const [index, batch] of batches.entries()) {
+    appendBatch(builder, batch, index);
     await yieldToLoop();
   }
   const decoded = builder.finish('arrow', (row) => rawRow(decoded, row));
@@ -116,9 +127,17 @@ function fillStrings(
   throw errors.malformedBody(`Record batch ${index}: column "${field}" is ${String(type)}, not utf8.`, hint);
 }
 
+const TWO_32 = 4294967296;
+/** Raw units per millisecond, negative for units coarser than a millisecond (divide by a fraction is inexact). */
+const PER_MS: Record<TimeUnit, number> = {
+  [TimeUnit.SECOND]: -1000,
+  [TimeUnit.MILLISECOND]: 1,
+  [TimeUnit.MICROSECOND]: 1000,
+  [TimeUnit.NANOSECOND]: 1_000_000,
+};
+
 function fillTs(builder: BatchBuilder, vector: Vector, first: number, index: number): void {
   const type = vector.type as DataType;
-  // apache-arrow reads timestamps of every unit (and dates) as epoch milliseconds.
   if (!(
     DataType.isTimestamp(type) ||
     DataType.isDate(type) ||
@@ -129,18 +148,37 @@ function fillTs(builder: BatchBuilder, vector: Vector, first: number, index: num
       hint,
     );
   }
-  for (let i = 0; i < vector.length; i++) {
-    const v = vector.get(i) as bigint | number | Date | null;
-    const row = first + i;
-    if (v === null) {
-      builder.ts[row] = NaN;
-      builder.tsProblem[row] = NumProblem.Missing;
-      continue;
+  // Timestamps and int64 are read as raw 64-bit words (no BigInt per row); dates through get().
+  const perMs = DataType.isTimestamp(type) ? PER_MS[type.unit] : DataType.isInt(type) ? 1 : 0;
+  // Epoch nanoseconds pass 2^53: split them exactly with BigInt (rare on the wire).
+  const nanos = perMs === 1_000_000;
+  forEachData(vector, (data, offset) => {
+    const values = data.values as BigInt64Array;
+    const words =
+      perMs && !nanos ? new Int32Array(values.buffer, values.byteOffset, values.length * 2) : undefined;
+    for (let i = 0; i < data.length; i++) {
+      const row = first + offset + i;
+      if (!valid(data, i)) {
+        builder.ts[row] = NaN;
+        builder.tsProblem[row] = NumProblem.Missing;
+        continue;
+      }
+      let ms: number;
+      if (words) {
+        const k = 2 * (data.offset + i);
+        const raw = words[k + 1]! * TWO_32 + (words[k]! >>> 0);
+        ms = perMs < 0 ? raw * -perMs : raw / perMs;
+      } else if (nanos) {
+        const v = values[data.offset + i]!;
+        ms = Number(v / 1_000_000n) + Number(v % 1_000_000n) / 1e6;
+      } else {
+        const v = vector.get(offset + i) as number | Date;
+        ms = v instanceof Date ? v.getTime() : Number(v);
+      }
+      builder.ts[row] = ms;
+      builder.tsProblem[row] = Number.isFinite(ms) ? NumProblem.None : NumProblem.Invalid;
     }
-    const ms = v instanceof Date ? v.getTime() : Number(v);
-    builder.ts[row] = ms;
-    builder.tsProblem[row] = Number.isFinite(ms) ? NumProblem.None : NumProblem.Invalid;
-  }
+  });
 }
 
 function fillValue(builder: BatchBuilder, vector: Vector, first: number, index: number): void {
