@@ -30,20 +30,6 @@ const mergeAggregates = `sum(sum) AS sum, sum(count)::BIGINT AS count, min(min) 
 const rawAggregates = `sum(value) AS sum, count(*)::BIGINT AS count, min(value) AS min, max(value) AS max,
   max(ts) AS last_ts, arg_max(value, (ts, value)) AS last_value`;
 
-/**
- * Day rows (in zone `$tz`) from the minute rows matching `where` (`plain`: the same without the
- * `m.` alias). Zone offsets are whole quarter-hours, so every minute falls in exactly one local day;
- * the zone is applied once per distinct minute, not once per row: it is the costliest expression here.
- */
-const minutesToDays = (where: string, plain: string) => `
-  SELECT m.ws, m.series, d.day AS b, sum(m.sum) AS sum, sum(m.count)::BIGINT AS count, min(m.min) AS min,
-    max(m.max) AS max, max(m.last_ts) AS last_ts, arg_max(m.last_value, (m.last_ts, m.last_value)) AS last_value, $gen
-  FROM rollup_minute m
-  JOIN (SELECT bucket, date_trunc('day', timezone($tz, bucket::TIMESTAMPTZ)) AS day
-        FROM (SELECT DISTINCT bucket FROM rollup_minute WHERE ${plain})) d ON d.bucket = m.bucket
-  WHERE ${where}
-  GROUP BY m.ws, m.series, d.day`;
-
 /** Local midnight (naive) of a UTC instant in the zone `$tz`. */
 const localDay = (column: string) => `date_trunc('day', timezone($tz, ${column}::TIMESTAMPTZ))`;
 
@@ -57,8 +43,15 @@ export const q = {
   setWatermark: `DELETE FROM rollup_state WHERE name = 'compacted_gen';
     INSERT INTO rollup_state VALUES ('compacted_gen', $gen)`,
 
+  // Zone offsets are whole quarter-hours, so every minute falls in exactly one local day. The zone is
+  // applied once per distinct minute, not once per row: it is the costliest expression here.
   rebuildDays: `DELETE FROM rollup_day WHERE ws = $ws;
-    INSERT INTO rollup_day ${minutesToDays('m.ws = $ws', 'ws = $ws')}`,
+    INSERT INTO rollup_day
+    SELECT ws, series, day, ${mergeAggregates}, $gen
+    FROM rollup_minute
+    JOIN (SELECT bucket, ${localDay('bucket')} AS day
+          FROM (SELECT DISTINCT bucket FROM rollup_minute WHERE ws = $ws)) USING (bucket)
+    WHERE ws = $ws GROUP BY ws, series, day`,
 
   /** Recomputes whole buckets of a grain from raw rows (`source`) after a correction. */
   recompute: (table: string, bucketExpr: string, source: string) => `

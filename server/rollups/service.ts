@@ -192,25 +192,16 @@ export class RollupService {
     const gen = ++this.gen;
     const { ws, tz, series, fromMs, toMs, source } = options;
     const base = { ws, tz, gen, series: listValue(series) };
-    const minute = 60_000;
-    const hour = 3_600_000;
-    const ranges: [Grain, string, string, string][] = [
-      ['minute', "date_trunc('minute', ts)", iso(floorTo(fromMs, minute)), iso(ceilTo(toMs, minute))],
-      ['hour', "date_trunc('hour', ts)", iso(floorTo(fromMs, hour)), iso(ceilTo(toMs, hour))],
+    const day = this.zone(tz);
+    const ranges: [Grain, string, number, number][] = [
+      ['minute', "date_trunc('minute', ts)", floorTo(fromMs, MINUTE), ceilTo(toMs, MINUTE)],
+      ['hour', "date_trunc('hour', ts)", floorTo(fromMs, HOUR), ceilTo(toMs, HOUR)],
+      // Day buckets are local midnights (wall-clock times), compared as such.
+      ['day', q.localDay('ts'), day.localDay(fromMs), day.localDay(toMs - 1) + DAY],
     ];
     for (const [grain, expr, lo, hi] of ranges) {
-      await sql.script(q.recompute(GRAIN_TABLES[grain], expr, source), { ...base, lo, hi });
+      await sql.script(q.recompute(GRAIN_TABLES[grain], expr, source), { ...base, lo: iso(lo), hi: iso(hi) });
     }
-    const days = await sql.one<{ lo: string; hi: string }>(
-      `SELECT strftime(${q.localDay('$from::TIMESTAMP')}, '%Y-%m-%dT%H:%M:%S') AS lo,
-              strftime(${q.localDay('$last::TIMESTAMP')} + INTERVAL 1 DAY, '%Y-%m-%dT%H:%M:%S') AS hi`,
-      { tz, from: iso(fromMs), last: iso(toMs - 1) },
-    );
-    await sql.script(q.recompute(GRAIN_TABLES.day, q.localDay('ts'), source), {
-      ...base,
-      lo: days!.lo,
-      hi: days!.hi,
-    });
   }
 
   /** Day buckets follow the workspace time zone: rebuild them from the minute rollups. */
