@@ -71,6 +71,11 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
   app.post(
     '/api/v1/workspaces/:workspace/events',
     {
+      // Refuse an unknown workspace or a full queue before reading what may be a 64 MB body.
+      onRequest: async (request) => {
+        app.workspaces.require((request.params as { workspace: string }).workspace);
+        app.ingest.writer.checkCapacity();
+      },
       schema: {
         tags: ['ingest'],
         summary: 'Ingest touchpoint events',
