@@ -2,44 +2,86 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
+/** VmRSS and VmHWM (peak RSS) of a process from /proc/<pid>/status, in bytes; null once it is gone. */
+export function procMemory(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, from /proc/<pid>/stat. */
+export function procCpuSeconds(pid: number): number | null {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces) start at "state" (field 3).
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat (100 on every mainstream Linux build). */
+const CLOCK_TICKS = 100;
+
 /**
- * Samples process RSS every 50 ms from a worker thread, so a main thread busy decoding a large
- * body does not skip samples. Keeps the maximum since the last `reset()` and since start.
+ * Samples, every 50 ms from a worker thread, the VmRSS of one watched process (the server being
+ * measured, in its own process) and the RSS of this process (the clients and their pre-encoded
+ * bodies). A worker, so that a main thread busy with its clients does not skip samples.
  */
 export class RssSampler {
-  private readonly shared = new SharedArrayBuffer(16);
+  /** [0] the watched pid (0: none), [1] its peak VmRSS since `watch`, [2] this process's peak RSS. */
+  private readonly shared = new SharedArrayBuffer(24);
   private readonly cells = new BigInt64Array(this.shared);
   private readonly worker: Worker;
 
   constructor(intervalMs = 50) {
-    this.cells[0] = BigInt(process.memoryUsage.rss());
-    this.cells[1] = this.cells[0];
+    this.cells[2] = BigInt(process.memoryUsage.rss());
     this.worker = new Worker(
-      `const { workerData } = require('node:worker_threads');
+      `const fs = require('node:fs');
+       const { workerData } = require('node:worker_threads');
        const cells = new BigInt64Array(workerData.shared);
        setInterval(() => {
-         const rss = BigInt(process.memoryUsage.rss());
-         if (rss > Atomics.load(cells, 0)) Atomics.store(cells, 0, rss);
-         if (rss > Atomics.load(cells, 1)) Atomics.store(cells, 1, rss);
+         const pid = Number(Atomics.load(cells, 0));
+         if (pid > 0) {
+           try {
+             const match = /^VmRSS:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8'));
+             const rss = BigInt(match ? Number(match[1]) * 1024 : 0);
+             if (Number(Atomics.load(cells, 0)) === pid && rss > Atomics.load(cells, 1)) Atomics.store(cells, 1, rss);
+           } catch {
+             // the process is gone
+           }
+         }
+         const own = BigInt(process.memoryUsage.rss());
+         if (own > Atomics.load(cells, 2)) Atomics.store(cells, 2, own);
        }, workerData.intervalMs);`,
       { eval: true, workerData: { shared: this.shared, intervalMs } },
     );
     this.worker.unref();
   }
 
-  /** Starts a new window: its peak starts at the current RSS. */
-  reset(): void {
-    Atomics.store(this.cells, 0, BigInt(process.memoryUsage.rss()));
+  /** Starts a new window on process `pid`: its peak starts at the current VmRSS, which is returned. */
+  watch(pid: number): number {
+    const rss = procMemory(pid)?.rss ?? 0;
+    Atomics.store(this.cells, 0, BigInt(pid));
+    Atomics.store(this.cells, 1, BigInt(rss));
+    return rss;
   }
 
-  /** Peak RSS of the current window, in bytes. */
+  /** Peak VmRSS of the watched process in the current window, in bytes. */
   get windowPeak(): number {
-    return Math.max(Number(Atomics.load(this.cells, 0)), process.memoryUsage.rss());
+    const pid = Number(Atomics.load(this.cells, 0));
+    return Math.max(Number(Atomics.load(this.cells, 1)), pid > 0 ? (procMemory(pid)?.rss ?? 0) : 0);
   }
 
-  /** Peak RSS since the sampler started, in bytes. */
-  get overallPeak(): number {
-    return Math.max(Number(Atomics.load(this.cells, 1)), process.memoryUsage.rss());
+  /** Peak RSS of this (the benchmark's client) process since the sampler started, in bytes. */
+  get selfPeak(): number {
+    return Math.max(Number(Atomics.load(this.cells, 2)), process.memoryUsage.rss());
   }
 
   async stop(): Promise<void> {

@@ -1,34 +1,31 @@
 // Baselines: (e) the rows appended in-process with DuckDB's row appender, one commit; and (f) a
 // naive server: plain Fastify → tableFromIPC → row appender → one commit per request, no
-// validation, no rollups, no idempotency.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// validation, no rollups, no idempotency. Each runs in a process of its own, as the hub does:
+// appender-child.ts and naive-server.ts are their entry points.
 import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance, timestampValue } from '@duckdb/node-api';
 import { type Data, type Dictionary, type RecordBatch, tableFromIPC, type Vector } from 'apache-arrow';
 import Fastify from 'fastify';
 import type { Columns } from './data.js';
 
-const CREATE_EVENTS = `CREATE TABLE events (
+const CREATE_EVENTS = `CREATE TABLE IF NOT EXISTS events (
   workspace VARCHAR, brand VARCHAR, touchpoint VARCHAR, source VARCHAR, metric VARCHAR,
   ts TIMESTAMP, value DOUBLE)`;
 
 export interface Duck {
-  dir: string;
+  file: string;
   instance: DuckDBInstance;
   connection: DuckDBConnection;
   count(): Promise<number>;
   close(): void;
 }
 
-/** A fresh DuckDB file with the flat events table, in a new temp dir. */
-export async function freshDuck(): Promise<Duck> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-bench-duck-'));
-  const instance = await DuckDBInstance.create(path.join(dir, 'events.duckdb'));
+/** Opens (or creates) a DuckDB file with the flat events table. The caller owns the file. */
+export async function openDuck(file: string): Promise<Duck> {
+  const instance = await DuckDBInstance.create(file);
   const connection = await instance.connect();
   await connection.run(CREATE_EVENTS);
   return {
-    dir,
+    file,
     instance,
     connection,
     async count() {
@@ -38,7 +35,6 @@ export async function freshDuck(): Promise<Duck> {
     close() {
       connection.closeSync();
       instance.closeSync();
-      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -108,15 +104,22 @@ export interface NaiveServer {
   close(): Promise<void>;
 }
 
-/** (f) The naive server on a fresh DuckDB file, listening on a free loopback port. */
-export async function startNaiveServer(maxBodyMb: number): Promise<NaiveServer> {
-  const duck = await freshDuck();
-  const app = Fastify({ logger: false, bodyLimit: maxBodyMb * 1024 * 1024 });
+/**
+ * (f) The naive server on DuckDB file `dbFile`, listening on `host`:`port` (0: a free port). Run
+ * in its own process by naive-server.ts.
+ */
+export async function startNaiveServer(
+  dbFile: string,
+  options: { maxBodyMb: number; port?: number; host?: string },
+): Promise<NaiveServer> {
+  const duck = await openDuck(dbFile);
+  const app = Fastify({ logger: false, bodyLimit: options.maxBodyMb * 1024 * 1024 });
   app.addContentTypeParser(
     'application/vnd.apache.arrow.stream',
     { parseAs: 'buffer' },
     (_request, body, done) => done(null, body),
   );
+  app.get('/ready', async () => ({ status: 'ready' }));
   // One connection: requests take turns, each one appender and one commit.
   let chain: Promise<unknown> = Promise.resolve();
   app.post<{ Params: { workspace: string } }>('/api/v1/workspaces/:workspace/events', async (request) => {
@@ -134,11 +137,12 @@ export async function startNaiveServer(maxBodyMb: number): Promise<NaiveServer> 
     await turn;
     return { accepted: table.numRows, rejected: 0 };
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 0, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     duck,
     async close() {
       await app.close();

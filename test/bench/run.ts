@@ -2,11 +2,16 @@
 // (1 M rows: 6 brands of one workspace, 5 touchpoints with their valid metrics, 2–4 sources each,
 // timestamps over the last 7 days, integer values). Prints figures only: nothing fails on timing.
 //
+// Every measured server runs in a process of its own, as an operator would run it: the hub is
+// `node --import tsx server/main.ts` on a fresh DATA_DIR, the naive server naive-server.ts, the
+// appender appender-child.ts. This process holds only the clients (fetch) and the pre-encoded
+// bodies, and reads each server's CPU and memory from /proc/<pid>.
+//
 //   a    hub: Arrow IPC, 1 request of 1 M rows
 //   b    hub: Arrow IPC, 1,000 requests of 1,000 rows from 16 concurrent clients
 //   c    hub: NDJSON, 10 requests of 100 k rows
 //   d    hub: CSV, 10 requests of 100 k rows
-//   e    baseline: in-process DuckDB row appender, one commit
+//   e    baseline: in-process DuckDB row appender (in its own process, no HTTP), one commit
 //   fa   baseline: naive server (Fastify → tableFromIPC → row appender, a commit per request), as a
 //   fb   baseline: naive server, as b
 //   g    hub: as a, on a hub preloaded with BENCH_GROWTH_ROWS rows
@@ -18,15 +23,15 @@
 //                             1,000,000 with BENCH_QUICK); 0 skips it
 //   BENCH_REPS=N              repetitions per path (default 3; the median is reported)
 //   BENCH_ONLY=a,b,e          run only these paths (a b c d e fa fb g)
-import fs from 'node:fs';
 import os from 'node:os';
-import { generate, seriesCount, split, toArrowIpc, toCsv, toNdjson, WORKSPACE } from './data.js';
+import { generate, seriesCount, split, toArrowIpc, toCsv, toNdjson } from './data.js';
 import {
   appenderTarget,
   ARROW,
   type BenchOptions,
   CSV,
-  type HubState,
+  type EndState,
+  hubEnv,
   hubTarget,
   naiveTarget,
   NDJSON,
@@ -34,12 +39,11 @@ import {
   type Preloaded,
   report,
   type Run,
-  send,
-  startHub,
   type Target,
   type Workload,
 } from './ingest.bench.js';
-import { cpuPressureAvg60, fmtInt, fmtRate, fmtSec, mb, median, RssSampler } from './measure.js';
+import { cpuPressureAvg60, fmtInt, fmtRate, fmtSec, mb, median, procMemory, RssSampler } from './measure.js';
+import { killAllChildren } from './processes.js';
 
 const env = process.env;
 const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
@@ -53,6 +57,7 @@ const intEnv = (name: string, fallback: number) => {
 };
 
 const ROWS = 1_000_000 / scale;
+const SEED = 42;
 const SMALL_REQUESTS = 1_000 / scale; // of 1,000 rows each
 const SMALL_CONCURRENCY = 16;
 const TEXT_REQUESTS = 10; // of ROWS / 10 rows each
@@ -68,7 +73,7 @@ interface PathResult {
   target: Target;
   runs: Run[];
   preloaded?: Preloaded;
-  state?: HubState;
+  state?: EndState;
 }
 
 const rate = (run: Run) => run.rows / run.seconds;
@@ -99,7 +104,8 @@ async function main(): Promise<void> {
 
   // One data set, encoded up front into every wire format.
   let t = performance.now();
-  const cols = generate(ROWS);
+  const now = Date.now();
+  const cols = generate(ROWS, now, SEED);
   const arrowOne = toArrowIpc(cols, 0, ROWS);
   const arrowSmall = split(ROWS, SMALL_REQUESTS, (s, e) => toArrowIpc(cols, s, e));
   const ndjson = split(ROWS, TEXT_REQUESTS, (s, e) => toNdjson(cols, s, e));
@@ -146,36 +152,30 @@ async function main(): Promise<void> {
     rows: rowsOf(preloadBodies),
     concurrency: 2,
   };
+  const hubSettings = Object.entries(hubEnv(options))
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
   log(
-    `Hub: startServer() on a fresh temp dir per path (maxBodyMb ${options.maxBodyMb}, ingestQueueRows ${fmtInt(options.ingestQueueRows)}, ` +
-      `other settings default); clients in the same process over loopback HTTP (fetch)`,
+    `Servers: each path in a process of its own. Hub: node --import tsx server/main.ts on a fresh DATA_DIR ` +
+      `(${hubSettings} LOG_LEVEL=warn, other settings default); naive server: naive-server.ts; appender: ` +
+      `appender-child.ts. Clients in this process over loopback HTTP (fetch).`,
   );
 
-  // JIT warm-up (not measured): every decoder of the hub sees a small body once.
-  t = performance.now();
+  // JIT warm-up (not measured): each process runs its measured decoder once before the timed
+  // rounds. The Arrow preload does it for the Arrow paths; c and d first get one small body in
+  // their own format.
   const warm = Math.min(ROWS, 20_000);
-  const warmHub = await startHub(options);
-  const warmUrl = `${warmHub.url}/api/v1/workspaces/${WORKSPACE}/events`;
-  await send(warmUrl, {
-    contentType: ARROW,
-    bodies: [toArrowIpc(cols, 0, warm)],
+  const warmLoad = (contentType: string, body: Uint8Array): Workload => ({
+    contentType,
+    bodies: [body],
     rows: [warm],
     concurrency: 1,
   });
-  await send(warmUrl, {
-    contentType: NDJSON,
-    bodies: [toNdjson(cols, 0, warm)],
-    rows: [warm],
-    concurrency: 1,
-  });
-  await send(warmUrl, { contentType: CSV, bodies: [toCsv(cols, 0, warm)], rows: [warm], concurrency: 1 });
-  await warmHub.close();
-  fs.rmSync(warmHub.dataDir, { recursive: true, force: true });
-  log(`JIT warm-up done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   log(
-    `Protocol: each path gets its own fresh server (or DuckDB file), opened and preloaded untimed with ` +
-      `${fmtInt(ROWS)} rows (one Arrow request; g: ${fmtInt(GROWTH_ROWS)} rows in ${fmtInt(PRELOAD_REQUEST_ROWS)}-row ` +
-      `requests from 2 clients); all stay open and their ${REPS} timed repetitions run interleaved in rounds.\n`,
+    `Protocol: each path gets its own fresh server process (or DuckDB file), started and preloaded untimed with ` +
+      `${fmtInt(ROWS)} rows (one Arrow request; c and d first get ${fmtInt(warm)} rows in their own format as a JIT ` +
+      `warm-up; g: ${fmtInt(GROWTH_ROWS)} rows in ${fmtInt(PRELOAD_REQUEST_ROWS)}-row requests from 2 clients); all ` +
+      `stay up and their ${REPS} timed repetitions run interleaved in rounds.\n`,
   );
 
   const plan = (key: string, label: string, measured: Workload): PathPlan => ({
@@ -188,13 +188,23 @@ async function main(): Promise<void> {
   const small = `${fmtInt(SMALL_REQUESTS)} × 1,000 rows, ${SMALL_CONCURRENCY} clients`;
   const text = `${TEXT_REQUESTS} × ${fmtInt(ROWS / TEXT_REQUESTS)} rows`;
   const targets = [
-    appenderTarget(options, 'e', 'baseline: in-process row appender, one commit', cols),
+    appenderTarget(options, 'e', 'baseline: in-process row appender (own process, no HTTP), one commit', {
+      rows: ROWS,
+      seed: SEED,
+      now,
+    }),
     hubTarget(options, plan('a', 'hub: Arrow IPC, 1 request', oneLarge)),
     naiveTarget(options, plan('fa', 'baseline: naive server, Arrow IPC, 1 request', oneLarge)),
     hubTarget(options, plan('b', `hub: Arrow IPC, ${small}`, manySmall)),
     naiveTarget(options, plan('fb', `baseline: naive server, Arrow IPC, ${small}`, manySmall)),
-    hubTarget(options, plan('c', `hub: NDJSON, ${text}`, ndjsonLoad)),
-    hubTarget(options, plan('d', `hub: CSV, ${text}`, csvLoad)),
+    hubTarget(options, {
+      ...plan('c', `hub: NDJSON, ${text}`, ndjsonLoad),
+      warm: warmLoad(NDJSON, toNdjson(cols, 0, warm)),
+    }),
+    hubTarget(options, {
+      ...plan('d', `hub: CSV, ${text}`, csvLoad),
+      warm: warmLoad(CSV, toCsv(cols, 0, warm)),
+    }),
     ...(GROWTH_ROWS > 0
       ? [
           hubTarget(options, {
@@ -208,16 +218,26 @@ async function main(): Promise<void> {
 
   const results: PathResult[] = targets.map((target) => ({ target, runs: [] }));
   try {
-    log('Paths (opened and preloaded, untimed):');
+    log('Paths (started and preloaded, untimed):');
     for (const result of results) {
       const { target } = result;
+      t = performance.now();
       result.preloaded = await target.open();
+      const { rows, seconds, warmRows } = result.preloaded;
       log(
-        `  ${target.key.padEnd(2)}  ${target.label}: preloaded ${fmtInt(result.preloaded.rows)} rows in ` +
-          `${fmtSec(result.preloaded.seconds)} s (${fmtRate(result.preloaded.rows / result.preloaded.seconds)} rows/s)`,
+        `  ${target.key.padEnd(2)}  ${target.label}: pid ${target.pid()}, up and preloaded in ` +
+          `${fmtSec((performance.now() - t) / 1000)} s; preload ${fmtInt(rows)} rows in ${fmtSec(seconds)} s ` +
+          `(${fmtRate(rows / seconds)} rows/s)` +
+          (warmRows > 0 ? ` after ${fmtInt(warmRows)} warm-up rows` : ''),
       );
     }
-    log(`RSS with every path open: ${mb(process.memoryUsage.rss()).toFixed(0)} MB`);
+    log(
+      `VmRSS with every path up: ` +
+        results
+          .map(({ target }) => `${target.key} ${mb(procMemory(target.pid()!)?.rss ?? 0).toFixed(0)} MB`)
+          .join(', ') +
+        `; this process (clients + bodies) ${mb(process.memoryUsage.rss()).toFixed(0)} MB`,
+    );
     for (let round = 0; round < REPS; round++) {
       log(`Round ${round + 1} of ${REPS}`);
       for (let i = 0; i < results.length; i++) {
@@ -227,6 +247,7 @@ async function main(): Promise<void> {
         report(options, result.target.key, round, run);
       }
     }
+    log('Stopping every server and counting the rows in its DuckDB file …');
     for (const result of results) result.state = await result.target.verify();
   } finally {
     for (const { target } of results) {
@@ -236,10 +257,11 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------------------------------------
   log(
-    '\nResults: median of the repetitions; rows/s = acknowledged rows / wall time; CPU = process CPU time / wall ' +
-      'time (2 cores = 2.00); CPU stall = share of wall time in which some task on the machine waited for a ' +
-      'core (/proc/pressure/cpu: contention, ours included); RSS Δ = peak RSS during a run minus RSS at its start ' +
-      '(largest over the repetitions; every path stays open, so absolute RSS is shared)\n',
+    '\nResults: median of the repetitions; rows/s = acknowledged rows / wall time; CPU = CPU time / wall time ' +
+      '(2 cores = 2.00) of the server process (server; e: the appender process) and of this process (clients); ' +
+      'CPU stall = share of wall time in which some task on the machine waited for a core (/proc/pressure/cpu: ' +
+      'contention, ours included); RSS = VmRSS of the server process, sampled every 50 ms: peak during a run ' +
+      'and Δ = that peak minus VmRSS at the run start (largest over the repetitions)\n',
   );
   printTable(
     [
@@ -251,8 +273,10 @@ async function main(): Promise<void> {
       'rows/s',
       'min–max rows/s',
       'stored before',
-      'CPU',
+      'CPU server',
+      'CPU clients',
       'CPU stall',
+      'RSS peak MB',
       'RSS Δ MB',
     ],
     results.map(({ target, runs }) => {
@@ -267,13 +291,15 @@ async function main(): Promise<void> {
         `${fmtRate(Math.min(...rates))} – ${fmtRate(Math.max(...rates))}`,
         `${(runs[0]!.storedBefore / 1e6).toFixed(1)}–${(runs[runs.length - 1]!.storedBefore / 1e6).toFixed(1)} M`,
         median(runs.map((x) => x.cpuSeconds / x.seconds)).toFixed(2),
+        median(runs.map((x) => x.clientCpuSeconds / x.seconds)).toFixed(2),
         runs[0]!.cpuStall === null
           ? 'n/a'
           : `${(median(runs.map((x) => x.cpuStall ?? 0)) * 100).toFixed(0)}%`,
+        Math.max(...runs.map((x) => mb(x.rssPeak))).toFixed(0),
         Math.max(...runs.map((x) => mb(x.rssPeak - x.rssStart))).toFixed(0),
       ];
     }),
-    [false, false, true, true, true, true, true, true, true, true, true],
+    [false, false, true, true, true, true, true, true, true, true, true, true, true],
   );
 
   const by = (key: string) => results.find((r) => r.target.key === key);
@@ -315,39 +341,58 @@ async function main(): Promise<void> {
   printTable(['ratio', 'value', 'goal', ''], ratioRows, [false, true, false, false]);
 
   log('');
-  const hubs = results.filter((r) => r.state);
+  log(
+    'Server processes at the end (VmRSS / VmHWM = peak VmRSS over the life of the process): ' +
+      results
+        .map(
+          ({ target, state }) =>
+            `${target.key} ${mb(state!.rss).toFixed(0)} / ${mb(state!.hwm).toFixed(0)} MB`,
+        )
+        .join('; '),
+  );
+  const hubs = results.filter((r) => r.state?.hub);
   if (hubs.length > 0) {
     log(
-      'Hubs at the end (raw rows / minute-rollup rows / DuckDB file + WAL / memory DuckDB reports): ' +
+      'Hubs at the end (raw rows / minute-rollup rows, counted in the DuckDB file after the hub stopped / ' +
+        'DuckDB file + WAL while it ran): ' +
         hubs
           .map(({ target, state }) =>
             [
-              `${target.key} ${(state!.rawRows / 1e6).toFixed(1)} M`,
-              `${(state!.rollupMinuteRows / 1e6).toFixed(1)} M`,
-              `${state!.dbFileMb.toFixed(0)} MB`,
-              `${state!.duckdbMemoryMb.toFixed(0)} MB`,
+              `${target.key} ${(state!.hub!.rawRows / 1e6).toFixed(1)} M`,
+              `${(state!.hub!.rollupMinuteRows / 1e6).toFixed(1)} M`,
+              `${state!.hub!.dbFileMb.toFixed(0)} MB`,
             ].join(' / '),
           )
           .join('; '),
     );
   }
-  if (grown?.preloaded && grown.state) {
-    const { preloaded, state } = grown;
+  if (grown?.preloaded && grown.state?.hub) {
+    const { preloaded } = grown;
+    const hub = grown.state.hub;
     log(
       `Growth preload: ${fmtInt(preloaded.rows)} rows in ${fmtSec(preloaded.seconds)} s (${preloaded.requests} requests, ` +
-        `${fmtRate(preloaded.rows / preloaded.seconds)} rows/s). At the end that hub held ${fmtInt(state.rawRows)} raw ` +
-        `rows and ${fmtInt(state.rollupMinuteRows)} minute-rollup rows (startServer disables compaction).`,
+        `${fmtRate(preloaded.rows / preloaded.seconds)} rows/s). At the end that hub held ${fmtInt(hub.rawRows)} raw ` +
+        `rows and ${fmtInt(hub.rollupMinuteRows)} minute-rollup rows (COMPACT_INTERVAL_MS=0: no compaction).`,
     );
   }
   const load = os.loadavg().map((l) => l.toFixed(2));
   const pressure = cpuPressureAvg60();
   log(
-    `Peak RSS of the whole process (every server + clients + pre-encoded bodies), sampled every 50 ms: ` +
-      `${mb(sampler.overallPeak).toFixed(0)} MB. Load average at the end: ${load.join(' ')}` +
+    `Peak RSS of this process (clients + pre-encoded bodies, no server), sampled every 50 ms: ` +
+      `${mb(sampler.selfPeak).toFixed(0)} MB. Load average at the end: ${load.join(' ')}` +
       (pressure === null ? '. ' : `; CPU pressure (some, avg60) ${pressure}%. `) +
       `Total time ${((performance.now() - started) / 1000).toFixed(0)} s.`,
   );
   await sampler.stop();
+}
+
+// Ctrl-C or a kill: no server process may outlive the benchmark (the 'exit' handlers of
+// processes.ts and test/helpers/child.ts SIGKILL them and remove their temp dirs).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping every server process`);
+    killAllChildren().finally(() => process.exit(130));
+  });
 }
 
 main().catch((error: unknown) => {
