@@ -22,6 +22,7 @@
 //   BENCH_GROWTH_ROWS=N       rows preloaded before the growth measurement (default 10,000,000;
 //                             1,000,000 with BENCH_QUICK); 0 skips it
 //   BENCH_REPS=N              repetitions per path (default 3; the median is reported)
+//   BENCH_WARM_ROUNDS=N       untimed rounds before them (default 1)
 //   BENCH_ONLY=a,b,e          run only these paths (a b c d e fa fb g)
 import os from 'node:os';
 import { generate, seriesCount, split, toArrowIpc, toCsv, toNdjson } from './data.js';
@@ -64,6 +65,8 @@ const TEXT_REQUESTS = 10; // of ROWS / 10 rows each
 const PRELOAD_REQUEST_ROWS = 500_000 / scale;
 const GROWTH_ROWS = intEnv('BENCH_GROWTH_ROWS', 10_000_000 / scale);
 const REPS = Math.max(1, intEnv('BENCH_REPS', 3));
+// Untimed rounds first: a fresh process runs its first requests with cold JIT and allocator.
+const WARM_ROUNDS = Math.max(0, intEnv('BENCH_WARM_ROUNDS', 1));
 const ONLY = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const wanted = (path: string) => !ONLY || ONLY.has(path);
 
@@ -238,6 +241,12 @@ async function main(): Promise<void> {
           .join(', ') +
         `; this process (clients + bodies) ${mb(process.memoryUsage.rss()).toFixed(0)} MB`,
     );
+    for (let round = 0; round < WARM_ROUNDS; round++) {
+      log(
+        `Warm-up round ${round + 1} of ${WARM_ROUNDS} (untimed, each path runs its measured workload once)`,
+      );
+      for (const result of results) await result.target.run();
+    }
     for (let round = 0; round < REPS; round++) {
       log(`Round ${round + 1} of ${REPS}`);
       for (let i = 0; i < results.length; i++) {
