@@ -20,6 +20,7 @@ import {
   TOUCHPOINTS,
   type Touchpoint,
 } from '../../shared/vocabulary.js';
+import { mulberry32 as random } from '../helpers/random.js';
 
 export const WORKSPACE = 'bench';
 
@@ -57,18 +58,6 @@ export interface Columns {
   ts: Float64Array;
   /** Integers. */
   value: Float64Array;
-}
-
-/** A small deterministic PRNG (mulberry32), so every run sends the same rows. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The series keys (touchpoint, source, metric) a brand can have: metrics valid per touchpoint. */

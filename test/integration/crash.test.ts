@@ -14,6 +14,7 @@ import { Database } from '../../server/db/database.js';
 import { DEMO_BRANDS, postEvents, putWorkspace } from '../helpers/server.js';
 import { killAllHubs, killHub, startChildHub, type ChildHub } from '../helpers/child.js';
 import { CONTENT_TYPES, TS_STYLES, encode, type Format, type WireRow } from './support/wire.js';
+import { mulberry32 as prng } from '../helpers/random.js';
 
 const CYCLES = 3;
 const LOOPS = 6;
@@ -23,18 +24,6 @@ const BASE_MS = Date.parse('2026-06-01T00:00:00Z');
 const WINDOW = 'from=2026-06-01T00:00:00Z&to=2026-06-10T00:00:00Z';
 const HUB_ENV = { COMPACT_INTERVAL_MS: '100' };
 const FORMATS: readonly Format[] = ['json', 'ndjson', 'csv', 'arrow'];
-
-/** mulberry32: a seeded PRNG, so a failing run's batches can be rebuilt from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000_007);
 const random = prng(SEED);
