@@ -1,13 +1,48 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 
 export type Params = DuckDBValue[] | Record<string, DuckDBValue>;
 export type Row = Record<string, unknown>;
 
 /** A connection with the two calls services need: run a statement, read rows as JSON-safe values. */
 export class Sql {
+  private readonly appenders = new Map<string, DuckDBAppender>();
+
   constructor(readonly connection: DuckDBConnection) {}
+
+  /**
+   * A table's appender, kept open across transactions (creating one per commit costs a round trip).
+   * Rows reach the table at `flushSync()`, inside whatever transaction is open then.
+   */
+  async appender(table: string): Promise<DuckDBAppender> {
+    let appender = this.appenders.get(table);
+    if (!appender) this.appenders.set(table, (appender = await this.connection.createAppender(table)));
+    return appender;
+  }
+
+  /** Drops rows appended but not flushed (after a failure), so no later transaction takes them. */
+  private discardAppenders(): void {
+    for (const appender of this.appenders.values()) {
+      try {
+        appender.clear();
+        appender.closeSync();
+      } catch {
+        // already unusable: nothing left to keep
+      }
+    }
+    this.appenders.clear();
+  }
+
+  closeAppenders(): void {
+    for (const appender of this.appenders.values()) appender.closeSync();
+    this.appenders.clear();
+  }
 
   async run(sql: string, params?: Params): Promise<void> {
     await this.connection.run(sql, bindable(sql, params));
@@ -37,6 +72,7 @@ export class Sql {
       await this.connection.run('COMMIT');
       return result;
     } catch (error) {
+      this.discardAppenders();
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
@@ -116,6 +152,7 @@ export class Database {
   async close(): Promise<void> {
     await this.writeChain;
     await this.writer.run('CHECKPOINT').catch(() => undefined);
+    this.writer.closeAppenders();
     for (const sql of [this.writer, ...this.idleReaders]) sql.connection.closeSync();
     this.instance.closeSync();
   }

@@ -285,7 +285,7 @@ export class Writer {
 
   private async quarantine(sql: Sql, jobs: WriteJob[]): Promise<void> {
     if (!jobs.some((job) => job.rejected.length > 0)) return;
-    const appender = await sql.connection.createAppender('quarantine');
+    const appender = await sql.appender('quarantine');
     const receivedAt = timestampValue(BigInt(Date.now()) * 1000n);
     const firstId = this.quarantineId;
     try {
@@ -306,8 +306,6 @@ export class Writer {
     } catch (error) {
       this.quarantineId = firstId;
       throw error;
-    } finally {
-      appender.closeSync();
     }
   }
 }
@@ -315,24 +313,20 @@ export class Writer {
 /** Appends accepted rows to the raw events table by raw column copies. */
 async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {
   if (!batches.some((b) => b.length > 0)) return;
-  const appender = await sql.connection.createAppender('events');
-  try {
-    for (const batch of batches) {
-      await appendColumns(
-        appender,
-        [
-          { kind: 'integer', values: new Int32Array(batch.length).fill(batch.ws) },
-          { kind: 'integer', values: batch.series },
-          { kind: 'timestamp', values: batch.ts },
-          { kind: 'double', values: batch.value },
-        ],
-        batch.length,
-      );
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
+  const appender = await sql.appender('events');
+  for (const batch of batches) {
+    await appendColumns(
+      appender,
+      [
+        { kind: 'integer', values: new Int32Array(batch.length).fill(batch.ws) },
+        { kind: 'integer', values: batch.series },
+        { kind: 'timestamp', values: batch.ts },
+        { kind: 'double', values: batch.value },
+      ],
+      batch.length,
+    );
   }
+  appender.flushSync();
 }
 
 function describeChanges(jobs: WriteJob[]): CommitChange[] {

@@ -85,8 +85,8 @@ export class RollupService {
       return id;
     });
     if (fresh.length > 0) {
+      const appender = await sql.appender('series');
       try {
-        const appender = await sql.connection.createAppender('series');
         for (const s of fresh) {
           appender.appendInteger(ws);
           appender.appendInteger(s.id);
@@ -97,8 +97,8 @@ export class RollupService {
           appender.endRow();
         }
         appender.flushSync();
-        appender.closeSync();
       } catch (error) {
+        appender.clear();
         for (const s of fresh) map.delete(keyOf(s));
         throw error;
       }
@@ -150,28 +150,24 @@ export class RollupService {
       [GRAIN_TABLES.hour, hour],
       [GRAIN_TABLES.day, day],
     ] as const) {
-      const appender = await sql.connection.createAppender(table);
-      try {
-        await appendColumns(
-          appender,
-          [
-            { kind: 'integer', values: partials.ws },
-            { kind: 'integer', values: partials.series },
-            { kind: 'timestamp', values: partials.bucket },
-            { kind: 'double', values: partials.sum },
-            { kind: 'bigint', values: partials.count },
-            { kind: 'double', values: partials.min },
-            { kind: 'double', values: partials.max },
-            { kind: 'timestamp', values: partials.lastTs },
-            { kind: 'double', values: partials.lastValue },
-            { kind: 'bigint', values: new Float64Array(partials.length).fill(gen) },
-          ],
-          partials.length,
-        );
-        appender.flushSync();
-      } finally {
-        appender.closeSync();
-      }
+      const appender = await sql.appender(table);
+      await appendColumns(
+        appender,
+        [
+          { kind: 'integer', values: partials.ws },
+          { kind: 'integer', values: partials.series },
+          { kind: 'timestamp', values: partials.bucket },
+          { kind: 'double', values: partials.sum },
+          { kind: 'bigint', values: partials.count },
+          { kind: 'double', values: partials.min },
+          { kind: 'double', values: partials.max },
+          { kind: 'timestamp', values: partials.lastTs },
+          { kind: 'double', values: partials.lastValue },
+          { kind: 'bigint', values: new Float64Array(partials.length).fill(gen) },
+        ],
+        partials.length,
+      );
+      appender.flushSync();
     }
   }
 
