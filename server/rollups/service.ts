@@ -131,19 +131,28 @@ export class RollupService {
     const gen = ++this.gen;
     const rows = batches.reduce((n, b) => n + b.length, 0);
     const minute = new Partials(Math.max(1024, rows));
+    // Let the event loop turn between slices of a large commit, not inside a small one.
+    let sinceYield = 0;
+    const slice = async (n: number) => {
+      sinceYield += n;
+      if (sinceYield >= SLICE) {
+        sinceYield = 0;
+        await yieldToLoop();
+      }
+    };
     for (const batch of batches) {
       for (let from = 0; from < batch.length; from += SLICE) {
-        addRows(minute, batch, from, Math.min(batch.length, from + SLICE));
-        await yieldToLoop();
+        const to = Math.min(batch.length, from + SLICE);
+        addRows(minute, batch, from, to);
+        await slice(to - from);
       }
     }
     const hour = new Partials();
     const day = new Partials();
     for (let from = 0; from < minute.length; from += SLICE) {
-      rollUp(minute, from, Math.min(minute.length, from + SLICE), hour, day, (ws) =>
-        this.zone(timezones.get(ws)!),
-      );
-      await yieldToLoop();
+      const to = Math.min(minute.length, from + SLICE);
+      rollUp(minute, from, to, hour, day, (ws) => this.zone(timezones.get(ws)!));
+      await slice(to - from);
     }
     for (const [table, partials] of [
       [GRAIN_TABLES.minute, minute],
