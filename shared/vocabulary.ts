@@ -96,4 +96,3 @@ export function metricsForTouchpoint(touchpoint: Touchpoint): MetricDefinition[]
 }
 
 export const ID_PATTERN = '^[a-z0-9][a-z0-9_-]{0,63}$';
-export const ID_REGEX = new RegExp(ID_PATTERN);
