@@ -8,6 +8,7 @@ import { installErrorHandler } from './errors.js';
 import ingestPlugin from './ingest/plugin.js';
 import opsPlugin from './ops/plugin.js';
 import rollupsPlugin from './rollups/plugin.js';
+import vocabularyPlugin from './vocabulary/plugin.js';
 import workspacesPlugin from './workspaces/plugin.js';
 
 export interface BuildOptions {
@@ -43,6 +44,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(dbPlugin, { file: config.dbFile, memoryLimit: config.duckdbMemoryLimit });
   await app.register(opsPlugin);
+  await app.register(vocabularyPlugin);
   await app.register(workspacesPlugin);
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });

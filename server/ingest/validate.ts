@@ -90,7 +90,7 @@ export async function validate(
       !METRICS_BY_ID.has(metric)
         ? {
             code: 'unknown_metric',
-            message: `metric "${metric}" is not in the vocabulary (GET /docs lists them).`,
+            message: `metric "${metric}" is not in the vocabulary (GET /api/v1/vocabulary lists the metrics of each touchpoint).`,
           }
         : scope?.metrics && !scope.metrics.includes(metric)
           ? outside(`metric "${metric}" is not among the replaced metrics (${scope.metrics.join(', ')}).`)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Vocabulary } from '../../shared/schemas/vocabulary.js';
 import { postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -63,6 +64,7 @@ describe('operations endpoints', () => {
         '/api/v1/workspaces/{workspace}/series',
         '/api/v1/workspaces/{workspace}/quarantine',
         '/api/v1/workspaces/{workspace}/quarantine/replay',
+        '/api/v1/vocabulary',
       ]),
     );
     expect(Object.keys(spec.paths['/api/v1/workspaces/{workspace}/events']!.post!.responses)).toEqual(
@@ -71,6 +73,29 @@ describe('operations endpoints', () => {
     const docs = await fetch(`${server.url}/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('Swagger UI');
+  });
+
+  it('lists the vocabulary ingest accepts: touchpoints, their sources and metrics, how each aggregates', async () => {
+    const vocabulary = (await (await fetch(`${server.url}/api/v1/vocabulary`)).json()) as Vocabulary;
+    expect(vocabulary.touchpoints.map((t) => t.id)).toEqual(['search', 'site', 'social', 'media', 'viral']);
+    const social = vocabulary.touchpoints.find((t) => t.id === 'social')!;
+    expect(social.knownSources).toContain('instagram');
+    expect(social.metrics).toEqual(
+      expect.arrayContaining(['followers', 'engagements', 'mentions', 'negative_mentions']),
+    );
+    expect(social.metrics).not.toContain('clicks');
+    expect(vocabulary.metrics.find((m) => m.id === 'followers')).toMatchObject({
+      kind: 'gauge',
+      combine: 'sum',
+    });
+    expect(vocabulary.metrics.find((m) => m.id === 'avg_position')).toMatchObject({
+      kind: 'gauge',
+      combine: 'mean',
+    });
+    expect(vocabulary.metrics.find((m) => m.id === 'clicks')).toMatchObject({
+      kind: 'counter',
+      touchpoints: ['search'],
+    });
   });
 
   it('answers unknown routes with an actionable error', async () => {
