@@ -4,7 +4,8 @@ import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import { METRICS_BY_ID } from '../../shared/vocabulary.js';
 import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
-import { type Aggregate, DAY, HOUR, MINUTE, Partials, ZoneOffsets } from './partials.js';
+import { DAY, HOUR, MINUTE, ZoneOffsets } from '../time/zone.js';
+import { type Aggregate, Partials } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 
 /** The identity of one stream of values: a brand's metric on one source of one touchpoint. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MINUTE, Partials, ZoneOffsets } from '../../server/rollups/partials.js';
+import { Partials } from '../../server/rollups/partials.js';
+import { MINUTE, ZoneOffsets } from '../../server/time/zone.js';
 
 const one = (ts: number, value: number) => ({
   sum: value,

@@ -1,0 +1,66 @@
+export const MINUTE = 60_000;
+export const HOUR = 3_600_000;
+export const DAY = 86_400_000;
+
+/**
+ * Offsets of an IANA zone, memoized per quarter-hour (zone offsets are whole quarter-hours, so
+ * the offset cannot change inside one).
+ */
+export class ZoneOffsets {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly memo = new Map<number, number>();
+
+  constructor(timeZone: string) {
+    this.format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+    });
+  }
+
+  /** Local midnight of the day holding the instant `ms`, as a naive (wall-clock) epoch. */
+  localDay(ms: number): number {
+    const local = ms + this.offset(ms);
+    return Math.floor(local / DAY) * DAY;
+  }
+
+  /** The wall-clock time of an instant, as a naive epoch (UTC fields = local fields). */
+  toLocal(ms: number): number {
+    return ms + this.offset(ms);
+  }
+
+  /**
+   * The instant a wall-clock time stands for. In a spring-forward gap it moves on by the gap (02:30
+   * becomes 03:30); a fall-back repeated time takes its first occurrence.
+   */
+  toInstant(localMs: number): number {
+    const before = this.offset(localMs - DAY);
+    const after = this.offset(localMs + DAY);
+    // The larger offset first: for a repeated time it gives the first occurrence.
+    for (const offset of before >= after ? [before, after] : [after, before]) {
+      const instant = localMs - offset;
+      if (this.offset(instant) === offset) return instant;
+    }
+    return localMs - before;
+  }
+
+  offset(ms: number): number {
+    const slot = Math.floor(ms / 900_000);
+    let offset = this.memo.get(slot);
+    if (offset === undefined) {
+      const at = slot * 900_000;
+      const p: Record<string, number> = {};
+      for (const part of this.format.formatToParts(at)) {
+        if (part.type !== 'literal') p[part.type] = Number(part.value);
+      }
+      offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!) - at;
+      if (this.memo.size > 200_000) this.memo.clear();
+      this.memo.set(slot, offset);
+    }
+    return offset;
+  }
+}
