@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import dbPlugin from './db/plugin.js';
 import { installErrorHandler } from './errors.js';
 import ingestPlugin from './ingest/plugin.js';
+import kpiPlugin from './kpi/plugin.js';
 import opsPlugin from './ops/plugin.js';
 import rollupsPlugin from './rollups/plugin.js';
 import vocabularyPlugin from './vocabulary/plugin.js';
@@ -48,5 +49,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(workspacesPlugin);
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });
+  await app.register(kpiPlugin);
   return app;
 }

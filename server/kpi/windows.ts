@@ -8,13 +8,7 @@ import {
 } from '../../shared/windows.js';
 import { errors } from '../errors.js';
 import { parseInstant } from '../http/query.js';
-import { DAY, MINUTE, ZoneOffsets } from '../time/zone.js';
-
-/** A half-open window [fromMs, toMs) of instants. */
-export interface Window {
-  fromMs: number;
-  toMs: number;
-}
+import { DAY, MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
 
 export interface ResolvedWindow {
   window: Window;

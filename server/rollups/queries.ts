@@ -121,6 +121,26 @@ export const q = {
       ORDER BY t.bucket`;
   },
 
+  /** Totals per series over bucket ranges of each grain (`days`, `hours`, `minutes`: SQL conditions on bucket). */
+  totals: (where: { days: string; hours: string; minutes: string }) => `
+    SELECT series, sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count FROM (
+      SELECT series, sum, count FROM rollup_day WHERE ws = $ws AND list_contains($series, series) AND (${where.days})
+      UNION ALL
+      SELECT series, sum, count FROM rollup_hour WHERE ws = $ws AND list_contains($series, series) AND (${where.hours})
+      UNION ALL
+      SELECT series, sum, count FROM rollup_minute WHERE ws = $ws AND list_contains($series, series) AND (${where.minutes})
+    ) GROUP BY series`,
+
+  /** Per series, the latest value with a timestamp before $at (a whole minute; $hour is its hour). */
+  levelsAsOf: `
+    SELECT series, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value FROM (
+      SELECT series, last_ts, last_value FROM rollup_hour
+        WHERE ws = $ws AND list_contains($series, series) AND bucket < $hour::TIMESTAMP
+      UNION ALL
+      SELECT series, last_ts, last_value FROM rollup_minute
+        WHERE ws = $ws AND list_contains($series, series) AND bucket >= $hour::TIMESTAMP AND bucket < $at::TIMESTAMP
+    ) GROUP BY series`,
+
   deleteWorkspace: [
     `DELETE FROM series WHERE ws = $ws`,
     ...Object.values(GRAIN_TABLES).map((table) => `DELETE FROM ${table} WHERE ws = $ws`),

@@ -1,10 +1,11 @@
-import { listValue } from '@duckdb/node-api';
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Database, Sql } from '../db/database.js';
 import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import { METRICS_BY_ID } from '../../shared/vocabulary.js';
 import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
 import { DAY, HOUR, MINUTE, ZoneOffsets } from '../time/zone.js';
+import type { Cover } from './cover.js';
 import { type Aggregate, Partials } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 
@@ -105,6 +106,63 @@ export class RollupService {
       }
     }
     return ids;
+  }
+
+  /** Every series key of a workspace by id. */
+  seriesKeys(ws: number): Map<number, SeriesKey> {
+    const keys = new Map<number, SeriesKey>();
+    for (const [k, id] of this.mapFor(ws)) {
+      const [brand, touchpoint, source, metric] = k.split('\u0000') as [string, string, string, string];
+      keys.set(id, { brand, touchpoint, source, metric });
+    }
+    return keys;
+  }
+
+  /**
+   * Sum and count per series over a window covered by rollup buckets (see kpi/segments.ts): every
+   * event of the window counted once, whatever buckets the window cuts.
+   */
+  async totals(
+    ws: number,
+    series: number[],
+    cover: Cover,
+  ): Promise<Map<number, { sum: number; count: number }>> {
+    if (series.length === 0) return new Map();
+    const params: Record<string, DuckDBValue> = { ws, series: listValue(series) };
+    const ranges = (name: string, windows: { fromMs: number; toMs: number }[]) =>
+      windows.length === 0
+        ? 'FALSE'
+        : windows
+            .map((w, i) => {
+              params[`${name}${i}f`] = iso(w.fromMs);
+              params[`${name}${i}t`] = iso(w.toMs);
+              return `(bucket >= $${name}${i}f::TIMESTAMP AND bucket < $${name}${i}t::TIMESTAMP)`;
+            })
+            .join(' OR ');
+    const where = {
+      // Day buckets are stored as local midnights: compare them as wall-clock times.
+      days: ranges('d', cover.days ? [{ fromMs: cover.days.fromLocal, toMs: cover.days.toLocal }] : []),
+      hours: ranges('h', cover.hours),
+      minutes: ranges('m', cover.minutes),
+    };
+    const rows = await this.db.read((sql) =>
+      sql.rows<{ series: number; sum: number; count: number }>(q.totals(where), params),
+    );
+    return new Map(rows.map((r) => [r.series, { sum: r.sum, count: r.count }]));
+  }
+
+  /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
+  async levelsAsOf(ws: number, series: number[], atMs: number): Promise<Map<number, number>> {
+    if (series.length === 0) return new Map();
+    const rows = await this.db.read((sql) =>
+      sql.rows<{ series: number; value: number }>(q.levelsAsOf, {
+        ws,
+        series: listValue(series),
+        at: iso(atMs),
+        hour: iso(floorTo(atMs, HOUR)),
+      }),
+    );
+    return new Map(rows.map((r) => [r.series, r.value]));
   }
 
   /** Series ids of a workspace matching a filter (undefined members match everything). */

@@ -1,3 +1,9 @@
+/** A half-open span [fromMs, toMs) of instants. */
+export interface Window {
+  fromMs: number;
+  toMs: number;
+}
+
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;

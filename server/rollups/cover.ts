@@ -1,5 +1,4 @@
-import { DAY, HOUR, MINUTE, type ZoneOffsets } from '../time/zone.js';
-import type { Window } from './windows.js';
+import { DAY, HOUR, MINUTE, type Window, type ZoneOffsets } from '../time/zone.js';
 
 /** Ranges of rollup buckets that together cover a window exactly, coarsest grain first. */
 export interface Cover {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coverWindow } from '../../server/kpi/segments.js';
+import { coverWindow } from '../../server/rollups/cover.js';
 import { DAY, HOUR, MINUTE, ZoneOffsets } from '../../server/time/zone.js';
 
 const ZONES = [

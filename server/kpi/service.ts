@@ -1,0 +1,122 @@
+import { KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
+import type { Benchmark, KpiCatalogue, KpiValue, WindowQuery } from '../../shared/schemas/kpi.js';
+import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
+import { ApiError, errors } from '../errors.js';
+import { splitList } from '../http/query.js';
+import type { RollupService } from '../rollups/service.js';
+import { ZoneOffsets } from '../time/zone.js';
+import type { WorkspaceState } from '../workspaces/service.js';
+import { benchmarkRows, delta } from './benchmark.js';
+import { computeKpi, type Scope } from './compute.js';
+import { resolveWindow } from './windows.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Brand KPIs and benchmarks over the rollups, for a workspace's competitive set. */
+export class KpiService {
+  private readonly zones = new Map<string, ZoneOffsets>();
+
+  constructor(private readonly rollups: RollupService) {}
+
+  catalogue(): KpiCatalogue {
+    return {
+      rows: KPIS.map((k) => ({
+        id: k.id,
+        label: k.label,
+        touchpoints: [...k.touchpoints],
+        unit: k.unit,
+        direction: k.direction,
+        shareable: k.shareable,
+        formula: { kind: k.formula.kind, metrics: formulaMetrics(k.formula).join(',') },
+      })),
+    };
+  }
+
+  definition(id: string, status: 400 | 404 = 404): KpiDefinition {
+    const kpi = KPIS_BY_ID.get(id);
+    if (!kpi) {
+      throw new ApiError(
+        status,
+        'unknown_kpi',
+        `KPI "${id}" is not in the catalogue.`,
+        `GET /api/v1/workspaces/{workspace}/kpis lists them: ${KPIS.map((k) => k.id).join(', ')}.`,
+      );
+    }
+    return kpi;
+  }
+
+  private scope(workspace: WorkspaceState, kpi: KpiDefinition, query: WindowQuery): Scope {
+    let touchpoints: readonly Touchpoint[] = kpi.touchpoints;
+    const asked = splitList(query.touchpoint);
+    if (asked) {
+      const wrong = asked.filter((t) => !isTouchpoint(t) || !kpi.touchpoints.includes(t));
+      if (wrong.length > 0) {
+        throw errors.invalidQuery(
+          `KPI "${kpi.id}" is not read on touchpoint ${wrong.map((t) => `"${t}"`).join(', ')}.`,
+          `Its touchpoints: ${kpi.touchpoints.join(', ')}.`,
+        );
+      }
+      touchpoints = asked as Touchpoint[];
+    }
+    let zone = this.zones.get(workspace.timezone);
+    if (!zone) this.zones.set(workspace.timezone, (zone = new ZoneOffsets(workspace.timezone)));
+    return {
+      ws: workspace.key,
+      zone,
+      brands: workspace.brands.map((b) => b.id),
+      touchpoints,
+      sources: splitList(query.source),
+    };
+  }
+
+  async benchmark(workspace: WorkspaceState, kpiId: string, query: WindowQuery): Promise<Benchmark> {
+    const kpi = this.definition(kpiId, 400);
+    const scope = this.scope(workspace, kpi, query);
+    const { window, previous } = resolveWindow(query, workspace.timezone);
+    const [current, before] = await Promise.all([
+      computeKpi(this.rollups, kpi, scope, window),
+      computeKpi(this.rollups, kpi, scope, previous),
+    ]);
+    return {
+      kpi: kpi.id,
+      window: { from: iso(window.fromMs), to: iso(window.toMs) },
+      previousWindow: { from: iso(previous.fromMs), to: iso(previous.toMs) },
+      ...benchmarkRows(kpi, workspace.brands, current, before),
+    };
+  }
+
+  async value(
+    workspace: WorkspaceState,
+    kpiId: string,
+    query: WindowQuery & { brand?: string },
+  ): Promise<KpiValue> {
+    const kpi = this.definition(kpiId);
+    const brand = query.brand ?? workspace.brands.find((b) => b.own)!.id;
+    if (!workspace.brands.some((b) => b.id === brand)) {
+      throw errors.invalidQuery(
+        `Brand "${brand}" is not in the set of workspace "${workspace.id}".`,
+        `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
+      );
+    }
+    // Shares need the whole set; other KPIs only read this brand.
+    const scope = this.scope(workspace, kpi, query);
+    if (kpi.formula.kind !== 'share') scope.brands = [brand];
+    const { window, previous } = resolveWindow(query, workspace.timezone);
+    const [current, before] = await Promise.all([
+      computeKpi(this.rollups, kpi, scope, window),
+      computeKpi(this.rollups, kpi, scope, previous),
+    ]);
+    const { value, reason } = current.get(brand)!;
+    const prior = before.get(brand)!.value;
+    return {
+      kpi: kpi.id,
+      brand,
+      window: { from: iso(window.fromMs), to: iso(window.toMs) },
+      previousWindow: { from: iso(previous.fromMs), to: iso(previous.toMs) },
+      value,
+      ...(value === null && reason ? { reason } : {}),
+      previous: prior,
+      ...delta(value, prior),
+    };
+  }
+}

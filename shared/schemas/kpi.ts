@@ -1,0 +1,93 @@
+import { Type, type Static } from 'typebox';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+export const WindowQuery = Type.Object({
+  window: Type.Optional(
+    Type.String({ description: '1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd' }),
+  ),
+  from: Type.Optional(Type.String({ description: 'explicit start (ISO 8601), floored to the minute' })),
+  to: Type.Optional(
+    Type.String({ description: 'explicit end, exclusive (ISO 8601), floored to the minute' }),
+  ),
+  at: Type.Optional(Type.String({ description: '"now" for named windows (ISO 8601); the clock by default' })),
+  touchpoint: Type.Optional(
+    Type.String({ description: 'comma-separated touchpoints, within the KPI’s own' }),
+  ),
+  source: Type.Optional(Type.String({ description: 'comma-separated sources' })),
+});
+export type WindowQuery = Static<typeof WindowQuery>;
+
+export const BenchmarkQuery = Type.Intersect([Type.Object({ kpi: Type.String() }), WindowQuery]);
+export type BenchmarkQuery = Static<typeof BenchmarkQuery>;
+
+export const WindowOut = Type.Object({
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+});
+
+export const NULL_REASONS = ['no_data', 'zero_denominator', 'no_value_before_start'] as const;
+
+export const BenchmarkRow = Type.Object({
+  brand: Type.String(),
+  name: Type.String(),
+  own: Type.Boolean(),
+  value: Nullable(Type.Number()),
+  reason: Type.Optional(Type.String({ description: `why value is null: ${NULL_REASONS.join(', ')}` })),
+  previous: Nullable(Type.Number()),
+  delta: Nullable(Type.Number()),
+  deltaPct: Nullable(Type.Number({ description: 'delta / |previous|, a fraction' })),
+  rank: Nullable(Type.Integer({ description: '1 = best given the KPI direction; ties share a rank' })),
+  index: Nullable(Type.Number({ description: '100 = the set average; above 100 is better than the set' })),
+  share: Nullable(
+    Type.Number({ description: 'value / sum over the set, for KPIs where a share means something' }),
+  ),
+  gapToLeader: Nullable(Type.Number()),
+});
+export type BenchmarkRow = Static<typeof BenchmarkRow>;
+
+export const Benchmark = Type.Object({
+  kpi: Type.String(),
+  window: WindowOut,
+  previousWindow: WindowOut,
+  rows: Type.Array(BenchmarkRow),
+  set: Type.Object({
+    average: Nullable(Type.Number()),
+    median: Nullable(Type.Number()),
+    leader: Nullable(Type.String()),
+  }),
+});
+export type Benchmark = Static<typeof Benchmark>;
+
+export const KpiInfo = Type.Object({
+  id: Type.String(),
+  label: Type.Object({ en: Type.String(), fr: Type.String() }),
+  touchpoints: Type.Array(Type.String()),
+  unit: Type.String(),
+  direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+  shareable: Type.Boolean(),
+  formula: Type.Record(Type.String(), Type.String(), { description: 'kind and the metrics it reads' }),
+});
+export const KpiCatalogue = Type.Object({ rows: Type.Array(KpiInfo) });
+export type KpiCatalogue = Static<typeof KpiCatalogue>;
+
+export const KpiParams = Type.Object({ workspace: Type.String(), kpi: Type.String() });
+export const KpiBrandQuery = Type.Intersect([
+  Type.Object({ brand: Type.Optional(Type.String()) }),
+  WindowQuery,
+]);
+export type KpiBrandQuery = Static<typeof KpiBrandQuery>;
+
+export const KpiValue = Type.Object({
+  kpi: Type.String(),
+  brand: Type.String(),
+  window: WindowOut,
+  previousWindow: WindowOut,
+  value: Nullable(Type.Number()),
+  reason: Type.Optional(Type.String()),
+  previous: Nullable(Type.Number()),
+  delta: Nullable(Type.Number()),
+  deltaPct: Nullable(Type.Number()),
+});
+export type KpiValue = Static<typeof KpiValue>;
