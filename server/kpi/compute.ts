@@ -19,7 +19,83 @@ export interface Scope {
   sources?: string[];
 }
 
+/** What a formula reads for one window: totals per brand and metric, levels per brand at its bounds. */
+export interface Inputs {
+  total(brand: string, metric: string): number | undefined;
+  levelAtEnd(brand: string): number | undefined;
+  levelAtStart(brand: string): number | undefined;
+}
+
 const none = (reason: NullReason): Value => ({ value: null, reason });
+
+/** A KPI's value for each brand from its inputs: null with a reason, never a made-up 0. */
+export function evaluate(kpi: KpiDefinition, brands: string[], inputs: Inputs): Map<string, Value> {
+  const f = kpi.formula;
+  const result = new Map<string, Value>();
+  const setTotal =
+    f.kind === 'share' ? brands.reduce((sum, brand) => sum + (inputs.total(brand, f.metric) ?? 0), 0) : 0;
+  for (const brand of brands) {
+    let value: Value;
+    switch (f.kind) {
+      case 'sum': {
+        const s = inputs.total(brand, f.metric);
+        value = s === undefined ? none('no_data') : { value: s };
+        break;
+      }
+      case 'ratio': {
+        const n = inputs.total(brand, f.numerator);
+        const d = inputs.total(brand, f.denominator);
+        if (n === undefined || d === undefined) value = none('no_data');
+        else value = d === 0 ? none('zero_denominator') : { value: n / d };
+        break;
+      }
+      case 'share': {
+        const s = inputs.total(brand, f.metric);
+        if (s === undefined) value = none('no_data');
+        else value = setTotal === 0 ? none('zero_denominator') : { value: s / setTotal };
+        break;
+      }
+      case 'net': {
+        const p = inputs.total(brand, f.positive);
+        const n = inputs.total(brand, f.negative);
+        const total = (p ?? 0) + (n ?? 0);
+        if (p === undefined && n === undefined) value = none('no_data');
+        else value = total === 0 ? none('zero_denominator') : { value: ((p ?? 0) - (n ?? 0)) / total };
+        break;
+      }
+      case 'level': {
+        const e = inputs.levelAtEnd(brand);
+        value = e === undefined ? none('no_data') : { value: e };
+        break;
+      }
+      case 'growth': {
+        const e = inputs.levelAtEnd(brand);
+        const s = inputs.levelAtStart(brand);
+        if (e === undefined) value = none('no_data');
+        else value = s === undefined ? none('no_value_before_start') : { value: e - s };
+        break;
+      }
+    }
+    result.set(brand, value);
+  }
+  return result;
+}
+
+/** The series a KPI reads in a scope. */
+export function kpiSeries(rollups: RollupService, kpi: KpiDefinition, scope: Scope): number[] {
+  return rollups.matchingSeries(scope.ws, {
+    metric: formulaMetrics(kpi.formula),
+    brand: scope.brands,
+    touchpoint: [...scope.touchpoints],
+    source: scope.sources,
+  });
+}
+
+/** How a level metric combines its sources: followers add up across networks, positions average. */
+export function levelCombine(kpi: KpiDefinition): 'sum' | 'mean' {
+  const f = kpi.formula;
+  return f.kind === 'level' || f.kind === 'growth' ? (METRICS_BY_ID.get(f.metric)?.combine ?? 'sum') : 'sum';
+}
 
 /**
  * A KPI for every brand of the set over one window, from the rollups only: totals over the
@@ -31,89 +107,37 @@ export async function computeKpi(
   scope: Scope,
   window: Window,
 ): Promise<Map<string, Value>> {
-  const metrics = formulaMetrics(kpi.formula);
-  const ids = rollups.matchingSeries(scope.ws, {
-    metric: metrics,
-    brand: scope.brands,
-    touchpoint: [...scope.touchpoints],
-    source: scope.sources,
-  });
+  const ids = kpiSeries(rollups, kpi, scope);
   const keys = rollups.seriesKeys(scope.ws);
-  const formula = kpi.formula;
-  const result = new Map<string, Value>();
-
-  if (formula.kind === 'level' || formula.kind === 'growth') {
-    const combine = METRICS_BY_ID.get(formula.metric)?.combine ?? 'sum';
+  const f = kpi.formula;
+  if (f.kind === 'level' || f.kind === 'growth') {
+    const combine = levelCombine(kpi);
     const level = async (atMs: number) =>
-      byBrand(await rollups.levelsAsOf(scope.ws, ids, atMs), keys, combine);
+      combineLevels(await rollups.levelsAsOf(scope.ws, ids, atMs), keys, combine);
     const end = await level(window.toMs);
-    const start = formula.kind === 'growth' ? await level(window.fromMs) : undefined;
-    for (const brand of scope.brands) {
-      const e = end.get(brand);
-      if (e === undefined) result.set(brand, none('no_data'));
-      else if (!start) result.set(brand, { value: e });
-      else {
-        const s = start.get(brand);
-        result.set(brand, s === undefined ? none('no_value_before_start') : { value: e - s });
-      }
-    }
-    return result;
+    const start = f.kind === 'growth' ? await level(window.fromMs) : new Map<string, number>();
+    return evaluate(kpi, scope.brands, {
+      total: () => undefined,
+      levelAtEnd: (brand) => end.get(brand),
+      levelAtStart: (brand) => start.get(brand),
+    });
   }
-
   const totals = await rollups.totals(scope.ws, ids, coverWindow(window, scope.zone));
-  // brand → metric → total (absent: no rows in the window)
-  const sums = new Map<string, Map<string, number>>();
+  const sums = new Map<string, number>();
   for (const [id, total] of totals) {
     const key = keys.get(id)!;
-    const perMetric = sums.get(key.brand) ?? new Map<string, number>();
-    perMetric.set(key.metric, (perMetric.get(key.metric) ?? 0) + total.sum);
-    sums.set(key.brand, perMetric);
+    const k = `${key.brand}\u0000${key.metric}`;
+    sums.set(k, (sums.get(k) ?? 0) + total.sum);
   }
-  const sumOf = (brand: string, metric: string) => sums.get(brand)?.get(metric);
-  let setTotal = 0;
-  if (formula.kind === 'share')
-    for (const brand of scope.brands) setTotal += sumOf(brand, formula.metric) ?? 0;
-
-  for (const brand of scope.brands) {
-    switch (formula.kind) {
-      case 'sum': {
-        const s = sumOf(brand, formula.metric);
-        result.set(brand, s === undefined ? none('no_data') : { value: s });
-        break;
-      }
-      case 'ratio': {
-        const n = sumOf(brand, formula.numerator);
-        const d = sumOf(brand, formula.denominator);
-        if (n === undefined || d === undefined) result.set(brand, none('no_data'));
-        else result.set(brand, d === 0 ? none('zero_denominator') : { value: n / d });
-        break;
-      }
-      case 'share': {
-        const s = sumOf(brand, formula.metric);
-        if (s === undefined) result.set(brand, none('no_data'));
-        else result.set(brand, setTotal === 0 ? none('zero_denominator') : { value: s / setTotal });
-        break;
-      }
-      case 'net': {
-        const p = sumOf(brand, formula.positive);
-        const n = sumOf(brand, formula.negative);
-        if (p === undefined && n === undefined) result.set(brand, none('no_data'));
-        else {
-          const total = (p ?? 0) + (n ?? 0);
-          result.set(
-            brand,
-            total === 0 ? none('zero_denominator') : { value: ((p ?? 0) - (n ?? 0)) / total },
-          );
-        }
-        break;
-      }
-    }
-  }
-  return result;
+  return evaluate(kpi, scope.brands, {
+    total: (brand, metric) => sums.get(`${brand}\u0000${metric}`),
+    levelAtEnd: () => undefined,
+    levelAtStart: () => undefined,
+  });
 }
 
-/** Levels per series combined per brand: followers add up across networks, positions average. */
-function byBrand(
+/** Levels per series, combined per brand. */
+export function combineLevels(
   levels: Map<number, number>,
   keys: Map<number, SeriesKey>,
   combine: 'sum' | 'mean',
