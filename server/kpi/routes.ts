@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Float64, Table, tableToIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
+import type { FastifyReply } from 'fastify';
 import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
   Benchmark,
@@ -6,9 +8,12 @@ import {
   KpiBrandQuery,
   KpiCatalogue,
   KpiParams,
+  KpiSeries,
+  KpiSeriesQuery,
   KpiValue,
 } from '../../shared/schemas/kpi.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
+import { ARROW_STREAM } from '../rollups/routes.js';
 
 export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['kpis'];
@@ -48,6 +53,32 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/api/v1/workspaces/:workspace/kpis/:kpi/series',
+    {
+      schema: {
+        tags,
+        summary: 'One KPI per bucket (hour, day or week) and brand, for charts',
+        description: `Sends Arrow IPC (one column per brand) when the request accepts ${ARROW_STREAM}.`,
+        params: KpiParams,
+        querystring: KpiSeriesQuery,
+        response: { 200: KpiSeries, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const result = await app.kpis.series(
+        app.workspaces.require(request.params.workspace),
+        request.params.kpi,
+        request.query,
+      );
+      if (request.headers.accept?.includes(ARROW_STREAM)) {
+        // The typed reply only knows the JSON schema; Arrow bytes go out untyped.
+        return (reply as FastifyReply).type(ARROW_STREAM).send(Buffer.from(kpiSeriesToArrow(result)));
+      }
+      return result;
+    },
+  );
+
+  app.get(
     '/api/v1/workspaces/:workspace/kpis/:kpi',
     {
       schema: {
@@ -62,3 +93,9 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       app.kpis.value(app.workspaces.require(request.params.workspace), request.params.kpi, request.query),
   );
 };
+
+function kpiSeriesToArrow(result: KpiSeries): Uint8Array {
+  const columns: Record<string, Vector> = { bucket: vectorFromArray(result.buckets, new Utf8()) };
+  for (const s of result.series) columns[s.brand] = vectorFromArray(s.values, new Float64());
+  return tableToIPC(new Table(columns), 'stream');
+}

@@ -1,13 +1,21 @@
 import { KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
-import type { Benchmark, KpiCatalogue, KpiValue, WindowQuery } from '../../shared/schemas/kpi.js';
+import type {
+  Benchmark,
+  KpiCatalogue,
+  KpiSeries,
+  KpiSeriesQuery,
+  KpiValue,
+  WindowQuery,
+} from '../../shared/schemas/kpi.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
-import { splitList } from '../http/query.js';
+import { parseWindow, splitList } from '../http/query.js';
 import type { RollupService } from '../rollups/service.js';
 import { ZoneOffsets } from '../time/zone.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import { computeKpi, type Scope } from './compute.js';
+import { kpiSeriesValues } from './series.js';
 import { resolveWindow } from './windows.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -82,6 +90,29 @@ export class KpiService {
       window: { from: iso(window.fromMs), to: iso(window.toMs) },
       previousWindow: { from: iso(previous.fromMs), to: iso(previous.toMs) },
       ...benchmarkRows(kpi, workspace.brands, current, before),
+    };
+  }
+
+  async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
+    const kpi = this.definition(kpiId);
+    const { fromMs, toMs } = parseWindow(query.from, query.to);
+    const asked = splitList(query.brands);
+    const unknown = asked?.filter((b) => !workspace.brands.some((w) => w.id === b)) ?? [];
+    if (unknown.length > 0) {
+      throw errors.invalidQuery(
+        `Brand(s) ${unknown.join(', ')} not in the set of workspace "${workspace.id}".`,
+        `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
+      );
+    }
+    const scope = this.scope(workspace, kpi, query);
+    // Shares need the whole set even when fewer brands are shown.
+    const { buckets, values } = await kpiSeriesValues(this.rollups, kpi, scope, query.grain, fromMs, toMs);
+    const shown = workspace.brands.filter((b) => !asked || asked.includes(b.id));
+    return {
+      kpi: kpi.id,
+      grain: query.grain,
+      buckets,
+      series: shown.map((b) => ({ brand: b.id, name: b.name, own: b.own, values: values.get(b.id)! })),
     };
   }
 

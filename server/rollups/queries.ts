@@ -141,6 +141,14 @@ export const q = {
         WHERE ws = $ws AND list_contains($series, series) AND bucket >= $hour::TIMESTAMP AND bucket < $at::TIMESTAMP
     ) GROUP BY series`,
 
+  /** Per bucket and series of one grain table: the total and the latest value (a level's value). */
+  bucketTotals: (table: string) => `
+    SELECT epoch_ms(bucket)::DOUBLE AS bucket, series, sum(sum)::DOUBLE AS sum,
+      arg_max(last_value, (last_ts, last_value))::DOUBLE AS last
+    FROM ${table}
+    WHERE ws = $ws AND list_contains($series, series) AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP
+    GROUP BY bucket, series ORDER BY bucket`,
+
   deleteWorkspace: [
     `DELETE FROM series WHERE ws = $ws`,
     ...Object.values(GRAIN_TABLES).map((table) => `DELETE FROM ${table} WHERE ws = $ws`),

@@ -165,6 +165,31 @@ export class RollupService {
     return new Map(rows.map((r) => [r.series, r.value]));
   }
 
+  /**
+   * Rows of one grain between `lo` and `hi` (instants for hours; wall-clock midnights for days, as
+   * they are stored), per bucket and series, in bucket order.
+   */
+  async bucketTotals(
+    ws: number,
+    series: number[],
+    grain: 'hour' | 'day',
+    lo: number,
+    hi: number,
+  ): Promise<{ bucket: number; series: number; sum: number; last: number }[]> {
+    if (series.length === 0) return [];
+    return this.db.read((sql) =>
+      sql.rows<{ bucket: number; series: number; sum: number; last: number }>(
+        q.bucketTotals(GRAIN_TABLES[grain]),
+        {
+          ws,
+          series: listValue(series),
+          lo: iso(lo),
+          hi: iso(hi),
+        },
+      ),
+    );
+  }
+
   /** Series ids of a workspace matching a filter (undefined members match everything). */
   matchingSeries(ws: number, filter: Partial<Record<keyof SeriesKey, string[]>>): number[] {
     const ids: number[] = [];

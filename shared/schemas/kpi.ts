@@ -91,3 +91,30 @@ export const KpiValue = Type.Object({
   deltaPct: Nullable(Type.Number()),
 });
 export type KpiValue = Static<typeof KpiValue>;
+
+export const KpiSeriesQuery = Type.Object({
+  grain: Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('week')], { default: 'day' }),
+  from: Type.String({ description: 'ISO 8601; the bucket holding it is the first' }),
+  to: Type.String({ description: 'ISO 8601, exclusive' }),
+  brands: Type.Optional(Type.String({ description: 'comma-separated brand ids; the whole set by default' })),
+  touchpoint: Type.Optional(Type.String()),
+  source: Type.Optional(Type.String()),
+});
+export type KpiSeriesQuery = Static<typeof KpiSeriesQuery>;
+
+export const KpiSeries = Type.Object({
+  kpi: Type.String(),
+  grain: Type.String(),
+  buckets: Type.Array(
+    Type.String({ description: 'bucket starts; day and week buckets as local midnight with offset' }),
+  ),
+  series: Type.Array(
+    Type.Object({
+      brand: Type.String(),
+      name: Type.String(),
+      own: Type.Boolean(),
+      values: Type.Array(Nullable(Type.Number()), { description: 'one per bucket; null without data' }),
+    }),
+  ),
+});
+export type KpiSeries = Static<typeof KpiSeries>;

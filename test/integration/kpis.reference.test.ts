@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formulaMetrics, KPIS, type KpiDefinition } from '../../shared/kpis.js';
-import type { Benchmark } from '../../shared/schemas/kpi.js';
+import type { Benchmark, KpiSeries } from '../../shared/schemas/kpi.js';
 import { METRICS_BY_ID } from '../../shared/vocabulary.js';
 import { postEvents, putWorkspace, startServer, toNdjson, type TestServer } from '../helpers/server.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -175,5 +175,51 @@ describe('KPIs from the rollups equal a reference over the raw events', () => {
       from: '2026-03-28T05:26:00.000Z',
       to: '2026-03-28T07:13:00.000Z',
     });
+  });
+});
+
+describe('KPI series per bucket equal the reference over each bucket', () => {
+  const cases: { grain: string; from: string; to: string }[] = [
+    { grain: 'hour', from: '2026-03-28T21:30:00Z', to: '2026-03-29T06:00:00Z' },
+    { grain: 'day', from: '2026-03-27T20:00:00Z', to: '2026-03-31T20:00:00Z' },
+    { grain: 'week', from: '2026-03-20T00:00:00Z', to: '2026-04-10T00:00:00Z' },
+  ];
+  for (const c of cases) {
+    it(`${c.grain} buckets from ${c.from} to ${c.to}, every KPI`, async () => {
+      let checked = 0;
+      for (const kpi of KPIS) {
+        const query = new URLSearchParams({ grain: c.grain, from: c.from, to: c.to });
+        const response = await fetch(`${server.url}/api/v1/workspaces/kpi/kpis/${kpi.id}/series?${query}`);
+        expect(response.status).toBe(200);
+        const result = (await response.json()) as KpiSeries;
+        expect(result.series.map((s) => s.brand)).toEqual(BRANDS);
+        // Every bucket but the last, whose end the answer does not state: [start, next start).
+        for (let i = 0; i + 1 < result.buckets.length; i++) {
+          const want = reference(kpi, Date.parse(result.buckets[i]!), Date.parse(result.buckets[i + 1]!));
+          for (const s of result.series) {
+            const expected = want.get(s.brand)!;
+            const label = `${kpi.id} ${s.brand} ${result.buckets[i]}`;
+            if (expected === null) expect(s.values[i], label).toBeNull();
+            else {
+              expect(s.values[i], label).toBeCloseTo(expected, 9);
+              checked++;
+            }
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(KPIS.length);
+    });
+  }
+
+  it('labels day buckets as local midnights, 23 hours apart across the spring-forward change', async () => {
+    const response = await fetch(
+      `${server.url}/api/v1/workspaces/kpi/kpis/mentions/series?grain=day&from=2026-03-28T00:00:00Z&to=2026-03-30T00:00:00Z`,
+    );
+    const result = (await response.json()) as KpiSeries;
+    expect(result.buckets).toEqual([
+      '2026-03-28T00:00:00+01:00',
+      '2026-03-29T00:00:00+01:00',
+      '2026-03-30T00:00:00+02:00',
+    ]);
   });
 });

@@ -65,6 +65,10 @@ describe('operations endpoints', () => {
         '/api/v1/workspaces/{workspace}/quarantine',
         '/api/v1/workspaces/{workspace}/quarantine/replay',
         '/api/v1/vocabulary',
+        '/api/v1/workspaces/{workspace}/kpis',
+        '/api/v1/workspaces/{workspace}/kpis/{kpi}',
+        '/api/v1/workspaces/{workspace}/kpis/{kpi}/series',
+        '/api/v1/workspaces/{workspace}/benchmark',
       ]),
     );
     expect(Object.keys(spec.paths['/api/v1/workspaces/{workspace}/events']!.post!.responses)).toEqual(
