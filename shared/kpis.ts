@@ -1,6 +1,6 @@
 // The KPI catalogue: one definition per KPI, identical for every brand and touchpoint. Values of
 // unit `percent` are fractions (0.25 is 25 %); `position` is lower-is-better by nature.
-import type { Touchpoint } from './vocabulary.js';
+import { TOUCHPOINTS as ALL_TOUCHPOINTS, type Touchpoint } from './vocabulary.js';
 
 export type KpiUnit = 'count' | 'percent' | 'position' | 'rating' | 'people' | 'index';
 export type KpiDirection = 'higher' | 'lower';
@@ -18,13 +18,17 @@ export type KpiFormula =
   /** The brand's total / the whole set's total. */
   | { kind: 'share'; metric: string }
   /** (sum(positive) − sum(negative)) / (sum(positive) + sum(negative)). */
-  | { kind: 'net'; positive: string; negative: string };
+  | { kind: 'net'; positive: string; negative: string }
+  /** The Digital Performance Index: overall, or one touchpoint's score (see server/kpi/dpi.ts). */
+  | { kind: 'dpi'; touchpoint?: Touchpoint };
 
 export interface KpiDefinition {
   id: string;
   label: { en: string; fr: string };
   /** Where its metrics are read (unless a request narrows it with touchpoint=). */
   touchpoints: readonly Touchpoint[];
+  /** The touchpoint whose Digital Performance Index score it feeds (mentions feed media & influence). */
+  group: Touchpoint;
   formula: KpiFormula;
   unit: KpiUnit;
   direction: KpiDirection;
@@ -46,6 +50,7 @@ const kpi = (
   id,
   label: { en, fr },
   touchpoints,
+  group: touchpoints.length === 1 ? touchpoints[0]! : 'media',
   formula,
   unit,
   direction: options.direction ?? 'higher',
@@ -202,7 +207,41 @@ export const KPIS: readonly KpiDefinition[] = [
   ),
 ];
 
-export const KPIS_BY_ID: ReadonlyMap<string, KpiDefinition> = new Map(KPIS.map((k) => [k.id, k]));
+const TOUCHPOINT_LABELS: Record<Touchpoint, { en: string; fr: string }> = {
+  search: { en: 'search', fr: 'recherche' },
+  site: { en: 'site & apps', fr: 'site & apps' },
+  social: { en: 'social', fr: 'social' },
+  media: { en: 'media & influence', fr: 'médias & influence' },
+  viral: { en: 'viral', fr: 'viral' },
+};
+
+/** The Digital Performance Index, overall and per touchpoint: 0–100 scores relative to the set. */
+export const DPI_KPIS: readonly KpiDefinition[] = [
+  {
+    id: 'dpi',
+    label: { en: 'Digital Performance Index', fr: 'Indice de performance digitale' },
+    touchpoints: ALL_TOUCHPOINTS,
+    group: 'media',
+    formula: { kind: 'dpi' },
+    unit: 'index',
+    direction: 'higher',
+    shareable: false,
+  },
+  ...ALL_TOUCHPOINTS.map((t): KpiDefinition => ({
+    id: `dpi_${t}`,
+    label: { en: `DPI, ${TOUCHPOINT_LABELS[t].en}`, fr: `IPD, ${TOUCHPOINT_LABELS[t].fr}` },
+    touchpoints: [t],
+    group: t,
+    formula: { kind: 'dpi', touchpoint: t },
+    unit: 'index',
+    direction: 'higher',
+    shareable: false,
+  })),
+];
+
+export const KPIS_BY_ID: ReadonlyMap<string, KpiDefinition> = new Map(
+  [...KPIS, ...DPI_KPIS].map((k) => [k.id, k]),
+);
 
 /** The metrics a formula reads. */
 export function formulaMetrics(formula: KpiFormula): string[] {
@@ -211,6 +250,8 @@ export function formulaMetrics(formula: KpiFormula): string[] {
       return [formula.numerator, formula.denominator];
     case 'net':
       return [formula.positive, formula.negative];
+    case 'dpi':
+      return [];
     default:
       return [formula.metric];
   }

@@ -75,6 +75,10 @@ export function evaluate(kpi: KpiDefinition, brands: string[], inputs: Inputs): 
         else value = s === undefined ? none('no_value_before_start') : { value: e - s };
         break;
       }
+      case 'dpi':
+        // Scored from other KPIs across the set (dpi.ts), not from metric inputs.
+        value = none('no_data');
+        break;
     }
     result.set(brand, value);
   }

@@ -10,8 +10,11 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    app.decorate('kpis', new KpiService(app.rollups));
+    const service = new KpiService(app.db, app.rollups);
+    await service.init();
+    app.decorate('kpis', service);
+    app.workspaces.onDelete((sql, workspace) => service.deleteWorkspace(sql, workspace.key));
     await app.register(kpiRoutes);
   },
-  { name: 'kpi', dependencies: ['workspaces', 'rollups'] },
+  { name: 'kpi', dependencies: ['db', 'workspaces', 'rollups'] },
 );

@@ -5,6 +5,7 @@ import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
   Benchmark,
   BenchmarkQuery,
+  DpiWeights,
   KpiBrandQuery,
   KpiCatalogue,
   KpiParams,
@@ -32,6 +33,33 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       app.workspaces.require(request.params.workspace);
       return app.kpis.catalogue();
     },
+  );
+
+  app.get(
+    '/api/v1/workspaces/:workspace/dpi-weights',
+    {
+      schema: {
+        tags,
+        summary: 'Weights of the Digital Performance Index',
+        params: WorkspaceParams,
+        response: { 200: DpiWeights, 404: ErrorBody },
+      },
+    },
+    async (request) => app.kpis.weights(app.workspaces.require(request.params.workspace)),
+  );
+
+  app.put(
+    '/api/v1/workspaces/:workspace/dpi-weights',
+    {
+      schema: {
+        tags,
+        summary: 'Set the weights of the Digital Performance Index (missing ones stay 1)',
+        params: WorkspaceParams,
+        body: DpiWeights,
+        response: { 200: DpiWeights, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => app.kpis.putWeights(app.workspaces.require(request.params.workspace), request.body),
   );
 
   app.get(

@@ -1,6 +1,7 @@
-import { KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
+import { DPI_KPIS, KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
 import type {
   Benchmark,
+  DpiWeights,
   KpiCatalogue,
   KpiSeries,
   KpiSeriesQuery,
@@ -14,7 +15,11 @@ import type { RollupService } from '../rollups/service.js';
 import { ZoneOffsets } from '../time/zone.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
+import type { Database, Sql } from '../db/database.js';
+import type { Window } from '../time/zone.js';
 import { computeKpi, type Scope } from './compute.js';
+import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
+import { q, schema } from './queries.js';
 import { kpiSeriesValues } from './series.js';
 import { resolveWindow } from './windows.js';
 
@@ -24,11 +29,75 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export class KpiService {
   private readonly zones = new Map<string, ZoneOffsets>();
 
-  constructor(private readonly rollups: RollupService) {}
+  constructor(
+    private readonly db: Database,
+    private readonly rollups: RollupService,
+  ) {}
+
+  async init(): Promise<void> {
+    await this.db.write(async (sql) => {
+      for (const statement of schema) await sql.run(statement);
+    });
+  }
+
+  async weights(workspace: WorkspaceState): Promise<DpiWeights> {
+    const row = await this.db.read((sql) => sql.one<{ weights: string }>(q.weights, { ws: workspace.key }));
+    if (!row) return DEFAULT_DPI_WEIGHTS;
+    const stored = JSON.parse(row.weights) as DpiWeights;
+    return {
+      touchpoints: { ...DEFAULT_DPI_WEIGHTS.touchpoints, ...stored.touchpoints },
+      kpis: { ...DEFAULT_DPI_WEIGHTS.kpis, ...stored.kpis },
+    };
+  }
+
+  async putWeights(workspace: WorkspaceState, weights: DpiWeights): Promise<DpiWeights> {
+    const badTouchpoints = Object.keys(weights.touchpoints).filter((t) => !isTouchpoint(t));
+    const badKpis = Object.keys(weights.kpis).filter((k) => !KPIS.some((kpi) => kpi.id === k));
+    if (badTouchpoints.length > 0 || badKpis.length > 0) {
+      throw errors.invalidQuery(
+        `Unknown ${[...badTouchpoints.map((t) => `touchpoint "${t}"`), ...badKpis.map((k) => `KPI "${k}"`)].join(', ')} in the weights.`,
+        `Touchpoints: search, site, social, media, viral; KPIs: GET /api/v1/workspaces/${workspace.id}/kpis.`,
+      );
+    }
+    const merged = {
+      touchpoints: { ...DEFAULT_DPI_WEIGHTS.touchpoints, ...weights.touchpoints },
+      kpis: { ...DEFAULT_DPI_WEIGHTS.kpis, ...weights.kpis },
+    };
+    if (!Object.values(merged.touchpoints).some((w) => w > 0)) {
+      throw errors.invalidQuery(
+        'Every touchpoint weight is 0.',
+        'Give at least one touchpoint a positive weight.',
+      );
+    }
+    await this.db.write((sql) =>
+      sql.transaction(async () => {
+        await sql.run(q.deleteWeights, { ws: workspace.key });
+        await sql.run(q.insertWeights, { ws: workspace.key, weights: JSON.stringify(merged) });
+      }),
+    );
+    return merged;
+  }
+
+  async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
+    await sql.run(q.deleteWeights, { ws });
+  }
+
+  /** A KPI for every brand of the scope over one window; the DPI scores the other KPIs. */
+  private async values(workspace: WorkspaceState, kpi: KpiDefinition, scope: Scope, window: Window) {
+    const f = kpi.formula;
+    if (f.kind !== 'dpi') return computeKpi(this.rollups, kpi, scope, window);
+    const weights = await this.weights(workspace);
+    return computeDpi(
+      scope.brands,
+      weights,
+      (k) => computeKpi(this.rollups, k, { ...scope, touchpoints: k.touchpoints }, window),
+      f.touchpoint,
+    );
+  }
 
   catalogue(): KpiCatalogue {
     return {
-      rows: KPIS.map((k) => ({
+      rows: [...KPIS, ...DPI_KPIS].map((k) => ({
         id: k.id,
         label: k.label,
         touchpoints: [...k.touchpoints],
@@ -82,8 +151,8 @@ export class KpiService {
     const scope = this.scope(workspace, kpi, query);
     const { window, previous } = resolveWindow(query, workspace.timezone);
     const [current, before] = await Promise.all([
-      computeKpi(this.rollups, kpi, scope, window),
-      computeKpi(this.rollups, kpi, scope, previous),
+      this.values(workspace, kpi, scope, window),
+      this.values(workspace, kpi, scope, previous),
     ]);
     return {
       kpi: kpi.id,
@@ -95,6 +164,12 @@ export class KpiService {
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
     const kpi = this.definition(kpiId);
+    if (kpi.formula.kind === 'dpi') {
+      throw errors.invalidQuery(
+        'The DPI has no series yet: each of its points would score every KPI of the set.',
+        'Use GET …/benchmark?kpi=dpi (or dpi_search …) per window.',
+      );
+    }
     const { fromMs, toMs } = parseWindow(query.from, query.to);
     const asked = splitList(query.brands);
     const unknown = asked?.filter((b) => !workspace.brands.some((w) => w.id === b)) ?? [];
@@ -131,11 +206,11 @@ export class KpiService {
     }
     // Shares need the whole set; other KPIs only read this brand.
     const scope = this.scope(workspace, kpi, query);
-    if (kpi.formula.kind !== 'share') scope.brands = [brand];
+    if (kpi.formula.kind !== 'share' && kpi.formula.kind !== 'dpi') scope.brands = [brand];
     const { window, previous } = resolveWindow(query, workspace.timezone);
     const [current, before] = await Promise.all([
-      computeKpi(this.rollups, kpi, scope, window),
-      computeKpi(this.rollups, kpi, scope, previous),
+      this.values(workspace, kpi, scope, window),
+      this.values(workspace, kpi, scope, previous),
     ]);
     const { value, reason } = current.get(brand)!;
     const prior = before.get(brand)!.value;

@@ -118,3 +118,13 @@ export const KpiSeries = Type.Object({
   ),
 });
 export type KpiSeries = Static<typeof KpiSeries>;
+
+export const DpiWeights = Type.Object({
+  touchpoints: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+    description: 'weight of each touchpoint score in the overall DPI (default 1; 0 leaves it out)',
+  }),
+  kpis: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+    description: 'weight of each KPI in its touchpoint score (default 1; 0 leaves it out)',
+  }),
+});
+export type DpiWeights = Static<typeof DpiWeights>;

@@ -98,7 +98,7 @@ function reference(kpi: KpiDefinition, fromMs: number, toMs: number): Map<string
             ? null
             : ((p ?? 0) - (n ?? 0)) / ((p ?? 0) + (n ?? 0));
     } else if (f.kind === 'level') value = level(brand, f.metric, toMs) ?? null;
-    else {
+    else if (f.kind === 'growth') {
       const end = level(brand, f.metric, toMs);
       const start = level(brand, f.metric, fromMs);
       value = end === undefined || start === undefined ? null : end - start;
