@@ -13,7 +13,15 @@ import {
   KpiSeriesQuery,
   KpiValue,
 } from '../../shared/schemas/kpi.js';
+import {
+  Objective,
+  ObjectiveInput,
+  ObjectiveList,
+  ObjectiveListQuery,
+  ObjectiveParams,
+} from '../../shared/schemas/objectives.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
+import { Type } from 'typebox';
 import { ARROW_STREAM } from '../rollups/routes.js';
 
 export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,6 +40,57 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       app.workspaces.require(request.params.workspace);
       return app.kpis.catalogue();
+    },
+  );
+
+  app.get(
+    '/api/v1/workspaces/:workspace/objectives',
+    {
+      schema: {
+        tags: ['objectives'],
+        summary:
+          'Objectives with their progress: current value, % of target, expected value on a linear path, status',
+        params: WorkspaceParams,
+        querystring: ObjectiveListQuery,
+        response: { 200: ObjectiveList, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) =>
+      app.kpis.objectives(app.workspaces.require(request.params.workspace), request.query.at),
+  );
+
+  app.put(
+    '/api/v1/workspaces/:workspace/objectives/:id',
+    {
+      schema: {
+        tags: ['objectives'],
+        summary: 'Create or replace an objective: a target for a KPI of a brand over a period',
+        params: ObjectiveParams,
+        body: ObjectiveInput,
+        response: { 200: Objective, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) =>
+      app.kpis.putObjective(
+        app.workspaces.require(request.params.workspace),
+        request.params.id,
+        request.body,
+      ),
+  );
+
+  app.delete(
+    '/api/v1/workspaces/:workspace/objectives/:id',
+    {
+      schema: {
+        tags: ['objectives'],
+        summary: 'Delete an objective',
+        params: ObjectiveParams,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await app.kpis.deleteObjective(app.workspaces.require(request.params.workspace), request.params.id);
+      return reply.code(204).send(null);
     },
   );
 

@@ -8,17 +8,23 @@ import type {
   KpiValue,
   WindowQuery,
 } from '../../shared/schemas/kpi.js';
+import type {
+  Objective,
+  ObjectiveInput,
+  ObjectiveList,
+  ObjectiveProgress,
+} from '../../shared/schemas/objectives.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
-import { parseWindow, splitList } from '../http/query.js';
+import { parseInstant, parseWindow, splitList } from '../http/query.js';
 import type { RollupService } from '../rollups/service.js';
-import { ZoneOffsets } from '../time/zone.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
-import type { Window } from '../time/zone.js';
+import { MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
 import { computeKpi, type Scope } from './compute.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
+import { accumulates, baselineWindow, objectivePeriod, progress } from './objectives.js';
 import { q, schema } from './queries.js';
 import { kpiSeriesValues } from './series.js';
 import { resolveWindow } from './windows.js';
@@ -80,6 +86,81 @@ export class KpiService {
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     await sql.run(q.deleteWeights, { ws });
+    await sql.run(q.deleteObjectives, { ws });
+  }
+
+  async putObjective(workspace: WorkspaceState, id: string, input: ObjectiveInput): Promise<Objective> {
+    this.definition(input.kpi, 400);
+    const brand = input.brand ?? workspace.brands.find((b) => b.own)!.id;
+    if (!workspace.brands.some((b) => b.id === brand)) {
+      throw errors.invalidQuery(
+        `Brand "${brand}" is not in the set of workspace "${workspace.id}".`,
+        `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
+      );
+    }
+    if ('from' in input.period) parseWindow(input.period.from, input.period.to);
+    const objective: Objective = {
+      id,
+      kpi: input.kpi,
+      brand,
+      period: input.period,
+      target: input.target,
+      direction: input.direction,
+    };
+    await this.db.write((sql) =>
+      sql.transaction(async () => {
+        await sql.run(q.deleteObjective, { ws: workspace.key, id });
+        await sql.run(q.insertObjective, { ws: workspace.key, id, definition: JSON.stringify(objective) });
+      }),
+    );
+    return objective;
+  }
+
+  async deleteObjective(workspace: WorkspaceState, id: string): Promise<void> {
+    const found = await this.db.read((sql) => sql.one(q.objective, { ws: workspace.key, id }));
+    if (!found) {
+      throw errors.notFound(
+        `Objective "${id}"`,
+        `GET /api/v1/workspaces/${workspace.id}/objectives lists them.`,
+      );
+    }
+    await this.db.write((sql) => sql.run(q.deleteObjective, { ws: workspace.key, id }));
+  }
+
+  /** Every objective with its progress as of `at` (the clock by default). */
+  async objectives(workspace: WorkspaceState, at?: string): Promise<ObjectiveList> {
+    const nowMs = at === undefined ? Date.now() : parseInstant(at, 'at');
+    const stored = await this.db.read((sql) =>
+      sql.rows<{ definition: string }>(q.objectives, { ws: workspace.key }),
+    );
+    const rows: ObjectiveProgress[] = [];
+    for (const { definition } of stored) {
+      const objective = JSON.parse(definition) as Objective;
+      const kpi = KPIS_BY_ID.get(objective.kpi);
+      if (!kpi || !workspace.brands.some((b) => b.id === objective.brand)) continue;
+      const scope = this.scope(workspace, kpi, {});
+      if (kpi.formula.kind !== 'share' && kpi.formula.kind !== 'dpi') scope.brands = [objective.brand];
+      const period = objectivePeriod(objective, scope.zone, nowMs);
+      const end = Math.min(
+        Math.max(Math.floor(nowMs / MINUTE) * MINUTE + MINUTE, period.fromMs),
+        period.toMs,
+      );
+      const value = async (window: Window) =>
+        window.toMs > window.fromMs
+          ? (await this.values(workspace, kpi, scope, window)).get(objective.brand)!.value
+          : null;
+      rows.push(
+        progress({
+          objective,
+          kpi,
+          period,
+          nowMs,
+          current: await value({ fromMs: period.fromMs, toMs: end }),
+          baseline: accumulates(kpi) ? 0 : await value(baselineWindow(kpi, period)),
+        }),
+      );
+    }
+    return { rows };
   }
 
   /** A KPI for every brand of the scope over one window; the DPI scores the other KPIs. */
