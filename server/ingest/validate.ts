@@ -2,13 +2,12 @@ import type { EventField, RowError, RowErrorCode } from '../../shared/schemas/in
 import {
   isMetricValidFor,
   isTouchpoint,
-  METRICS_BY_ID,
   SOURCE_PATTERN,
   TOUCHPOINTS,
   type Touchpoint,
 } from '../../shared/vocabulary.js';
 import type { SeriesKey } from '../rollups/service.js';
-import type { WorkspaceState } from '../workspaces/service.js';
+import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import {
   type DecodedBatch,
   MISSING,
@@ -87,7 +86,7 @@ export async function validate(
           : null,
     ),
     metric: batch.strings.metric.values.map((metric) =>
-      !METRICS_BY_ID.has(metric)
+      !metricOf(workspace, metric)
         ? {
             code: 'unknown_metric',
             message: `metric "${metric}" is not in the vocabulary (GET /api/v1/vocabulary lists the metrics of each touchpoint).`,
@@ -114,7 +113,7 @@ export async function validate(
     }
     const t = batch.strings.touchpoint.codes[row]!;
     const m = batch.strings.metric.codes[row]!;
-    const metric = METRICS_BY_ID.get(metricValues[m]!)!;
+    const metric = metricOf(workspace, metricValues[m]!)!;
     const tp = tpValues[t] as Touchpoint;
     return isMetricValidFor(metric, tp)
       ? null

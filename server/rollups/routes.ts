@@ -4,7 +4,7 @@ import { Float64, Table, TimestampMillisecond, tableToIPC, vectorFromArray, Utf8
 import { ErrorBody } from '../../shared/schemas/errors.js';
 import { SeriesQuery, SeriesResult, type SeriesRow } from '../../shared/schemas/series.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
-import { METRICS_BY_ID } from '../../shared/vocabulary.js';
+import { metricOf } from '../workspaces/service.js';
 import { errors } from '../errors.js';
 import { parseWindow, splitList } from '../http/query.js';
 
@@ -26,17 +26,18 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const workspace = app.workspaces.require(request.params.workspace);
       const query = request.query;
-      if (!METRICS_BY_ID.has(query.metric)) {
+      const metric = metricOf(workspace, query.metric);
+      if (!metric) {
         throw errors.invalidQuery(
           `Unknown metric "${query.metric}".`,
-          `Use one of: ${[...METRICS_BY_ID.keys()].join(', ')}.`,
+          `GET /api/v1/workspaces/${workspace.id}/metrics lists the metrics of this workspace.`,
         );
       }
       const { fromMs, toMs } = parseWindow(query.from, query.to);
       const rows = await app.rollups.series({
         workspaceKey: workspace.key,
         timezone: workspace.timezone,
-        metric: query.metric,
+        metric,
         brands: splitList(query.brand),
         touchpoints: splitList(query.touchpoint),
         sources: splitList(query.source),

@@ -1,7 +1,7 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { Database, Sql } from '../db/database.js';
 import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
-import { METRICS_BY_ID } from '../../shared/vocabulary.js';
+import type { MetricDefinition } from '../../shared/vocabulary.js';
 import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
 import { DAY, HOUR, MINUTE, ZoneOffsets } from '../time/zone.js';
@@ -20,7 +20,7 @@ export interface SeriesKey {
 export interface SeriesFilter {
   workspaceKey: number;
   timezone: string;
-  metric: string;
+  metric: MetricDefinition;
   brands?: string[];
   touchpoints?: string[];
   sources?: string[];
@@ -324,15 +324,14 @@ export class RollupService {
   /** One row per bucket; gauges combine their per-key latest values as the metric says. */
   async series(filter: SeriesFilter): Promise<SeriesRow[]> {
     const ids = this.matchingSeries(filter.workspaceKey, {
-      metric: [filter.metric],
+      metric: [filter.metric.id],
       brand: filter.brands,
       touchpoint: filter.touchpoints,
       source: filter.sources,
     });
     if (ids.length === 0) return [];
-    const metric = METRICS_BY_ID.get(filter.metric);
-    const gauge = metric?.kind === 'gauge';
-    const combine = metric?.combine === 'mean' ? 'avg' : 'sum';
+    const gauge = filter.metric.kind === 'gauge';
+    const combine = filter.metric.combine === 'mean' ? 'avg' : 'sum';
     const day = filter.grain === 'day';
     const rows = await this.db.read((sql) =>
       sql.rows<{

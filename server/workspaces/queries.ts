@@ -10,6 +10,7 @@ export const schema = [
   )`,
   // No primary keys: DuckDB cannot delete and re-insert an indexed key in one transaction, and
   // every write goes through the single writer, which keeps ids unique.
+  `CREATE TABLE IF NOT EXISTS workspace_metrics (ws INTEGER NOT NULL, id VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS brands (
     ws INTEGER NOT NULL,
     id VARCHAR NOT NULL,
@@ -32,6 +33,10 @@ export const q = {
   deleteBrands: `DELETE FROM brands WHERE ws = $ws`,
   insertBrand: `INSERT INTO brands VALUES ($ws, $id, $name, $own, $active, $position)`,
   deleteWorkspace: `DELETE FROM workspaces WHERE key = $key`,
+  allMetrics: `SELECT ws, definition FROM workspace_metrics ORDER BY ws, id`,
+  deleteMetric: `DELETE FROM workspace_metrics WHERE ws = $ws AND id = $id`,
+  insertMetric: `INSERT INTO workspace_metrics VALUES ($ws, $id, $definition)`,
+  deleteMetrics: `DELETE FROM workspace_metrics WHERE ws = $ws`,
   /** ICU (DuckDB) and Intl (Node) must both know the zone: day rollups are computed in SQL. */
   checkTimezone: `SELECT timezone($tz, TIMESTAMPTZ '2020-01-01 00:00:00+00') IS NOT NULL AS ok`,
 };

@@ -1,5 +1,7 @@
 import type { Database, Sql } from '../db/database.js';
+import type { MetricInput } from '../../shared/schemas/metrics.js';
 import type { Brand, Workspace, WorkspaceInput } from '../../shared/schemas/workspaces.js';
+import { METRICS_BY_ID, type MetricDefinition } from '../../shared/vocabulary.js';
 import { errors } from '../errors.js';
 import { q, schema } from './queries.js';
 
@@ -14,6 +16,13 @@ export interface WorkspaceState {
   droppedBrands: Brand[];
   createdAt: string;
   updatedAt: string;
+  /** Metrics this workspace declared on top of the shared vocabulary. */
+  metrics: Map<string, MetricDefinition>;
+}
+
+/** A metric known in a workspace: one of its own, or one of the shared vocabulary. */
+export function metricOf(workspace: WorkspaceState, id: string): MetricDefinition | undefined {
+  return workspace.metrics.get(id) ?? METRICS_BY_ID.get(id);
 }
 
 type WorkspaceHook = (sql: Sql, workspace: WorkspaceState) => Promise<void>;
@@ -45,10 +54,17 @@ export class WorkspaceService {
       const brands = await sql.rows<{ ws: number; id: string; name: string; own: boolean; active: boolean }>(
         q.allBrands,
       );
+      const metrics = await sql.rows<{ ws: number; definition: string }>(q.allMetrics);
       for (const row of rows) {
         const own = brands.filter((b) => b.ws === row.key);
         this.byId.set(row.id, {
           ...row,
+          metrics: new Map(
+            metrics
+              .filter((m) => m.ws === row.key)
+              .map((m) => JSON.parse(m.definition) as MetricDefinition)
+              .map((m) => [m.id, m]),
+          ),
           brands: own.filter((b) => b.active).map(({ id, name, own }) => ({ id, name, own })),
           droppedBrands: own.filter((b) => !b.active).map(({ id, name, own }) => ({ id, name, own })),
         });
@@ -121,6 +137,7 @@ export class WorkspaceService {
           droppedBrands: dropped.map(({ id, name }) => ({ id, name, own: false })),
           createdAt: previous?.createdAt ?? now,
           updatedAt: now,
+          metrics: previous?.metrics ?? new Map(),
         };
         if (previous && previous.timezone !== timezone) {
           for (const hook of this.timezoneHooks) await hook(sql, next);
@@ -132,12 +149,60 @@ export class WorkspaceService {
     });
   }
 
+  /** Declares (or redeclares) a workspace metric; ingest accepts it from then on. */
+  async putMetric(id: string, metricId: string, input: MetricInput): Promise<MetricDefinition> {
+    const workspace = this.require(id);
+    if (METRICS_BY_ID.has(metricId)) {
+      throw errors.invalidWorkspace(
+        `"${metricId}" is a metric of the shared vocabulary.`,
+        'Pick another id for a workspace metric (GET /api/v1/vocabulary lists the shared ones).',
+      );
+    }
+    if (input.kind === 'counter' && input.combine !== undefined) {
+      throw errors.invalidWorkspace('"combine" only applies to gauges.', 'Leave it out for a counter.');
+    }
+    const metric: MetricDefinition = {
+      id: metricId,
+      kind: input.kind,
+      unit: (input.unit ?? 'count') as MetricDefinition['unit'],
+      touchpoints: [...new Set(input.touchpoints)],
+      ...(input.kind === 'gauge' ? { combine: input.combine ?? 'sum' } : {}),
+      label: input.label ?? { en: metricId, fr: metricId },
+    };
+    await this.db.write((sql) =>
+      sql.transaction(async () => {
+        await sql.run(q.deleteMetric, { ws: workspace.key, id: metricId });
+        await sql.run(q.insertMetric, {
+          ws: workspace.key,
+          id: metricId,
+          definition: JSON.stringify(metric),
+        });
+      }),
+    );
+    workspace.metrics.set(metricId, metric);
+    return metric;
+  }
+
+  /** Forgets a workspace metric: its history stays, new rows of it are rejected. */
+  async deleteMetric(id: string, metricId: string): Promise<void> {
+    const workspace = this.require(id);
+    if (!workspace.metrics.has(metricId)) {
+      throw errors.notFound(
+        `Metric "${metricId}" of workspace "${id}"`,
+        `GET /api/v1/workspaces/${id}/metrics lists them.`,
+      );
+    }
+    await this.db.write((sql) => sql.run(q.deleteMetric, { ws: workspace.key, id: metricId }));
+    workspace.metrics.delete(metricId);
+  }
+
   async delete(id: string): Promise<void> {
     const workspace = this.require(id);
     await this.db.write((sql) =>
       sql.transaction(async () => {
         for (const hook of this.deleteHooks) await hook(sql, workspace);
         await sql.run(q.deleteBrands, { ws: workspace.key });
+        await sql.run(q.deleteMetrics, { ws: workspace.key });
         await sql.run(q.deleteWorkspace, { key: workspace.key });
       }),
     );
