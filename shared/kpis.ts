@@ -1,5 +1,6 @@
 // The KPI catalogue: one definition per KPI, identical for every brand and touchpoint. Values of
 // unit `percent` are fractions (0.25 is 25 %); `position` is lower-is-better by nature.
+import { aggregatesOf, type FormulaNode } from './formula.js';
 import { TOUCHPOINTS as ALL_TOUCHPOINTS, type Touchpoint } from './vocabulary.js';
 
 export type KpiUnit = 'count' | 'percent' | 'position' | 'rating' | 'people' | 'index';
@@ -20,7 +21,9 @@ export type KpiFormula =
   /** (sum(positive) − sum(negative)) / (sum(positive) + sum(negative)). */
   | { kind: 'net'; positive: string; negative: string }
   /** The Digital Performance Index: overall, or one touchpoint's score (see server/kpi/dpi.ts). */
-  | { kind: 'dpi'; touchpoint?: Touchpoint };
+  | { kind: 'dpi'; touchpoint?: Touchpoint }
+  /** A workspace's own KPI, written in the formula language (shared/formula.ts). */
+  | { kind: 'custom'; text: string; tree: FormulaNode };
 
 export interface KpiDefinition {
   id: string;
@@ -252,6 +255,8 @@ export function formulaMetrics(formula: KpiFormula): string[] {
       return [formula.positive, formula.negative];
     case 'dpi':
       return [];
+    case 'custom':
+      return [...new Set(aggregatesOf(formula.tree).map((a) => a.metric))];
     default:
       return [formula.metric];
   }

@@ -1,6 +1,7 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
 import { formulaMetrics } from '../../shared/kpis.js';
-import { METRICS_BY_ID, type Touchpoint } from '../../shared/vocabulary.js';
+import { aggregatesOf, type FormulaNode } from '../../shared/formula.js';
+import type { MetricDefinition, Touchpoint } from '../../shared/vocabulary.js';
 import { coverWindow } from '../rollups/cover.js';
 import type { RollupService, SeriesKey } from '../rollups/service.js';
 import type { Window, ZoneOffsets } from '../time/zone.js';
@@ -17,6 +18,8 @@ export interface Scope {
   brands: string[];
   touchpoints: readonly Touchpoint[];
   sources?: string[];
+  /** The workspace's metrics: the shared vocabulary and its own. */
+  metric: (id: string) => MetricDefinition | undefined;
 }
 
 /** What a formula reads for one window: totals per brand and metric, levels per brand at its bounds. */
@@ -76,7 +79,8 @@ export function evaluate(kpi: KpiDefinition, brands: string[], inputs: Inputs): 
         break;
       }
       case 'dpi':
-        // Scored from other KPIs across the set (dpi.ts), not from metric inputs.
+      case 'custom':
+        // Scored from other KPIs (dpi.ts), or evaluated from its own aggregates (computeCustom).
         value = none('no_data');
         break;
     }
@@ -96,9 +100,9 @@ export function kpiSeries(rollups: RollupService, kpi: KpiDefinition, scope: Sco
 }
 
 /** How a level metric combines its sources: followers add up across networks, positions average. */
-export function levelCombine(kpi: KpiDefinition): 'sum' | 'mean' {
+export function levelCombine(kpi: KpiDefinition, scope: Scope): 'sum' | 'mean' {
   const f = kpi.formula;
-  return f.kind === 'level' || f.kind === 'growth' ? (METRICS_BY_ID.get(f.metric)?.combine ?? 'sum') : 'sum';
+  return f.kind === 'level' || f.kind === 'growth' ? (scope.metric(f.metric)?.combine ?? 'sum') : 'sum';
 }
 
 /**
@@ -111,11 +115,12 @@ export async function computeKpi(
   scope: Scope,
   window: Window,
 ): Promise<Map<string, Value>> {
+  const f = kpi.formula;
+  if (f.kind === 'custom') return computeCustom(rollups, f.tree, scope, window);
   const ids = kpiSeries(rollups, kpi, scope);
   const keys = rollups.seriesKeys(scope.ws);
-  const f = kpi.formula;
   if (f.kind === 'level' || f.kind === 'growth') {
-    const combine = levelCombine(kpi);
+    const combine = levelCombine(kpi, scope);
     const level = async (atMs: number) =>
       combineLevels(await rollups.levelsAsOf(scope.ws, ids, atMs), keys, combine);
     const end = await level(window.toMs);
@@ -138,6 +143,87 @@ export async function computeKpi(
     levelAtEnd: () => undefined,
     levelAtStart: () => undefined,
   });
+}
+
+/**
+ * A custom KPI: each aggregate of its formula read from the rollups (sums over the buckets that
+ * cover the window, levels as of its end), then the arithmetic per brand. Any aggregate without
+ * data makes the value null; a division by zero too.
+ */
+async function computeCustom(
+  rollups: RollupService,
+  tree: FormulaNode,
+  scope: Scope,
+  window: Window,
+): Promise<Map<string, Value>> {
+  const keys = rollups.seriesKeys(scope.ws);
+  const nodes = aggregatesOf(tree);
+  const perNode = new Map<FormulaNode, Map<string, number>>();
+  const cover = coverWindow(window, scope.zone);
+  for (const node of nodes) {
+    const metric = scope.metric(node.metric);
+    const touchpoint = node.where.find((w) => w.field === 'touchpoint')?.value;
+    const source = node.where.find((w) => w.field === 'source')?.value;
+    const ids = rollups.matchingSeries(scope.ws, {
+      metric: [node.metric],
+      brand: scope.brands,
+      touchpoint: (touchpoint ? [touchpoint] : [...scope.touchpoints]).filter(
+        (t) => !metric || (metric.touchpoints as readonly string[]).includes(t),
+      ),
+      source: source ? (scope.sources && !scope.sources.includes(source) ? [] : [source]) : scope.sources,
+    });
+    if (node.fn === 'last') {
+      perNode.set(
+        node,
+        combineLevels(await rollups.levelsAsOf(scope.ws, ids, window.toMs), keys, metric?.combine ?? 'sum'),
+      );
+    } else {
+      const byBrand = new Map<string, number>();
+      for (const [id, total] of await rollups.totals(scope.ws, ids, cover)) {
+        const brand = keys.get(id)!.brand;
+        byBrand.set(brand, (byBrand.get(brand) ?? 0) + total.sum);
+      }
+      perNode.set(node, byBrand);
+    }
+  }
+  const result = new Map<string, Value>();
+  for (const brand of scope.brands) {
+    const evaluated = evaluateTree(tree, (node) => perNode.get(node)!.get(brand));
+    result.set(brand, typeof evaluated === 'number' ? { value: evaluated } : none(evaluated));
+  }
+  return result;
+}
+
+function evaluateTree(
+  node: FormulaNode,
+  aggregate: (node: FormulaNode) => number | undefined,
+): number | NullReason {
+  switch (node.type) {
+    case 'number':
+      return node.value;
+    case 'aggregate':
+      return aggregate(node) ?? 'no_data';
+    case 'negate': {
+      const v = evaluateTree(node.operand, aggregate);
+      return typeof v === 'number' ? -v : v;
+    }
+    case 'binary': {
+      const l = evaluateTree(node.left, aggregate);
+      const r = evaluateTree(node.right, aggregate);
+      if (typeof l !== 'number') return l;
+      if (typeof r !== 'number') return r;
+      switch (node.op) {
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          return r === 0 ? 'zero_denominator' : l / r;
+      }
+    }
+  }
 }
 
 /** Levels per series, combined per brand. */

@@ -40,6 +40,8 @@ const weightedMean = (parts: { score: number; weight: number }[]): number | unde
 export async function computeDpi(
   brands: string[],
   weights: DpiWeights,
+  /** The catalogue plus the workspace's own KPIs (those count only when weighted in). */
+  kpis: readonly KpiDefinition[],
   valuesOf: (kpi: KpiDefinition) => Promise<Map<string, Value>>,
   only?: Touchpoint,
 ): Promise<Map<string, Value>> {
@@ -47,8 +49,8 @@ export async function computeDpi(
   const perTouchpoint = new Map<Touchpoint, Map<string, number>>();
   for (const touchpoint of touchpoints) {
     const parts = new Map<string, { score: number; weight: number }[]>();
-    for (const kpi of KPIS.filter((k) => k.group === touchpoint)) {
-      const weight = weights.kpis[kpi.id] ?? 1;
+    for (const kpi of kpis.filter((k) => k.group === touchpoint)) {
+      const weight = weights.kpis[kpi.id] ?? (kpi.formula.kind === 'custom' ? 0 : 1);
       if (weight <= 0) continue;
       for (const [brand, score] of scoreSet(kpi, await valuesOf(kpi))) {
         parts.set(brand, [...(parts.get(brand) ?? []), { score, weight }]);

@@ -25,9 +25,14 @@ export function objectivePeriod(objective: Objective, zone: ZoneOffsets, nowMs: 
   return { fromMs: zone.toInstant(start), toMs: zone.toInstant(end) };
 }
 
-/** Counters (and growth) accumulate from 0 over the period; other KPIs move from where they started. */
+/**
+ * Counters (and growth, and custom KPIs counted in `count`) accumulate from 0 over the period;
+ * other KPIs move from where they started.
+ */
 export const accumulates = (kpi: KpiDefinition) =>
-  kpi.formula.kind === 'sum' || kpi.formula.kind === 'growth';
+  kpi.formula.kind === 'sum' ||
+  kpi.formula.kind === 'growth' ||
+  (kpi.formula.kind === 'custom' && kpi.unit === 'count');
 
 /**
  * The window whose value is the KPI "as of the start": a level's value just before it, or for

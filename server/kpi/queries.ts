@@ -1,6 +1,7 @@
 // Tables owned by the KPI capability.
 export const schema = [
   `CREATE TABLE IF NOT EXISTS dpi_weights (ws INTEGER NOT NULL, weights VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS custom_kpis (ws INTEGER NOT NULL, id VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS objectives (ws INTEGER NOT NULL, id VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
 ];
 
@@ -13,4 +14,8 @@ export const q = {
   deleteObjective: `DELETE FROM objectives WHERE ws = $ws AND id = $id`,
   insertObjective: `INSERT INTO objectives VALUES ($ws, $id, $definition)`,
   deleteObjectives: `DELETE FROM objectives WHERE ws = $ws`,
+  allCustomKpis: `SELECT ws, definition FROM custom_kpis ORDER BY ws, id`,
+  deleteCustomKpi: `DELETE FROM custom_kpis WHERE ws = $ws AND id = $id`,
+  insertCustomKpi: `INSERT INTO custom_kpis VALUES ($ws, $id, $definition)`,
+  deleteCustomKpis: `DELETE FROM custom_kpis WHERE ws = $ws`,
 };

@@ -5,7 +5,9 @@ import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
   Benchmark,
   BenchmarkQuery,
+  CustomKpiInput,
   DpiWeights,
+  KpiInfo as KpiInfoOut,
   KpiBrandQuery,
   KpiCatalogue,
   KpiParams,
@@ -38,8 +40,43 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      app.workspaces.require(request.params.workspace);
-      return app.kpis.catalogue();
+      return app.kpis.catalogue(app.workspaces.require(request.params.workspace));
+    },
+  );
+
+  app.put(
+    '/api/v1/workspaces/:workspace/kpis/:kpi',
+    {
+      schema: {
+        tags,
+        summary: 'Declare a workspace KPI by formula',
+        description:
+          'Formulas combine sum(metric), last(metric) and sum(metric where source = "…" and touchpoint = "…") with + - * / and parentheses. A bad formula is a 400 naming the position and what was expected.',
+        params: KpiParams,
+        body: CustomKpiInput,
+        response: { 200: KpiInfoOut, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      await app.kpis.putCustomKpi(workspace, request.params.kpi, request.body);
+      return app.kpis.catalogue(workspace).rows.find((k) => k.id === request.params.kpi)!;
+    },
+  );
+
+  app.delete(
+    '/api/v1/workspaces/:workspace/kpis/:kpi',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a workspace KPI',
+        params: KpiParams,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      await app.kpis.deleteCustomKpi(app.workspaces.require(request.params.workspace), request.params.kpi);
+      return reply.code(204).send(null);
     },
   );
 

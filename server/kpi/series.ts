@@ -1,8 +1,8 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
 import { errors } from '../errors.js';
 import { isoWithOffset, type RollupService } from '../rollups/service.js';
-import { DAY, HOUR } from '../time/zone.js';
-import { combineLevels, evaluate, kpiSeries, levelCombine, type Scope } from './compute.js';
+import { DAY, HOUR, type Window } from '../time/zone.js';
+import { combineLevels, computeKpi, evaluate, kpiSeries, levelCombine, type Scope } from './compute.js';
 
 export type KpiGrain = 'hour' | 'day' | 'week';
 const MAX_BUCKETS = 5000;
@@ -11,6 +11,7 @@ interface Bucket {
   label: string;
   /** The bucket's key in the rollup table it is read from (hour: instant; day: wall-clock midnight). */
   keys: number[];
+  window: Window;
 }
 
 /**
@@ -26,6 +27,7 @@ export async function kpiSeriesValues(
   toMs: number,
 ): Promise<{ buckets: string[]; values: Map<string, (number | null)[]> }> {
   const buckets = bucketsOf(scope, grain, fromMs, toMs);
+  if (kpi.formula.kind === 'custom') return customSeries(rollups, kpi, scope, buckets);
   const ids = kpiSeries(rollups, kpi, scope);
   const keys = rollups.seriesKeys(scope.ws);
   const table = grain === 'hour' ? 'hour' : 'day';
@@ -47,7 +49,7 @@ export async function kpiSeriesValues(
   // Levels carry over from bucket to bucket, starting from their value before the first one.
   const startMs = table === 'hour' ? first : scope.zone.toInstant(first);
   const carried = await rollups.levelsAsOf(scope.ws, ids, startMs);
-  const combine = levelCombine(kpi);
+  const combine = levelCombine(kpi, scope);
   let levelBefore = combineLevels(carried, keys, combine);
   const values = new Map<string, (number | null)[]>(scope.brands.map((b) => [b, []]));
   for (const bucket of buckets) {
@@ -72,6 +74,29 @@ export async function kpiSeriesValues(
   return { buckets: buckets.map((b) => b.label), values };
 }
 
+const MAX_CUSTOM_BUCKETS = 1000;
+
+/** A custom KPI reads its own aggregates: one computation per bucket. */
+async function customSeries(
+  rollups: RollupService,
+  kpi: KpiDefinition,
+  scope: Scope,
+  buckets: Bucket[],
+): Promise<{ buckets: string[]; values: Map<string, (number | null)[]> }> {
+  if (buckets.length > MAX_CUSTOM_BUCKETS) {
+    throw errors.invalidQuery(
+      `A custom KPI series is limited to ${MAX_CUSTOM_BUCKETS} buckets; this range holds ${buckets.length}.`,
+      'Narrow from/to or choose a coarser grain.',
+    );
+  }
+  const values = new Map<string, (number | null)[]>(scope.brands.map((b) => [b, []]));
+  for (const bucket of buckets) {
+    const result = await computeKpi(rollups, kpi, scope, bucket.window);
+    for (const brand of scope.brands) values.get(brand)!.push(result.get(brand)!.value);
+  }
+  return { buckets: buckets.map((b) => b.label), values };
+}
+
 function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: number): Bucket[] {
   const buckets: Bucket[] = [];
   const push = (bucket: Bucket) => {
@@ -85,7 +110,7 @@ function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: number):
   };
   if (grain === 'hour') {
     for (let h = Math.floor(fromMs / HOUR) * HOUR; h < toMs; h += HOUR) {
-      push({ label: new Date(h).toISOString(), keys: [h] });
+      push({ label: new Date(h).toISOString(), keys: [h], window: { fromMs: h, toMs: h + HOUR } });
     }
     return buckets;
   }
@@ -95,7 +120,11 @@ function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: number):
   const step = grain === 'week' ? 7 : 1;
   while (zone.toInstant(day) < toMs) {
     const keys = Array.from({ length: step }, (_, i) => day + i * DAY);
-    push({ label: isoWithOffset(day, zone.toInstant(day)), keys });
+    push({
+      label: isoWithOffset(day, zone.toInstant(day)),
+      keys,
+      window: { fromMs: zone.toInstant(day), toMs: zone.toInstant(day + step * DAY) },
+    });
     day += step * DAY;
   }
   return buckets;

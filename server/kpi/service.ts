@@ -1,6 +1,7 @@
 import { DPI_KPIS, KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
 import type {
   Benchmark,
+  CustomKpiInput,
   DpiWeights,
   KpiCatalogue,
   KpiSeries,
@@ -14,11 +15,12 @@ import type {
   ObjectiveList,
   ObjectiveProgress,
 } from '../../shared/schemas/objectives.js';
+import { aggregatesOf, FormulaError, type FormulaNode, parseFormula } from '../../shared/formula.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
 import { parseInstant, parseWindow, splitList } from '../http/query.js';
 import type { RollupService } from '../rollups/service.js';
-import type { WorkspaceState } from '../workspaces/service.js';
+import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
 import { MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
@@ -34,6 +36,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** Brand KPIs and benchmarks over the rollups, for a workspace's competitive set. */
 export class KpiService {
   private readonly zones = new Map<string, ZoneOffsets>();
+  /** Each workspace's own KPIs, by workspace key. */
+  private readonly custom = new Map<number, Map<string, KpiDefinition>>();
 
   constructor(
     private readonly db: Database,
@@ -43,7 +47,93 @@ export class KpiService {
   async init(): Promise<void> {
     await this.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
+      for (const row of await sql.rows<{ ws: number; definition: string }>(q.allCustomKpis)) {
+        const kpi = JSON.parse(row.definition) as KpiDefinition;
+        this.customOf(row.ws).set(kpi.id, kpi);
+      }
     });
+  }
+
+  private customOf(ws: number): Map<string, KpiDefinition> {
+    let map = this.custom.get(ws);
+    if (!map) this.custom.set(ws, (map = new Map()));
+    return map;
+  }
+
+  /** Declares (or replaces) a workspace KPI written in the formula language. */
+  async putCustomKpi(workspace: WorkspaceState, id: string, input: CustomKpiInput): Promise<KpiDefinition> {
+    if (KPIS_BY_ID.has(id)) {
+      throw errors.invalidQuery(`"${id}" is a KPI of the catalogue.`, 'Give your KPI another id.');
+    }
+    let tree: FormulaNode;
+    try {
+      tree = parseFormula(input.formula);
+    } catch (error) {
+      if (!(error instanceof FormulaError)) throw error;
+      throw new ApiError(
+        400,
+        'invalid_formula',
+        `The formula does not parse: ${error.message}.`,
+        'Write aggregates such as sum(clicks), last(followers) or sum(mentions where source = "press"), with + - * / and parentheses.',
+      );
+    }
+    const touchpoints = new Set<Touchpoint>();
+    for (const node of aggregatesOf(tree)) {
+      const metric = metricOf(workspace, node.metric);
+      if (!metric) {
+        throw new ApiError(
+          400,
+          'invalid_formula',
+          `The formula reads metric "${node.metric}", which workspace "${workspace.id}" does not know.`,
+          `GET /api/v1/workspaces/${workspace.id}/metrics lists its metrics; PUT …/metrics/{id} declares one.`,
+        );
+      }
+      if ((node.fn === 'last') !== (metric.kind === 'gauge')) {
+        throw new ApiError(
+          400,
+          'invalid_formula',
+          `${node.fn}(${node.metric}) does not fit: "${node.metric}" is a ${metric.kind}.`,
+          'Use sum() for counters and last() for gauges (levels such as followers).',
+        );
+      }
+      const where = node.where.find((w) => w.field === 'touchpoint')?.value;
+      for (const t of metric.touchpoints) if (!where || where === t) touchpoints.add(t);
+    }
+    const kpi: KpiDefinition = {
+      id,
+      label: { en: input.label, fr: input.label },
+      touchpoints: [...(touchpoints.size > 0 ? touchpoints : new Set<Touchpoint>(['media']))],
+      // As in the catalogue: one touchpoint feeds its own DPI score; several (mentions) feed media & influence.
+      group: touchpoints.size === 1 ? [...touchpoints][0]! : 'media',
+      formula: { kind: 'custom', text: input.formula, tree },
+      unit: input.unit,
+      direction: input.direction,
+      shareable: false,
+    };
+    await this.db.write((sql) =>
+      sql.transaction(async () => {
+        await sql.run(q.deleteCustomKpi, { ws: workspace.key, id });
+        await sql.run(q.insertCustomKpi, { ws: workspace.key, id, definition: JSON.stringify(kpi) });
+      }),
+    );
+    this.customOf(workspace.key).set(id, kpi);
+    return kpi;
+  }
+
+  async deleteCustomKpi(workspace: WorkspaceState, id: string): Promise<void> {
+    if (!this.customOf(workspace.key).has(id)) {
+      throw errors.notFound(
+        `Custom KPI "${id}"`,
+        `GET /api/v1/workspaces/${workspace.id}/kpis lists the KPIs.`,
+      );
+    }
+    await this.db.write((sql) => sql.run(q.deleteCustomKpi, { ws: workspace.key, id }));
+    this.customOf(workspace.key).delete(id);
+  }
+
+  /** The catalogue, the DPI and the workspace's own KPIs. */
+  private allKpis(workspace: WorkspaceState): KpiDefinition[] {
+    return [...KPIS, ...DPI_KPIS, ...this.customOf(workspace.key).values()];
   }
 
   async weights(workspace: WorkspaceState): Promise<DpiWeights> {
@@ -58,7 +148,8 @@ export class KpiService {
 
   async putWeights(workspace: WorkspaceState, weights: DpiWeights): Promise<DpiWeights> {
     const badTouchpoints = Object.keys(weights.touchpoints).filter((t) => !isTouchpoint(t));
-    const badKpis = Object.keys(weights.kpis).filter((k) => !KPIS.some((kpi) => kpi.id === k));
+    const weighable = [...KPIS, ...this.customOf(workspace.key).values()];
+    const badKpis = Object.keys(weights.kpis).filter((k) => !weighable.some((kpi) => kpi.id === k));
     if (badTouchpoints.length > 0 || badKpis.length > 0) {
       throw errors.invalidQuery(
         `Unknown ${[...badTouchpoints.map((t) => `touchpoint "${t}"`), ...badKpis.map((k) => `KPI "${k}"`)].join(', ')} in the weights.`,
@@ -87,10 +178,12 @@ export class KpiService {
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     await sql.run(q.deleteWeights, { ws });
     await sql.run(q.deleteObjectives, { ws });
+    await sql.run(q.deleteCustomKpis, { ws });
+    this.custom.delete(ws);
   }
 
   async putObjective(workspace: WorkspaceState, id: string, input: ObjectiveInput): Promise<Objective> {
-    this.definition(input.kpi, 400);
+    this.definition(workspace, input.kpi, 400);
     const brand = input.brand ?? workspace.brands.find((b) => b.own)!.id;
     if (!workspace.brands.some((b) => b.id === brand)) {
       throw errors.invalidQuery(
@@ -136,7 +229,7 @@ export class KpiService {
     const rows: ObjectiveProgress[] = [];
     for (const { definition } of stored) {
       const objective = JSON.parse(definition) as Objective;
-      const kpi = KPIS_BY_ID.get(objective.kpi);
+      const kpi = KPIS_BY_ID.get(objective.kpi) ?? this.customOf(workspace.key).get(objective.kpi);
       if (!kpi || !workspace.brands.some((b) => b.id === objective.brand)) continue;
       const scope = this.scope(workspace, kpi, {});
       if (kpi.formula.kind !== 'share' && kpi.formula.kind !== 'dpi') scope.brands = [objective.brand];
@@ -171,33 +264,40 @@ export class KpiService {
     return computeDpi(
       scope.brands,
       weights,
+      [...KPIS, ...this.customOf(workspace.key).values()],
       (k) => computeKpi(this.rollups, k, { ...scope, touchpoints: k.touchpoints }, window),
       f.touchpoint,
     );
   }
 
-  catalogue(): KpiCatalogue {
+  catalogue(workspace: WorkspaceState): KpiCatalogue {
     return {
-      rows: [...KPIS, ...DPI_KPIS].map((k) => ({
+      rows: this.allKpis(workspace).map((k) => ({
         id: k.id,
         label: k.label,
         touchpoints: [...k.touchpoints],
         unit: k.unit,
         direction: k.direction,
         shareable: k.shareable,
-        formula: { kind: k.formula.kind, metrics: formulaMetrics(k.formula).join(',') },
+        formula: {
+          kind: k.formula.kind,
+          metrics: formulaMetrics(k.formula).join(','),
+          ...(k.formula.kind === 'custom' ? { text: k.formula.text } : {}),
+        },
       })),
     };
   }
 
-  definition(id: string, status: 400 | 404 = 404): KpiDefinition {
-    const kpi = KPIS_BY_ID.get(id);
+  definition(workspace: WorkspaceState, id: string, status: 400 | 404 = 404): KpiDefinition {
+    const kpi = KPIS_BY_ID.get(id) ?? this.customOf(workspace.key).get(id);
     if (!kpi) {
       throw new ApiError(
         status,
         'unknown_kpi',
         `KPI "${id}" is not in the catalogue.`,
-        `GET /api/v1/workspaces/{workspace}/kpis lists them: ${KPIS.map((k) => k.id).join(', ')}.`,
+        `GET /api/v1/workspaces/${workspace.id}/kpis lists them: ${this.allKpis(workspace)
+          .map((k) => k.id)
+          .join(', ')}.`,
       );
     }
     return kpi;
@@ -224,11 +324,12 @@ export class KpiService {
       brands: workspace.brands.map((b) => b.id),
       touchpoints,
       sources: splitList(query.source),
+      metric: (id) => metricOf(workspace, id),
     };
   }
 
   async benchmark(workspace: WorkspaceState, kpiId: string, query: WindowQuery): Promise<Benchmark> {
-    const kpi = this.definition(kpiId, 400);
+    const kpi = this.definition(workspace, kpiId, 400);
     const scope = this.scope(workspace, kpi, query);
     const { window, previous } = resolveWindow(query, workspace.timezone);
     const [current, before] = await Promise.all([
@@ -244,7 +345,7 @@ export class KpiService {
   }
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
-    const kpi = this.definition(kpiId);
+    const kpi = this.definition(workspace, kpiId);
     if (kpi.formula.kind === 'dpi') {
       throw errors.invalidQuery(
         'The DPI has no series yet: each of its points would score every KPI of the set.',
@@ -277,7 +378,7 @@ export class KpiService {
     kpiId: string,
     query: WindowQuery & { brand?: string },
   ): Promise<KpiValue> {
-    const kpi = this.definition(kpiId);
+    const kpi = this.definition(workspace, kpiId);
     const brand = query.brand ?? workspace.brands.find((b) => b.own)!.id;
     if (!workspace.brands.some((b) => b.id === brand)) {
       throw errors.invalidQuery(

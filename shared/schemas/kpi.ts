@@ -128,3 +128,23 @@ export const DpiWeights = Type.Object({
   }),
 });
 export type DpiWeights = Static<typeof DpiWeights>;
+
+export const CustomKpiInput = Type.Object({
+  label: Type.String({ minLength: 1, maxLength: 200 }),
+  formula: Type.String({
+    minLength: 1,
+    maxLength: 2000,
+    description:
+      'e.g. sum(clicks) / sum(impressions), sum(engagements) / last(followers), sum(mentions where source = "press")',
+  }),
+  unit: Type.Union([
+    Type.Literal('count'),
+    Type.Literal('percent'),
+    Type.Literal('position'),
+    Type.Literal('rating'),
+    Type.Literal('people'),
+    Type.Literal('index'),
+  ]),
+  direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+});
+export type CustomKpiInput = Static<typeof CustomKpiInput>;

@@ -73,17 +73,20 @@ describe('DPI scores', () => {
               ['b', kpi.direction === 'higher' ? 2 : 1],
             ])
           : values([]);
-    const equal = await computeDpi(['a', 'b', 'c'], DEFAULT_DPI_WEIGHTS, valuesOf);
+    const equal = await computeDpi(['a', 'b', 'c'], DEFAULT_DPI_WEIGHTS, KPIS, valuesOf);
     expect(equal.get('a')!.value).toBe(50);
     expect(equal.get('b')!.value).toBe(50);
     expect(equal.get('c')).toEqual({ value: null, reason: 'no_data' });
     const searchHeavy = await computeDpi(
       ['a', 'b'],
       { ...DEFAULT_DPI_WEIGHTS, touchpoints: { ...DEFAULT_DPI_WEIGHTS.touchpoints, search: 3 } },
+      KPIS,
       valuesOf,
     );
     expect(searchHeavy.get('a')!.value).toBe(75);
-    expect((await computeDpi(['a', 'b'], DEFAULT_DPI_WEIGHTS, valuesOf, 'social')).get('b')!.value).toBe(100);
+    expect(
+      (await computeDpi(['a', 'b'], DEFAULT_DPI_WEIGHTS, KPIS, valuesOf, 'social')).get('b')!.value,
+    ).toBe(100);
     // A KPI weighted 0 leaves its touchpoint score.
     const onlyCtr = {
       ...DEFAULT_DPI_WEIGHTS,
@@ -101,7 +104,7 @@ describe('DPI scores', () => {
             ['b', 0],
             ['c', 0],
           ]);
-    const search = [...(await computeDpi(['a', 'b', 'c'], onlyCtr, ctrValues, 'search')).values()];
+    const search = [...(await computeDpi(['a', 'b', 'c'], onlyCtr, KPIS, ctrValues, 'search')).values()];
     [0, 100, 50].forEach((want, i) => expect(search[i]!.value).toBeCloseTo(want, 9));
   });
 });
