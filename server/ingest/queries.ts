@@ -19,11 +19,11 @@ export const q = {
   ledgerLookup: `SELECT body_hash AS hash, response FROM ingest_ledger WHERE ws = $ws AND idem_key = $key`,
   ledgerInsert: `INSERT INTO ingest_ledger VALUES ($ws, $key, $hash, $response, now()::TIMESTAMP)`,
 
-  deleteRange: `DELETE FROM events WHERE ws = $ws AND list_contains($series, series)
+  deleteRange: `DELETE FROM events WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
     AND ts >= $from::TIMESTAMP AND ts < $to::TIMESTAMP`,
   /** Raw rows around a corrected window, from which its buckets are recomputed. */
   recomputeSource: `CREATE OR REPLACE TEMP TABLE recompute_source AS
-    SELECT ws, series, ts, value FROM events WHERE ws = $ws AND list_contains($series, series)
+    SELECT ws, series, ts, value FROM events WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
       AND ts >= $from::TIMESTAMP - INTERVAL 2 DAY AND ts < $to::TIMESTAMP + INTERVAL 2 DAY`,
   dropRecomputeSource: `DROP TABLE IF EXISTS recompute_source`,
 

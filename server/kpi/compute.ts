@@ -12,6 +12,34 @@ export interface Value {
   reason?: NullReason;
 }
 
+/** What KPI computations read from the rollups. */
+export type RollupReader = Pick<RollupService, 'matchingSeries' | 'seriesKeys' | 'totals' | 'levelsAsOf'>;
+
+/**
+ * A reader that fetches totals and levels once per window for every series of the workspace and
+ * serves each KPI from that: the DPI scores a whole catalogue over the same two windows.
+ */
+export function sharedReader(rollups: RollupService, ws: number): RollupReader {
+  const all = () => [...rollups.seriesKeys(ws).keys()];
+  const totals = new Map<string, ReturnType<RollupService['totals']>>();
+  const levels = new Map<number, ReturnType<RollupService['levelsAsOf']>>();
+  const pick = <T>(source: Map<number, T>, ids: number[]) =>
+    new Map(ids.flatMap((id) => (source.has(id) ? [[id, source.get(id)!] as const] : [])));
+  return {
+    matchingSeries: (w, filter) => rollups.matchingSeries(w, filter),
+    seriesKeys: (w) => rollups.seriesKeys(w),
+    totals: async (w, ids, cover) => {
+      const key = JSON.stringify(cover);
+      if (!totals.has(key)) totals.set(key, rollups.totals(w, all(), cover));
+      return pick(await totals.get(key)!, ids);
+    },
+    levelsAsOf: async (w, ids, atMs) => {
+      if (!levels.has(atMs)) levels.set(atMs, rollups.levelsAsOf(w, all(), atMs));
+      return pick(await levels.get(atMs)!, ids);
+    },
+  };
+}
+
 export interface Scope {
   ws: number;
   zone: ZoneOffsets;
@@ -90,7 +118,7 @@ export function evaluate(kpi: KpiDefinition, brands: string[], inputs: Inputs): 
 }
 
 /** The series a KPI reads in a scope. */
-export function kpiSeries(rollups: RollupService, kpi: KpiDefinition, scope: Scope): number[] {
+export function kpiSeries(rollups: RollupReader, kpi: KpiDefinition, scope: Scope): number[] {
   return rollups.matchingSeries(scope.ws, {
     metric: formulaMetrics(kpi.formula),
     brand: scope.brands,
@@ -110,7 +138,7 @@ export function levelCombine(kpi: KpiDefinition, scope: Scope): 'sum' | 'mean' {
  * buckets that cover the window exactly, levels from the latest bucket before its bounds.
  */
 export async function computeKpi(
-  rollups: RollupService,
+  rollups: RollupReader,
   kpi: KpiDefinition,
   scope: Scope,
   window: Window,
@@ -151,7 +179,7 @@ export async function computeKpi(
  * data makes the value null; a division by zero too.
  */
 async function computeCustom(
-  rollups: RollupService,
+  rollups: RollupReader,
   tree: FormulaNode,
   scope: Scope,
   window: Window,

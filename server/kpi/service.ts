@@ -24,7 +24,7 @@ import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
 import { MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
-import { computeKpi, type Scope } from './compute.js';
+import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
 import { accumulates, baselineWindow, objectivePeriod, progress } from './objectives.js';
 import { q, schema } from './queries.js';
@@ -261,11 +261,12 @@ export class KpiService {
     const f = kpi.formula;
     if (f.kind !== 'dpi') return computeKpi(this.rollups, kpi, scope, window);
     const weights = await this.weights(workspace);
+    const reader = sharedReader(this.rollups, workspace.key);
     return computeDpi(
       scope.brands,
       weights,
       [...KPIS, ...this.customOf(workspace.key).values()],
-      (k) => computeKpi(this.rollups, k, { ...scope, touchpoints: k.touchpoints }, window),
+      (k) => computeKpi(reader, k, { ...scope, touchpoints: k.touchpoints }, window),
       f.touchpoint,
     );
   }

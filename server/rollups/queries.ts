@@ -55,11 +55,11 @@ export const q = {
 
   /** Recomputes whole buckets of a grain from raw rows (`source`) after a correction. */
   recompute: (table: string, bucketExpr: string, source: string) => `
-    DELETE FROM ${table} WHERE ws = $ws AND list_contains($series, series)
+    DELETE FROM ${table} WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
       AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP;
     INSERT INTO ${table}
       SELECT ws, series, ${bucketExpr} AS b, ${rawAggregates}, $gen FROM ${source}
-      WHERE ws = $ws AND list_contains($series, series)
+      WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
       GROUP BY ws, series, b HAVING b >= $lo::TIMESTAMP AND b < $hi::TIMESTAMP`,
   localDay,
 
@@ -76,7 +76,8 @@ export const q = {
     DELETE FROM ${table} t USING compact_keys k
       WHERE t.ws = k.ws AND t.series = k.series AND t.bucket = k.bucket
         AND t.bucket BETWEEN (SELECT lo FROM compact_bounds) AND (SELECT hi FROM compact_bounds);
-    INSERT INTO ${table} SELECT *, $gen FROM compact_merged;
+    -- In time order: merged rows then cluster by bucket, so that window queries skip row groups.
+    INSERT INTO ${table} SELECT *, $gen FROM compact_merged ORDER BY ws, bucket, series;
     DROP TABLE compact_keys; DROP TABLE compact_bounds; DROP TABLE compact_merged`,
   partialCount: (table: string) => `SELECT count(*)::BIGINT AS n FROM ${table} WHERE gen > $watermark`,
 
@@ -89,7 +90,7 @@ export const q = {
     // Day buckets are stored as local midnights: compare them with local bounds.
     const bound = (p: string) => (o.grain === 'day' ? `timezone($tz, ${p}::TIMESTAMPTZ)` : `${p}::TIMESTAMP`);
     const low = `date_trunc('${o.grain}', ${bound('$from')})`;
-    const scope = `ws = $ws AND list_contains($series, series)`;
+    const scope = `ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))`;
     const perKey = `per_key AS (
       SELECT series, bucket, sum(sum) AS sum, sum(count) AS count, min(min) AS min, max(max) AS max,
         arg_max(last_value, (last_ts, last_value)) AS last
@@ -124,21 +125,21 @@ export const q = {
   /** Totals per series over bucket ranges of each grain (`days`, `hours`, `minutes`: SQL conditions on bucket). */
   totals: (where: { days: string; hours: string; minutes: string }) => `
     SELECT series, sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count FROM (
-      SELECT series, sum, count FROM rollup_day WHERE ws = $ws AND list_contains($series, series) AND (${where.days})
+      SELECT series, sum, count FROM rollup_day WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND (${where.days})
       UNION ALL
-      SELECT series, sum, count FROM rollup_hour WHERE ws = $ws AND list_contains($series, series) AND (${where.hours})
+      SELECT series, sum, count FROM rollup_hour WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND (${where.hours})
       UNION ALL
-      SELECT series, sum, count FROM rollup_minute WHERE ws = $ws AND list_contains($series, series) AND (${where.minutes})
+      SELECT series, sum, count FROM rollup_minute WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND (${where.minutes})
     ) GROUP BY series`,
 
   /** Per series, the latest value with a timestamp before $at (a whole minute; $hour is its hour). */
   levelsAsOf: `
     SELECT series, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value FROM (
       SELECT series, last_ts, last_value FROM rollup_hour
-        WHERE ws = $ws AND list_contains($series, series) AND bucket < $hour::TIMESTAMP
+        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket < $hour::TIMESTAMP
       UNION ALL
       SELECT series, last_ts, last_value FROM rollup_minute
-        WHERE ws = $ws AND list_contains($series, series) AND bucket >= $hour::TIMESTAMP AND bucket < $at::TIMESTAMP
+        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket >= $hour::TIMESTAMP AND bucket < $at::TIMESTAMP
     ) GROUP BY series`,
 
   /** Per bucket and series of one grain table: the total and the latest value (a level's value). */
@@ -146,7 +147,7 @@ export const q = {
     SELECT epoch_ms(bucket)::DOUBLE AS bucket, series, sum(sum)::DOUBLE AS sum,
       arg_max(last_value, (last_ts, last_value))::DOUBLE AS last
     FROM ${table}
-    WHERE ws = $ws AND list_contains($series, series) AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP
+    WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP
     GROUP BY bucket, series ORDER BY bucket`,
 
   deleteWorkspace: [
