@@ -15,7 +15,6 @@ import type {
   ObjectiveList,
   ObjectiveProgress,
 } from '../../shared/schemas/objectives.js';
-import { aggregatesOf, FormulaError, type FormulaNode, parseFormula } from '../../shared/formula.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
 import { parseInstant, parseWindow, splitList } from '../http/query.js';
@@ -25,6 +24,7 @@ import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
 import { MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
+import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
 import { accumulates, baselineWindow, objectivePeriod, progress } from './objectives.js';
 import { q, schema } from './queries.js';
@@ -65,51 +65,7 @@ export class KpiService {
     if (KPIS_BY_ID.has(id)) {
       throw errors.invalidQuery(`"${id}" is a KPI of the catalogue.`, 'Give your KPI another id.');
     }
-    let tree: FormulaNode;
-    try {
-      tree = parseFormula(input.formula);
-    } catch (error) {
-      if (!(error instanceof FormulaError)) throw error;
-      throw new ApiError(
-        400,
-        'invalid_formula',
-        `The formula does not parse: ${error.message}.`,
-        'Write aggregates such as sum(clicks), last(followers) or sum(mentions where source = "press"), with + - * / and parentheses.',
-      );
-    }
-    const touchpoints = new Set<Touchpoint>();
-    for (const node of aggregatesOf(tree)) {
-      const metric = metricOf(workspace, node.metric);
-      if (!metric) {
-        throw new ApiError(
-          400,
-          'invalid_formula',
-          `The formula reads metric "${node.metric}", which workspace "${workspace.id}" does not know.`,
-          `GET /api/v1/workspaces/${workspace.id}/metrics lists its metrics; PUT …/metrics/{id} declares one.`,
-        );
-      }
-      if ((node.fn === 'last') !== (metric.kind === 'gauge')) {
-        throw new ApiError(
-          400,
-          'invalid_formula',
-          `${node.fn}(${node.metric}) does not fit: "${node.metric}" is a ${metric.kind}.`,
-          'Use sum() for counters and last() for gauges (levels such as followers).',
-        );
-      }
-      const where = node.where.find((w) => w.field === 'touchpoint')?.value;
-      for (const t of metric.touchpoints) if (!where || where === t) touchpoints.add(t);
-    }
-    const kpi: KpiDefinition = {
-      id,
-      label: { en: input.label, fr: input.label },
-      touchpoints: [...(touchpoints.size > 0 ? touchpoints : new Set<Touchpoint>(['media']))],
-      // As in the catalogue: one touchpoint feeds its own DPI score; several (mentions) feed media & influence.
-      group: touchpoints.size === 1 ? [...touchpoints][0]! : 'media',
-      formula: { kind: 'custom', text: input.formula, tree },
-      unit: input.unit,
-      direction: input.direction,
-      shareable: false,
-    };
+    const kpi = customKpi(workspace, id, input);
     await this.db.write((sql) =>
       sql.transaction(async () => {
         await sql.run(q.deleteCustomKpi, { ws: workspace.key, id });

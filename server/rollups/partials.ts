@@ -1,3 +1,5 @@
+import { DAY, HOUR, MINUTE, type ZoneOffsets } from '../time/zone.js';
+import type { RollupRows } from './service.js';
 // Partial aggregates of one commit, computed in JS from the rows the writer holds anyway, then
 // appended to the rollup tables: no SQL pass over the batch, no per-row time-zone call in SQL.
 
@@ -145,4 +147,45 @@ export interface Aggregate {
   max: number;
   lastTs: number;
   lastValue: number;
+}
+
+/** Rows aggregated between two turns of the event loop. */
+export const SLICE = 65_536;
+
+export function addRows(minute: Partials, batch: RollupRows, from: number, to: number): void {
+  const one: Aggregate = { sum: 0, count: 1, min: 0, max: 0, lastTs: 0, lastValue: 0 };
+  const { ws, series, ts, value } = batch;
+  for (let i = from; i < to; i++) {
+    const t = ts[i]!;
+    const v = value[i]!;
+    one.sum = one.min = one.max = one.lastValue = v;
+    one.lastTs = t;
+    minute.add(ws, series[i]!, Math.floor(t / MINUTE) * MINUTE, MINUTE, one);
+  }
+}
+
+/** Hour and (local) day partials from minute partials. */
+export function rollUp(
+  minute: Partials,
+  from: number,
+  to: number,
+  hour: Partials,
+  day: Partials,
+  zoneOf: (ws: number) => ZoneOffsets,
+): void {
+  const partial: Aggregate = { sum: 0, count: 0, min: 0, max: 0, lastTs: 0, lastValue: 0 };
+  let zoneWs = -1;
+  let zone: ZoneOffsets | undefined;
+  for (let j = from; j < to; j++) {
+    const ws = minute.ws[j]!;
+    if (ws !== zoneWs) {
+      zone = zoneOf(ws);
+      zoneWs = ws;
+    }
+    const bucket = minute.bucket[j]!;
+    const series = minute.series[j]!;
+    minute.read(j, partial);
+    hour.add(ws, series, Math.floor(bucket / HOUR) * HOUR, HOUR, partial);
+    day.add(ws, series, zone!.localDay(bucket), DAY, partial);
+  }
 }

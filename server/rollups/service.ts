@@ -6,7 +6,7 @@ import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
 import { DAY, HOUR, MINUTE, ZoneOffsets } from '../time/zone.js';
 import type { Cover } from './cover.js';
-import { type Aggregate, Partials } from './partials.js';
+import { addRows, Partials, rollUp, SLICE } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 
 /** The identity of one stream of values: a brand's metric on one source of one touchpoint. */
@@ -358,47 +358,6 @@ export class RollupService {
       max: r.max,
       last: r.last,
     }));
-  }
-}
-
-/** Rows aggregated between two turns of the event loop. */
-const SLICE = 65_536;
-
-function addRows(minute: Partials, batch: RollupRows, from: number, to: number): void {
-  const one: Aggregate = { sum: 0, count: 1, min: 0, max: 0, lastTs: 0, lastValue: 0 };
-  const { ws, series, ts, value } = batch;
-  for (let i = from; i < to; i++) {
-    const t = ts[i]!;
-    const v = value[i]!;
-    one.sum = one.min = one.max = one.lastValue = v;
-    one.lastTs = t;
-    minute.add(ws, series[i]!, Math.floor(t / MINUTE) * MINUTE, MINUTE, one);
-  }
-}
-
-/** Hour and (local) day partials from minute partials. */
-function rollUp(
-  minute: Partials,
-  from: number,
-  to: number,
-  hour: Partials,
-  day: Partials,
-  zoneOf: (ws: number) => ZoneOffsets,
-): void {
-  const partial: Aggregate = { sum: 0, count: 0, min: 0, max: 0, lastTs: 0, lastValue: 0 };
-  let zoneWs = -1;
-  let zone: ZoneOffsets | undefined;
-  for (let j = from; j < to; j++) {
-    const ws = minute.ws[j]!;
-    if (ws !== zoneWs) {
-      zone = zoneOf(ws);
-      zoneWs = ws;
-    }
-    const bucket = minute.bucket[j]!;
-    const series = minute.series[j]!;
-    minute.read(j, partial);
-    hour.add(ws, series, Math.floor(bucket / HOUR) * HOUR, HOUR, partial);
-    day.add(ws, series, zone!.localDay(bucket), DAY, partial);
   }
 }
 
