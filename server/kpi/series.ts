@@ -48,7 +48,9 @@ export async function kpiSeriesValues(
   }
   // Levels carry over from bucket to bucket, starting from their value before the first one.
   const startMs = table === 'hour' ? first : scope.zone.toInstant(first);
-  const carried = await rollups.levelsAsOf(scope.ws, ids, startMs);
+  const levels = kpi.formula.kind === 'level' || kpi.formula.kind === 'growth';
+  // Only levels need the history before the first bucket.
+  const carried = levels ? await rollups.levelsAsOf(scope.ws, ids, startMs) : new Map<number, number>();
   const combine = levelCombine(kpi, scope);
   let levelBefore = combineLevels(carried, keys, combine);
   const values = new Map<string, (number | null)[]>(scope.brands.map((b) => [b, []]));

@@ -123,13 +123,19 @@ export const q = {
   },
 
   /** Totals per series over bucket ranges of each grain (`days`, `hours`, `minutes`: SQL conditions on bucket). */
-  totals: (where: { days: string; hours: string; minutes: string }) => `
+  /**
+   * Totals per series over bucket ranges: one branch per range (a plain range is pushed down to the
+   * zone maps; an OR of ranges is not). `ranges` name each branch's table and bound parameters.
+   */
+  totals: (ranges: { table: string; from: string; to: string }[]) => `
     SELECT series, sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count FROM (
-      SELECT series, sum, count FROM rollup_day WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND (${where.days})
-      UNION ALL
-      SELECT series, sum, count FROM rollup_hour WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND (${where.hours})
-      UNION ALL
-      SELECT series, sum, count FROM rollup_minute WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND (${where.minutes})
+      ${ranges
+        .map(
+          (r) => `SELECT series, sum, count FROM ${r.table}
+        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
+          AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP`,
+        )
+        .join('\n      UNION ALL\n      ')}
     ) GROUP BY series`,
 
   /** Per series, the latest value with a timestamp before $at (a whole minute; $hour is its hour). */

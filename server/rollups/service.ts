@@ -129,24 +129,21 @@ export class RollupService {
   ): Promise<Map<number, { sum: number; count: number }>> {
     if (series.length === 0) return new Map();
     const params: Record<string, DuckDBValue> = { ws, series: listValue(series) };
-    const ranges = (name: string, windows: { fromMs: number; toMs: number }[]) =>
-      windows.length === 0
-        ? 'FALSE'
-        : windows
-            .map((w, i) => {
-              params[`${name}${i}f`] = iso(w.fromMs);
-              params[`${name}${i}t`] = iso(w.toMs);
-              return `(bucket >= $${name}${i}f::TIMESTAMP AND bucket < $${name}${i}t::TIMESTAMP)`;
-            })
-            .join(' OR ');
-    const where = {
-      // Day buckets are stored as local midnights: compare them as wall-clock times.
-      days: ranges('d', cover.days ? [{ fromMs: cover.days.fromLocal, toMs: cover.days.toLocal }] : []),
-      hours: ranges('h', cover.hours),
-      minutes: ranges('m', cover.minutes),
-    };
+    const ranges: { table: string; from: string; to: string }[] = [];
+    const add = (grain: Grain, windows: { fromMs: number; toMs: number }[]) =>
+      windows.forEach((w) => {
+        const i = ranges.length;
+        params[`f${i}`] = iso(w.fromMs);
+        params[`t${i}`] = iso(w.toMs);
+        ranges.push({ table: GRAIN_TABLES[grain], from: `f${i}`, to: `t${i}` });
+      });
+    // Day buckets are stored as local midnights: compare them as wall-clock times.
+    add('day', cover.days ? [{ fromMs: cover.days.fromLocal, toMs: cover.days.toLocal }] : []);
+    add('hour', cover.hours);
+    add('minute', cover.minutes);
+    if (ranges.length === 0) return new Map();
     const rows = await this.db.read((sql) =>
-      sql.rows<{ series: number; sum: number; count: number }>(q.totals(where), params),
+      sql.rows<{ series: number; sum: number; count: number }>(q.totals(ranges), params),
     );
     return new Map(rows.map((r) => [r.series, { sum: r.sum, count: r.count }]));
   }
