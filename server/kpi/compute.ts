@@ -19,8 +19,13 @@ export type RollupReader = Pick<RollupService, 'matchingSeries' | 'seriesKeys' |
  * A reader that fetches totals and levels once per window for every series of the workspace and
  * serves each KPI from that: the DPI scores a whole catalogue over the same two windows.
  */
-export function sharedReader(rollups: RollupService, ws: number): RollupReader {
+export function sharedReader(
+  rollups: RollupService,
+  ws: number,
+  isGauge: (metric: string) => boolean,
+): RollupReader {
   const all = () => [...rollups.seriesKeys(ws).keys()];
+  const gauges = () => [...rollups.seriesKeys(ws)].filter(([, key]) => isGauge(key.metric)).map(([id]) => id);
   const totals = new Map<string, ReturnType<RollupService['totals']>>();
   const levels = new Map<number, ReturnType<RollupService['levelsAsOf']>>();
   const pick = <T>(source: Map<number, T>, ids: number[]) =>
@@ -34,7 +39,7 @@ export function sharedReader(rollups: RollupService, ws: number): RollupReader {
       return pick(await totals.get(key)!, ids);
     },
     levelsAsOf: async (w, ids, atMs) => {
-      if (!levels.has(atMs)) levels.set(atMs, rollups.levelsAsOf(w, all(), atMs));
+      if (!levels.has(atMs)) levels.set(atMs, rollups.levelsAsOf(w, gauges(), atMs));
       return pick(await levels.get(atMs)!, ids);
     },
   };

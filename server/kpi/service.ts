@@ -217,7 +217,11 @@ export class KpiService {
     const f = kpi.formula;
     if (f.kind !== 'dpi') return computeKpi(this.rollups, kpi, scope, window);
     const weights = await this.weights(workspace);
-    const reader = sharedReader(this.rollups, workspace.key);
+    const reader = sharedReader(
+      this.rollups,
+      workspace.key,
+      (id) => metricOf(workspace, id)?.kind === 'gauge',
+    );
     return computeDpi(
       scope.brands,
       weights,
