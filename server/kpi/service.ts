@@ -18,7 +18,7 @@ import type {
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
 import { parseInstant, parseWindow, splitList } from '../http/query.js';
-import type { RollupService } from '../rollups/service.js';
+import { iso, type RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
@@ -30,8 +30,6 @@ import { accumulates, baselineWindow, objectivePeriod, progress } from './object
 import { q, schema } from './queries.js';
 import { kpiSeriesValues } from './series.js';
 import { resolveWindow } from './windows.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Brand KPIs and benchmarks over the rollups, for a workspace's competitive set. */
 export class KpiService {

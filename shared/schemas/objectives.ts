@@ -1,7 +1,5 @@
 import { Type, type Static } from 'typebox';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
+import { Nullable } from './nullable.js';
 
 export const ObjectiveInput = Type.Object({
   kpi: Type.String(),
