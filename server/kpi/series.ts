@@ -2,12 +2,20 @@ import type { KpiDefinition } from '../../shared/kpis.js';
 import { errors } from '../errors.js';
 import { isoWithOffset, type RollupService } from '../rollups/service.js';
 import { DAY, HOUR, type Window } from '../time/zone.js';
-import { combineLevels, computeKpi, evaluate, kpiSeries, levelCombine, type Scope } from './compute.js';
+import {
+  combineLevels,
+  computeKpi,
+  evaluate,
+  kpiSeries,
+  levelCombine,
+  type Scope,
+  type Value,
+} from './compute.js';
 
 export type KpiGrain = 'hour' | 'day' | 'week';
 const MAX_BUCKETS = 5000;
 
-interface Bucket {
+export interface Bucket {
   label: string;
   /** The bucket's key in the rollup table it is read from (hour: instant; day: wall-clock midnight). */
   keys: number[];
@@ -27,7 +35,9 @@ export async function kpiSeriesValues(
   toMs: number,
 ): Promise<{ buckets: string[]; values: Map<string, (number | null)[]> }> {
   const buckets = bucketsOf(scope, grain, fromMs, toMs);
-  if (kpi.formula.kind === 'custom') return customSeries(rollups, kpi, scope, buckets);
+  if (kpi.formula.kind === 'custom') {
+    return perBucket(scope, buckets, 1000, (window) => computeKpi(rollups, kpi, scope, window));
+  }
   const ids = kpiSeries(rollups, kpi, scope);
   const keys = rollups.seriesKeys(scope.ws);
   const table = grain === 'hour' ? 'hour' : 'day';
@@ -76,30 +86,31 @@ export async function kpiSeriesValues(
   return { buckets: buckets.map((b) => b.label), values };
 }
 
-const MAX_CUSTOM_BUCKETS = 1000;
-
-/** A custom KPI reads its own aggregates: one computation per bucket. */
-async function customSeries(
-  rollups: RollupService,
-  kpi: KpiDefinition,
+/**
+ * A KPI computed bucket by bucket (custom KPIs read their own aggregates; the DPI scores the whole
+ * catalogue), for at most `max` buckets.
+ */
+export async function perBucket(
   scope: Scope,
   buckets: Bucket[],
+  max: number,
+  compute: (window: Window) => Promise<Map<string, Value>>,
 ): Promise<{ buckets: string[]; values: Map<string, (number | null)[]> }> {
-  if (buckets.length > MAX_CUSTOM_BUCKETS) {
+  if (buckets.length > max) {
     throw errors.invalidQuery(
-      `A custom KPI series is limited to ${MAX_CUSTOM_BUCKETS} buckets; this range holds ${buckets.length}.`,
+      `This KPI's series is computed bucket by bucket and limited to ${max} buckets; the range holds ${buckets.length}.`,
       'Narrow from/to or choose a coarser grain.',
     );
   }
   const values = new Map<string, (number | null)[]>(scope.brands.map((b) => [b, []]));
   for (const bucket of buckets) {
-    const result = await computeKpi(rollups, kpi, scope, bucket.window);
+    const result = await compute(bucket.window);
     for (const brand of scope.brands) values.get(brand)!.push(result.get(brand)!.value);
   }
   return { buckets: buckets.map((b) => b.label), values };
 }
 
-function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: number): Bucket[] {
+export function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: number): Bucket[] {
   const buckets: Bucket[] = [];
   const push = (bucket: Bucket) => {
     if (buckets.length === MAX_BUCKETS) {

@@ -28,7 +28,7 @@ import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
 import { accumulates, baselineWindow, objectivePeriod, progress } from './objectives.js';
 import { q, schema } from './queries.js';
-import { kpiSeriesValues } from './series.js';
+import { bucketsOf, kpiSeriesValues, perBucket } from './series.js';
 import { resolveWindow } from './windows.js';
 
 /** Brand KPIs and benchmarks over the rollups, for a workspace's competitive set. */
@@ -305,12 +305,7 @@ export class KpiService {
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
     const kpi = this.definition(workspace, kpiId);
-    if (kpi.formula.kind === 'dpi') {
-      throw errors.invalidQuery(
-        'The DPI has no series yet: each of its points would score every KPI of the set.',
-        'Use GET …/benchmark?kpi=dpi (or dpi_search …) per window.',
-      );
-    }
+
     const { fromMs, toMs } = parseWindow(query.from, query.to);
     const asked = splitList(query.brands);
     const unknown = asked?.filter((b) => !workspace.brands.some((w) => w.id === b)) ?? [];
@@ -322,7 +317,13 @@ export class KpiService {
     }
     const scope = this.scope(workspace, kpi, query);
     // Shares need the whole set even when fewer brands are shown.
-    const { buckets, values } = await kpiSeriesValues(this.rollups, kpi, scope, query.grain, fromMs, toMs);
+    // The DPI scores the whole catalogue at each point: computed bucket by bucket, 100 at most.
+    const { buckets, values } =
+      kpi.formula.kind === 'dpi'
+        ? await perBucket(scope, bucketsOf(scope, query.grain, fromMs, toMs), 100, (window) =>
+            this.values(workspace, kpi, scope, window),
+          )
+        : await kpiSeriesValues(this.rollups, kpi, scope, query.grain, fromMs, toMs);
     const shown = workspace.brands.filter((b) => !asked || asked.includes(b.id));
     return {
       kpi: kpi.id,

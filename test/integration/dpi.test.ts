@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPIS } from '../../shared/kpis.js';
-import type { Benchmark, DpiWeights } from '../../shared/schemas/kpi.js';
+import type { Benchmark, DpiWeights, KpiSeries } from '../../shared/schemas/kpi.js';
 import { postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -83,6 +83,23 @@ describe('the Digital Performance Index', () => {
     // initech has no mentions: its overall DPI is its search score alone.
     expect(value(media, 'initech')).toBeNull();
     expect(value(overall, 'initech')).toBeCloseTo(value(search, 'initech')!, 9);
+  });
+
+  it('has a series per day whose points equal the benchmark of each day', async () => {
+    const response = await fetch(
+      `${server.url}/api/v1/workspaces/dpi/kpis/dpi/series?grain=day&from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z`,
+    );
+    expect(response.status).toBe(200);
+    const series = (await response.json()) as KpiSeries;
+    expect(series.buckets).toEqual(['2026-03-10T00:00:00+00:00']);
+    const day = await benchmark('dpi');
+    for (const s of series.series) {
+      expect(s.values[0], s.brand).toBe(day.rows.find((r) => r.brand === s.brand)!.value);
+    }
+    const tooLong = await fetch(
+      `${server.url}/api/v1/workspaces/dpi/kpis/dpi/series?grain=hour&from=2026-03-01T00:00:00Z&to=2026-03-11T00:00:00Z`,
+    );
+    expect(tooLong.status).toBe(400);
   });
 
   it('weights are stored per workspace: a KPI weighted 0 leaves the score', async () => {
