@@ -212,16 +212,18 @@ export class Writer {
       zones.set(current.key, current.timezone);
     }
     // Series ids first, outside the transaction (see RollupService.resolveSeries).
+    const keyIds: number[][] = [];
     const seriesIds: Int32Array[] = [];
     for (const job of jobs) {
       const ids = await this.rollups.resolveSeries(sql, job.workspace.key, job.accepted.keys);
       const column = new Int32Array(job.accepted.length);
       for (let i = 0; i < column.length; i++) column[i] = ids[job.accepted.keyIndex[i]!]!;
+      keyIds.push(ids);
       seriesIds.push(column);
     }
     await sql.transaction(async () => {
       const replace = jobs[0]!.replace;
-      const window = replace ? await this.deleteRange(sql, jobs[0]!, replace, seriesIds[0]!) : undefined;
+      const window = replace ? await this.deleteRange(sql, jobs[0]!, replace, keyIds[0]!) : undefined;
       const rows: RollupRows[] = jobs.map((job, j) => ({
         ws: job.workspace.key,
         length: job.accepted.length,
@@ -253,12 +255,16 @@ export class Writer {
   }
 
   /** A correction, first half: drop the scope's rows in [from, to). */
-  private async deleteRange(sql: Sql, job: WriteJob, scope: ReplaceScope, bodySeries: Int32Array) {
+  private async deleteRange(sql: Sql, job: WriteJob, scope: ReplaceScope, bodySeries: number[]) {
     const ws = job.workspace.key;
-    const matching = new Set(
-      this.rollups.matchingSeries(ws, { source: [scope.source], brand: scope.brands, metric: scope.metrics }),
-    );
-    for (const id of bodySeries) matching.add(id);
+    const matching = new Set([
+      ...this.rollups.matchingSeries(ws, {
+        source: [scope.source],
+        brand: scope.brands,
+        metric: scope.metrics,
+      }),
+      ...bodySeries,
+    ]);
     const window = { ws, series: [...matching], from: iso(scope.fromMs), to: iso(scope.toMs) };
     await sql.run(q.deleteRange, { ...window, series: listValue(window.series) });
     return window;

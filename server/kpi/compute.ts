@@ -169,7 +169,7 @@ export async function computeKpi(
   for (const [id, total] of totals) {
     const key = keys.get(id)!;
     const k = `${key.brand}\u0000${key.metric}`;
-    sums.set(k, (sums.get(k) ?? 0) + total.sum);
+    sums.set(k, (sums.get(k) ?? 0) + total);
   }
   return evaluate(kpi, scope.brands, {
     total: (brand, metric) => sums.get(`${brand}\u0000${metric}`),
@@ -214,7 +214,7 @@ async function computeCustom(
       const byBrand = new Map<string, number>();
       for (const [id, total] of await rollups.totals(scope.ws, ids, cover)) {
         const brand = keys.get(id)!.brand;
-        byBrand.set(brand, (byBrand.get(brand) ?? 0) + total.sum);
+        byBrand.set(brand, (byBrand.get(brand) ?? 0) + total);
       }
       perNode.set(node, byBrand);
     }

@@ -1,6 +1,6 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
 import type { Objective, ObjectiveProgress } from '../../shared/schemas/objectives.js';
-import { MINUTE, type Window, type ZoneOffsets } from '../time/zone.js';
+import { floorTo, MINUTE, nextMinute, type Window, type ZoneOffsets } from '../time/zone.js';
 
 type Status = ObjectiveProgress['status'];
 
@@ -9,8 +9,8 @@ export function objectivePeriod(objective: Objective, zone: ZoneOffsets, nowMs: 
   const period = objective.period;
   if ('from' in period) {
     return {
-      fromMs: Math.floor(Date.parse(period.from) / MINUTE) * MINUTE,
-      toMs: Math.floor(Date.parse(period.to) / MINUTE) * MINUTE,
+      fromMs: floorTo(Date.parse(period.from), MINUTE),
+      toMs: floorTo(Date.parse(period.to), MINUTE),
     };
   }
   const local = new Date(zone.toLocal(nowMs));
@@ -60,6 +60,11 @@ export function objectiveStatus(
   return current <= reference ? 'on_track' : current <= reference + slack ? 'at_risk' : 'off_track';
 }
 
+/** The part of the period gone by `nowMs` (including the current minute), where its value is read. */
+export function elapsedWindow(period: Window, nowMs: number): Window {
+  return { fromMs: period.fromMs, toMs: Math.min(Math.max(nextMinute(nowMs), period.fromMs), period.toMs) };
+}
+
 export function progress(options: {
   objective: Objective;
   kpi: KpiDefinition;
@@ -69,7 +74,7 @@ export function progress(options: {
   baseline: number | null;
 }): ObjectiveProgress {
   const { objective, kpi, period, nowMs, baseline } = options;
-  const end = Math.min(Math.max(Math.floor(nowMs / MINUTE) * MINUTE + MINUTE, period.fromMs), period.toMs);
+  const end = elapsedWindow(period, nowMs).toMs;
   const elapsed = period.toMs > period.fromMs ? (end - period.fromMs) / (period.toMs - period.fromMs) : 1;
   // Nothing counted yet is 0 for an accumulating KPI, not "no data".
   const current = options.current ?? (accumulates(kpi) ? 0 : null);

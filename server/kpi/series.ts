@@ -1,7 +1,7 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
 import { errors } from '../errors.js';
 import { isoWithOffset, type RollupService } from '../rollups/service.js';
-import { DAY, HOUR, type Window } from '../time/zone.js';
+import { DAY, floorTo, HOUR, type Window } from '../time/zone.js';
 import {
   combineLevels,
   computeKpi,
@@ -122,7 +122,7 @@ export function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: n
     buckets.push(bucket);
   };
   if (grain === 'hour') {
-    for (let h = Math.floor(fromMs / HOUR) * HOUR; h < toMs; h += HOUR) {
+    for (let h = floorTo(fromMs, HOUR); h < toMs; h += HOUR) {
       push({ label: new Date(h).toISOString(), keys: [h], window: { fromMs: h, toMs: h + HOUR } });
     }
     return buckets;

@@ -22,18 +22,34 @@ import { iso, type RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
-import { MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
+import { type Window, zoneOf } from '../time/zone.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
-import { accumulates, baselineWindow, objectivePeriod, progress } from './objectives.js';
+import { accumulates, baselineWindow, elapsedWindow, objectivePeriod, progress } from './objectives.js';
 import { q, schema } from './queries.js';
 import { bucketsOf, kpiSeriesValues, perBucket } from './series.js';
 import { resolveWindow } from './windows.js';
 
+const ownBrand = (workspace: WorkspaceState) => workspace.brands.find((b) => b.own)!.id;
+
+function requireBrands(workspace: WorkspaceState, brands: string[]): void {
+  const unknown = brands.filter((b) => !workspace.brands.some((w) => w.id === b));
+  if (unknown.length > 0) {
+    throw errors.invalidQuery(
+      `Brand(s) ${unknown.map((b) => `"${b}"`).join(', ')} not in the set of workspace "${workspace.id}".`,
+      `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
+    );
+  }
+}
+
+/** Shares and the DPI score a brand against the whole set; other KPIs read only the brand's data. */
+function narrowTo(scope: Scope, kpi: KpiDefinition, brand: string): Scope {
+  return kpi.formula.kind === 'share' || kpi.formula.kind === 'dpi' ? scope : { ...scope, brands: [brand] };
+}
+
 /** Brand KPIs and benchmarks over the rollups, for a workspace's competitive set. */
 export class KpiService {
-  private readonly zones = new Map<string, ZoneOffsets>();
   /** Each workspace's own KPIs, by workspace key. */
   private readonly custom = new Map<number, Map<string, KpiDefinition>>();
 
@@ -138,13 +154,8 @@ export class KpiService {
 
   async putObjective(workspace: WorkspaceState, id: string, input: ObjectiveInput): Promise<Objective> {
     this.definition(workspace, input.kpi, 400);
-    const brand = input.brand ?? workspace.brands.find((b) => b.own)!.id;
-    if (!workspace.brands.some((b) => b.id === brand)) {
-      throw errors.invalidQuery(
-        `Brand "${brand}" is not in the set of workspace "${workspace.id}".`,
-        `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
-      );
-    }
+    const brand = input.brand ?? ownBrand(workspace);
+    requireBrands(workspace, [brand]);
     if ('from' in input.period) parseWindow(input.period.from, input.period.to);
     const objective: Objective = {
       id,
@@ -185,13 +196,8 @@ export class KpiService {
       const objective = JSON.parse(definition) as Objective;
       const kpi = KPIS_BY_ID.get(objective.kpi) ?? this.customOf(workspace.key).get(objective.kpi);
       if (!kpi || !workspace.brands.some((b) => b.id === objective.brand)) continue;
-      const scope = this.scope(workspace, kpi, {});
-      if (kpi.formula.kind !== 'share' && kpi.formula.kind !== 'dpi') scope.brands = [objective.brand];
+      const scope = narrowTo(this.scope(workspace, kpi, {}), kpi, objective.brand);
       const period = objectivePeriod(objective, scope.zone, nowMs);
-      const end = Math.min(
-        Math.max(Math.floor(nowMs / MINUTE) * MINUTE + MINUTE, period.fromMs),
-        period.toMs,
-      );
       const value = async (window: Window) =>
         window.toMs > window.fromMs
           ? (await this.values(workspace, kpi, scope, window)).get(objective.brand)!.value
@@ -202,7 +208,7 @@ export class KpiService {
           kpi,
           period,
           nowMs,
-          current: await value({ fromMs: period.fromMs, toMs: end }),
+          current: await value(elapsedWindow(period, nowMs)),
           baseline: accumulates(kpi) ? 0 : await value(baselineWindow(kpi, period)),
         }),
       );
@@ -275,11 +281,9 @@ export class KpiService {
       }
       touchpoints = asked as Touchpoint[];
     }
-    let zone = this.zones.get(workspace.timezone);
-    if (!zone) this.zones.set(workspace.timezone, (zone = new ZoneOffsets(workspace.timezone)));
     return {
       ws: workspace.key,
-      zone,
+      zone: zoneOf(workspace.timezone),
       brands: workspace.brands.map((b) => b.id),
       touchpoints,
       sources: splitList(query.source),
@@ -308,15 +312,9 @@ export class KpiService {
 
     const { fromMs, toMs } = parseWindow(query.from, query.to);
     const asked = splitList(query.brands);
-    const unknown = asked?.filter((b) => !workspace.brands.some((w) => w.id === b)) ?? [];
-    if (unknown.length > 0) {
-      throw errors.invalidQuery(
-        `Brand(s) ${unknown.join(', ')} not in the set of workspace "${workspace.id}".`,
-        `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
-      );
-    }
+    requireBrands(workspace, asked ?? []);
+    // All brands are computed (shares need the whole set); only the asked ones are shown.
     const scope = this.scope(workspace, kpi, query);
-    // Shares need the whole set even when fewer brands are shown.
     // The DPI scores the whole catalogue at each point: computed bucket by bucket, 100 at most.
     const { buckets, values } =
       kpi.formula.kind === 'dpi'
@@ -339,16 +337,9 @@ export class KpiService {
     query: WindowQuery & { brand?: string },
   ): Promise<KpiValue> {
     const kpi = this.definition(workspace, kpiId);
-    const brand = query.brand ?? workspace.brands.find((b) => b.own)!.id;
-    if (!workspace.brands.some((b) => b.id === brand)) {
-      throw errors.invalidQuery(
-        `Brand "${brand}" is not in the set of workspace "${workspace.id}".`,
-        `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
-      );
-    }
-    // Shares need the whole set; other KPIs only read this brand.
-    const scope = this.scope(workspace, kpi, query);
-    if (kpi.formula.kind !== 'share' && kpi.formula.kind !== 'dpi') scope.brands = [brand];
+    const brand = query.brand ?? ownBrand(workspace);
+    requireBrands(workspace, [brand]);
+    const scope = narrowTo(this.scope(workspace, kpi, query), kpi, brand);
     const { window, previous } = resolveWindow(query, workspace.timezone);
     const [current, before] = await Promise.all([
       this.values(workspace, kpi, scope, window),

@@ -8,7 +8,7 @@ import {
 } from '../../shared/windows.js';
 import { errors } from '../errors.js';
 import { parseInstant } from '../http/query.js';
-import { DAY, MINUTE, type Window, ZoneOffsets } from '../time/zone.js';
+import { DAY, floorTo, MINUTE, nextMinute, type Window, type ZoneOffsets, zoneOf } from '../time/zone.js';
 
 export interface ResolvedWindow {
   window: Window;
@@ -25,8 +25,6 @@ export interface WindowSpec {
   at?: string;
 }
 
-const floorMinute = (ms: number) => Math.floor(ms / MINUTE) * MINUTE;
-
 /** Resolves `window=` or `from=&to=` for a workspace zone; every bound is on a whole minute. */
 export function resolveWindow(spec: WindowSpec, timezone: string, clockMs = Date.now()): ResolvedWindow {
   if (spec.window !== undefined && (spec.from !== undefined || spec.to !== undefined)) {
@@ -42,8 +40,8 @@ export function resolveWindow(spec: WindowSpec, timezone: string, clockMs = Date
         `Windows: ${WINDOW_NAMES.join(', ')}; or from=2026-03-01T00:00:00Z&to=2026-03-08T00:00:00Z.`,
       );
     }
-    const fromMs = floorMinute(parseInstant(spec.from, 'from'));
-    const toMs = floorMinute(parseInstant(spec.to, 'to'));
+    const fromMs = floorTo(parseInstant(spec.from, 'from'), MINUTE);
+    const toMs = floorTo(parseInstant(spec.to, 'to'), MINUTE);
     if (toMs <= fromMs) {
       throw errors.invalidQuery(
         `"to" (${spec.to}) is not after "from" (${spec.from}) once both are floored to the minute.`,
@@ -56,12 +54,11 @@ export function resolveWindow(spec: WindowSpec, timezone: string, clockMs = Date
     throw errors.invalidQuery(`Unknown window "${spec.window}".`, `Use one of: ${WINDOW_NAMES.join(', ')}.`);
   }
   const nowMs = spec.at === undefined ? clockMs : parseInstant(spec.at, 'at');
-  // Up to the start of the next minute: the current minute is in.
-  const endMs = floorMinute(nowMs) + MINUTE;
+  const endMs = nextMinute(nowMs);
   if ((CALENDAR_WINDOWS as readonly string[]).includes(spec.window)) {
     return {
       name: spec.window,
-      ...calendarWindow(spec.window as CalendarWindow, endMs, new ZoneOffsets(timezone)),
+      ...calendarWindow(spec.window as CalendarWindow, endMs, zoneOf(timezone)),
     };
   }
   const length = RELATIVE_WINDOWS[spec.window as RelativeWindow];

@@ -1,4 +1,4 @@
-import { DAY, HOUR, MINUTE, type Window, type ZoneOffsets } from '../time/zone.js';
+import { ceilTo, DAY, floorTo, HOUR, MINUTE, type Window, type ZoneOffsets } from '../time/zone.js';
 
 /** Ranges of rollup buckets that together cover a window exactly, coarsest grain first. */
 export interface Cover {
@@ -9,9 +9,6 @@ export interface Cover {
   /** Minute buckets, as instant ranges [fromMs, toMs). */
   minutes: Window[];
 }
-
-const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
-const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 
 /**
  * Splits a minute-aligned window into whole local days, then whole UTC hours, then minutes, so

@@ -1,4 +1,4 @@
-import { DAY, HOUR, MINUTE, type ZoneOffsets } from '../time/zone.js';
+import { DAY, floorTo, HOUR, MINUTE, type ZoneOffsets } from '../time/zone.js';
 import type { RollupRows } from './service.js';
 // Partial aggregates of one commit, computed in JS from the rows the writer holds anyway, then
 // appended to the rollup tables: no SQL pass over the batch, no per-row time-zone call in SQL.
@@ -160,7 +160,7 @@ export function addRows(minute: Partials, batch: RollupRows, from: number, to: n
     const v = value[i]!;
     one.sum = one.min = one.max = one.lastValue = v;
     one.lastTs = t;
-    minute.add(ws, series[i]!, Math.floor(t / MINUTE) * MINUTE, MINUTE, one);
+    minute.add(ws, series[i]!, floorTo(t, MINUTE), MINUTE, one);
   }
 }
 
@@ -185,7 +185,7 @@ export function rollUp(
     const bucket = minute.bucket[j]!;
     const series = minute.series[j]!;
     minute.read(j, partial);
-    hour.add(ws, series, Math.floor(bucket / HOUR) * HOUR, HOUR, partial);
+    hour.add(ws, series, floorTo(bucket, HOUR), HOUR, partial);
     day.add(ws, series, zone!.localDay(bucket), DAY, partial);
   }
 }

@@ -128,10 +128,10 @@ export const q = {
    * zone maps; an OR of ranges is not). `ranges` name each branch's table and bound parameters.
    */
   totals: (ranges: { table: string; from: string; to: string }[]) => `
-    SELECT series, sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count FROM (
+    SELECT series, sum(sum)::DOUBLE AS sum FROM (
       ${ranges
         .map(
-          (r) => `SELECT series, sum, count FROM ${r.table}
+          (r) => `SELECT series, sum FROM ${r.table}
         WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
           AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP`,
         )

@@ -4,7 +4,7 @@ import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import type { MetricDefinition } from '../../shared/vocabulary.js';
 import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
-import { DAY, HOUR, MINUTE, ZoneOffsets } from '../time/zone.js';
+import { ceilTo, DAY, floorTo, HOUR, MINUTE, zoneOf } from '../time/zone.js';
 import type { Cover } from './cover.js';
 import { addRows, Partials, rollUp, SLICE } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
@@ -45,10 +45,11 @@ const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source
  * transaction, so whatever is acknowledged is in the rollups; queries merge partial rows.
  */
 export class RollupService {
+  /** Per workspace: series id by key (ingest's look-up) and key by id (queries'). */
   private readonly seriesIds = new Map<number, Map<string, number>>();
+  private readonly seriesById = new Map<number, Map<number, SeriesKey>>();
   private nextSeriesId = 1;
   private gen = 0;
-  private readonly zones = new Map<string, ZoneOffsets>();
 
   constructor(private readonly db: Database) {}
 
@@ -56,7 +57,9 @@ export class RollupService {
     await this.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
       for (const row of await sql.rows<SeriesKey & { ws: number; id: number }>(q.allSeries)) {
-        this.mapFor(row.ws).set(keyOf(row), row.id);
+        const { ws, id, brand, touchpoint, source, metric } = row;
+        this.mapFor(ws).set(keyOf(row), id);
+        this.seriesKeys(ws).set(id, { brand, touchpoint, source, metric });
       }
       this.nextSeriesId = Number((await sql.one<{ id: number }>(q.maxSeriesId))!.id) + 1;
       this.gen = Number((await sql.one<{ gen: string }>(q.maxGen))!.gen);
@@ -83,6 +86,7 @@ export class RollupService {
         id = this.nextSeriesId++;
         fresh.push({ ...key, id });
         map.set(k, id);
+        this.seriesKeys(ws).set(id, key);
       }
       return id;
     });
@@ -101,7 +105,10 @@ export class RollupService {
         appender.flushSync();
       } catch (error) {
         appender.clear();
-        for (const s of fresh) map.delete(keyOf(s));
+        for (const s of fresh) {
+          map.delete(keyOf(s));
+          this.seriesKeys(ws).delete(s.id);
+        }
         throw error;
       }
     }
@@ -110,23 +117,16 @@ export class RollupService {
 
   /** Every series key of a workspace by id. */
   seriesKeys(ws: number): Map<number, SeriesKey> {
-    const keys = new Map<number, SeriesKey>();
-    for (const [k, id] of this.mapFor(ws)) {
-      const [brand, touchpoint, source, metric] = k.split('\u0000') as [string, string, string, string];
-      keys.set(id, { brand, touchpoint, source, metric });
-    }
+    let keys = this.seriesById.get(ws);
+    if (!keys) this.seriesById.set(ws, (keys = new Map()));
     return keys;
   }
 
   /**
-   * Sum and count per series over a window covered by rollup buckets (see kpi/segments.ts): every
+   * The sum per series over a window covered by rollup buckets (see cover.ts): every
    * event of the window counted once, whatever buckets the window cuts.
    */
-  async totals(
-    ws: number,
-    series: number[],
-    cover: Cover,
-  ): Promise<Map<number, { sum: number; count: number }>> {
+  async totals(ws: number, series: number[], cover: Cover): Promise<Map<number, number>> {
     if (series.length === 0) return new Map();
     const params: Record<string, DuckDBValue> = { ws, series: listValue(series) };
     const ranges: { table: string; from: string; to: string }[] = [];
@@ -143,9 +143,9 @@ export class RollupService {
     add('minute', cover.minutes);
     if (ranges.length === 0) return new Map();
     const rows = await this.db.read((sql) =>
-      sql.rows<{ series: number; sum: number; count: number }>(q.totals(ranges), params),
+      sql.rows<{ series: number; sum: number }>(q.totals(ranges), params),
     );
-    return new Map(rows.map((r) => [r.series, { sum: r.sum, count: r.count }]));
+    return new Map(rows.map((r) => [r.series, r.sum]));
   }
 
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
@@ -190,16 +190,9 @@ export class RollupService {
   /** Series ids of a workspace matching a filter (undefined members match everything). */
   matchingSeries(ws: number, filter: Partial<Record<keyof SeriesKey, string[]>>): number[] {
     const ids: number[] = [];
-    for (const [k, id] of this.mapFor(ws)) {
-      const [brand, touchpoint, source, metric] = k.split('\u0000') as [string, string, string, string];
-      const values: SeriesKey = { brand, touchpoint, source, metric };
-      if (
-        (Object.keys(filter) as (keyof SeriesKey)[]).every(
-          (f) => !filter[f] || filter[f]!.includes(values[f]),
-        )
-      ) {
-        ids.push(id);
-      }
+    const fields = (Object.keys(filter) as (keyof SeriesKey)[]).filter((f) => filter[f]);
+    for (const [id, key] of this.seriesKeys(ws)) {
+      if (fields.every((f) => filter[f]!.includes(key[f]))) ids.push(id);
     }
     return ids;
   }
@@ -232,7 +225,7 @@ export class RollupService {
     const day = new Partials();
     for (let from = 0; from < minute.length; from += SLICE) {
       const to = Math.min(minute.length, from + SLICE);
-      rollUp(minute, from, to, hour, day, (ws) => this.zone(timezones.get(ws)!));
+      rollUp(minute, from, to, hour, day, (ws) => zoneOf(timezones.get(ws)!));
       await slice(to - from);
     }
     for (const [table, partials] of [
@@ -261,12 +254,6 @@ export class RollupService {
     }
   }
 
-  private zone(timezone: string): ZoneOffsets {
-    let zone = this.zones.get(timezone);
-    if (!zone) this.zones.set(timezone, (zone = new ZoneOffsets(timezone)));
-    return zone;
-  }
-
   /**
    * Recomputes, from raw rows in `source`, every bucket of every grain that [fromMs, toMs) touches
    * for the given series: the rollup side of a correction.
@@ -278,7 +265,7 @@ export class RollupService {
     const gen = ++this.gen;
     const { ws, tz, series, fromMs, toMs, source } = options;
     const base = { ws, tz, gen, series: listValue(series) };
-    const day = this.zone(tz);
+    const day = zoneOf(tz);
     const ranges: [Grain, string, number, number][] = [
       ['minute', "date_trunc('minute', ts)", floorTo(fromMs, MINUTE), ceilTo(toMs, MINUTE)],
       ['hour', "date_trunc('hour', ts)", floorTo(fromMs, HOUR), ceilTo(toMs, HOUR)],
@@ -298,6 +285,7 @@ export class RollupService {
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     for (const statement of q.deleteWorkspace) await sql.run(statement, { ws });
     this.seriesIds.delete(ws);
+    this.seriesById.delete(ws);
   }
 
   /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */
@@ -358,8 +346,6 @@ export class RollupService {
   }
 }
 
-const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
-const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
 export const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `2026-03-29T00:00:00+01:00` from a local wall-clock time and the instant it stands for. */

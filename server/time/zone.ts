@@ -8,6 +8,21 @@ export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
+export const floorTo = (ms: number, step: number) => Math.floor(ms / step) * step;
+export const ceilTo = (ms: number, step: number) => Math.ceil(ms / step) * step;
+
+/** The start of the next minute: a window ending "now" includes the current minute. */
+export const nextMinute = (ms: number) => floorTo(ms, MINUTE) + MINUTE;
+
+const zones = new Map<string, ZoneOffsets>();
+
+/** The offsets of a zone, shared by every caller so that their memo fills once. */
+export function zoneOf(timezone: string): ZoneOffsets {
+  let zone = zones.get(timezone);
+  if (!zone) zones.set(timezone, (zone = new ZoneOffsets(timezone)));
+  return zone;
+}
+
 /**
  * Offsets of an IANA zone, memoized per quarter-hour (zone offsets are whole quarter-hours, so
  * the offset cannot change inside one).
