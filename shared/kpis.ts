@@ -41,6 +41,10 @@ export interface KpiDefinition {
 
 const MENTIONS: readonly Touchpoint[] = ['social', 'media', 'viral'];
 
+/** The DPI touchpoint a KPI feeds: its only touchpoint, or media & influence for mentions read on several. */
+export const dpiGroup = (touchpoints: readonly Touchpoint[]): Touchpoint =>
+  touchpoints.length === 1 ? touchpoints[0]! : 'media';
+
 const kpi = (
   id: string,
   en: string,
@@ -53,7 +57,7 @@ const kpi = (
   id,
   label: { en, fr },
   touchpoints,
-  group: touchpoints.length === 1 ? touchpoints[0]! : 'media',
+  group: dpiGroup(touchpoints),
   formula,
   unit,
   direction: options.direction ?? 'higher',
@@ -220,26 +224,24 @@ const TOUCHPOINT_LABELS: Record<Touchpoint, { en: string; fr: string }> = {
 
 /** The Digital Performance Index, overall and per touchpoint: 0–100 scores relative to the set. */
 export const DPI_KPIS: readonly KpiDefinition[] = [
-  {
-    id: 'dpi',
-    label: { en: 'Digital Performance Index', fr: 'Indice de performance digitale' },
-    touchpoints: ALL_TOUCHPOINTS,
-    group: 'media',
-    formula: { kind: 'dpi' },
-    unit: 'index',
-    direction: 'higher',
-    shareable: false,
-  },
-  ...ALL_TOUCHPOINTS.map((t): KpiDefinition => ({
-    id: `dpi_${t}`,
-    label: { en: `DPI, ${TOUCHPOINT_LABELS[t].en}`, fr: `IPD, ${TOUCHPOINT_LABELS[t].fr}` },
-    touchpoints: [t],
-    group: t,
-    formula: { kind: 'dpi', touchpoint: t },
-    unit: 'index',
-    direction: 'higher',
-    shareable: false,
-  })),
+  kpi(
+    'dpi',
+    'Digital Performance Index',
+    'Indice de performance digitale',
+    ALL_TOUCHPOINTS,
+    { kind: 'dpi' },
+    'index',
+  ),
+  ...ALL_TOUCHPOINTS.map((t) =>
+    kpi(
+      `dpi_${t}`,
+      `DPI, ${TOUCHPOINT_LABELS[t].en}`,
+      `IPD, ${TOUCHPOINT_LABELS[t].fr}`,
+      [t],
+      { kind: 'dpi', touchpoint: t },
+      'index',
+    ),
+  ),
 ];
 
 export const KPIS_BY_ID: ReadonlyMap<string, KpiDefinition> = new Map(

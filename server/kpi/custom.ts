@@ -1,4 +1,4 @@
-import type { KpiDefinition } from '../../shared/kpis.js';
+import { dpiGroup, type KpiDefinition } from '../../shared/kpis.js';
 import { aggregatesOf, FormulaError, type FormulaNode, parseFormula } from '../../shared/formula.js';
 import type { CustomKpiInput } from '../../shared/schemas/kpi.js';
 import type { Touchpoint } from '../../shared/vocabulary.js';
@@ -48,8 +48,7 @@ export function customKpi(workspace: WorkspaceState, id: string, input: CustomKp
     id,
     label: { en: input.label, fr: input.label },
     touchpoints: [...(touchpoints.size > 0 ? touchpoints : new Set<Touchpoint>(['media']))],
-    // As in the catalogue: one touchpoint feeds its own DPI score; several (mentions) feed media & influence.
-    group: touchpoints.size === 1 ? [...touchpoints][0]! : 'media',
+    group: dpiGroup([...touchpoints]),
     formula: { kind: 'custom', text: input.formula, tree },
     unit: input.unit,
     direction: input.direction,
