@@ -35,9 +35,6 @@ export const q = {
       reason, field, message, format, raw
     FROM quarantine WHERE ws = $ws AND quarantine.id > $after ${withReason ? 'AND reason = $reason' : ''}
     ORDER BY quarantine.id LIMIT $limit`,
-  quarantineReplayPage: (withReason: boolean) => `SELECT id::VARCHAR AS id, format, raw FROM quarantine
-    WHERE ws = $ws AND quarantine.id > $after ${withReason ? 'AND reason = $reason' : ''}
-    ORDER BY quarantine.id LIMIT $limit`,
   quarantineDeleteIds: `DELETE FROM quarantine WHERE ws = $ws AND list_contains($ids, id)`,
   quarantinePurge: (withReason: boolean) =>
     `DELETE FROM quarantine WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''}`,

@@ -94,7 +94,7 @@ export class IngestService {
       return {
         rows: rows.map((r) => ({ ...r, raw: JSON.parse(r.raw) as Record<string, unknown> })),
         counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
-        total: counts.reduce((sum, c) => sum + c.n, 0),
+        total: held(counts),
         nextCursor: rows.length === options.limit ? rows[rows.length - 1]!.id : null,
       };
     });
@@ -106,7 +106,7 @@ export class IngestService {
     const PAGE = 50_000;
     for (let after = 0n; ;) {
       const page = await this.db.read((sql) =>
-        sql.rows<{ id: string; format: string; raw: string }>(q.quarantineReplayPage(reason !== undefined), {
+        sql.rows<{ id: string; format: string; raw: string }>(q.quarantinePage(reason !== undefined), {
           ws: workspace.key,
           reason: reason ?? null,
           after,
@@ -139,10 +139,7 @@ export class IngestService {
     );
     return {
       replayed,
-      stillRejected: counts.reduce(
-        (sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0),
-        0,
-      ),
+      stillRejected: held(counts, reason),
       counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
     };
   }
@@ -151,7 +148,7 @@ export class IngestService {
     return this.db.write(async (sql) => {
       const before = await sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key });
       await sql.run(q.quarantinePurge(reason !== undefined), { ws: workspace.key, reason: reason ?? null });
-      return before.reduce((sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0), 0);
+      return held(before, reason);
     });
   }
 
@@ -170,6 +167,11 @@ export class IngestService {
 /** Spreadsheet exports often start with a UTF-8 byte-order mark; it is not data. */
 function withoutBom(body: Buffer): Buffer {
   return body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body;
+}
+
+/** Rows held for one reason, or for all. */
+function held(counts: { reason: string; n: number }[], reason?: string): number {
+  return counts.reduce((sum, c) => sum + (reason === undefined || c.reason === reason ? c.n : 0), 0);
 }
 
 function toResult(accepted: number, rejected: RowError[]): IngestResult {
