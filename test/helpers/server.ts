@@ -114,3 +114,13 @@ export const counterRow = (bucket: string, values: number[]): SeriesRow => ({
   max: Math.max(...values),
   last: null,
 });
+
+/** One event, 10 March 2026 10:00Z unless told otherwise. */
+export const event = (
+  brand: string,
+  touchpoint: string,
+  source: string,
+  metric: string,
+  value: number,
+  ts = '2026-03-10T10:00:00Z',
+): EventRow => ({ ts, brand, touchpoint, source, metric, value });

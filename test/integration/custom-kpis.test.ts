@@ -2,25 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPIS } from '../../shared/kpis.js';
 import type { Benchmark, KpiCatalogue, KpiSeries } from '../../shared/schemas/kpi.js';
 import type { ObjectiveList } from '../../shared/schemas/objectives.js';
-import { postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
+import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const WINDOW = 'from=2026-03-10T00:00:00Z&to=2026-03-12T00:00:00Z';
-const ev = (
-  brand: string,
-  touchpoint: string,
-  source: string,
-  metric: string,
-  value: number,
-  ts = '2026-03-10T10:00:00Z',
-) => ({
-  ts,
-  brand,
-  touchpoint,
-  source,
-  metric,
-  value,
-});
+const ev = event;
 
 const put = (id: string, body: object) =>
   fetch(`${server.url}/api/v1/workspaces/ck/kpis/${id}`, {

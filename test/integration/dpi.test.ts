@@ -1,19 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KPIS } from '../../shared/kpis.js';
 import type { Benchmark, DpiWeights, KpiSeries } from '../../shared/schemas/kpi.js';
-import { postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
+import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
 const WINDOW = 'from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z';
 
-const ev = (brand: string, touchpoint: string, source: string, metric: string, value: number) => ({
-  ts: '2026-03-10T10:00:00Z',
-  brand,
-  touchpoint,
-  source,
-  metric,
-  value,
-});
+const ev = event;
 
 beforeAll(async () => {
   server = await startServer();
