@@ -80,11 +80,15 @@ export class Sql {
 }
 
 /** DuckDB refuses named parameters a statement does not use: keep those it mentions. */
+const parameterPattern = new Map<string, RegExp>();
+
 function bindable(sql: string, params?: Params): Params | undefined {
   if (!params || Array.isArray(params)) return params;
   const used: Record<string, DuckDBValue> = {};
   for (const [name, value] of Object.entries(params)) {
-    if (new RegExp(`\\$${name}\\b`).test(sql)) used[name] = value;
+    let pattern = parameterPattern.get(name);
+    if (!pattern) parameterPattern.set(name, (pattern = new RegExp(`\\$${name}\\b`)));
+    if (pattern.test(sql)) used[name] = value;
   }
   return Object.keys(used).length > 0 ? used : undefined;
 }
