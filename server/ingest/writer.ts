@@ -26,6 +26,7 @@ export interface WriteJob {
 /** What a commit changed, for whoever recomputes derived values (the rolling engine). */
 export interface CommitChange {
   workspace: string;
+  workspaceKey: number;
   metrics: string[];
   fromMs: number;
   toMs: number;
@@ -189,6 +190,9 @@ export class Writer {
 
   private settle(group: Pending[], started: number): void {
     this.release(group);
+    // Before any answer goes out: a client that reads right after its ack sees its rows.
+    const changes = describeChanges(group.map((p) => p.job));
+    for (const c of changes) this.rollups.changed(c.workspaceKey, c.fromMs, c.toMs);
     const seconds = (performance.now() - started) / 1000;
     let accepted = 0;
     let rejected = 0;
@@ -198,7 +202,6 @@ export class Writer {
       p.resolve();
     }
     this.stats.committed(accepted, rejected, seconds);
-    const changes = describeChanges(group.map((p) => p.job));
     if (changes.length > 0) for (const listener of this.listeners) listener(changes);
   }
 
@@ -345,6 +348,7 @@ function describeChanges(jobs: WriteJob[]): CommitChange[] {
     if (!change) {
       change = {
         workspace: job.workspace.id,
+        workspaceKey: job.workspace.key,
         metrics: [],
         fromMs: Infinity,
         toMs: -Infinity,

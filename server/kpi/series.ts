@@ -41,6 +41,11 @@ export async function kpiSeriesValues(
   const ids = kpiSeries(rollups, kpi, scope);
   const keys = rollups.seriesKeys(scope.ws);
   const table = grain === 'hour' ? 'hour' : 'day';
+  const levels = kpi.formula.kind === 'level' || kpi.formula.kind === 'growth';
+  // Totals are read per brand and metric; levels per series, as they carry over per series.
+  const totalKey = (id: number) => `${keys.get(id)!.brand}\u0000${keys.get(id)!.metric}`;
+  const groupKeys = [...new Set(ids.map(totalKey))];
+  const groups = levels ? undefined : ids.map((id) => groupKeys.indexOf(totalKey(id)));
   const first = buckets[0]!.keys[0]!;
   const last = buckets[buckets.length - 1]!;
   const rows = await rollups.bucketTotals(
@@ -49,6 +54,7 @@ export async function kpiSeriesValues(
     table,
     first,
     last.keys[last.keys.length - 1]! + (table === 'hour' ? HOUR : DAY),
+    groups,
   );
   const byKey = new Map<number, typeof rows>();
   for (const row of rows) {
@@ -58,8 +64,6 @@ export async function kpiSeriesValues(
   }
   // Levels carry over from bucket to bucket, starting from their value before the first one.
   const startMs = table === 'hour' ? first : scope.zone.toInstant(first);
-  const levels = kpi.formula.kind === 'level' || kpi.formula.kind === 'growth';
-  // Only levels need the history before the first bucket.
   const carried = levels ? await rollups.levelsAsOf(scope.ws, ids, startMs) : new Map<number, number>();
   const combine = levelCombine(kpi, scope);
   let levelBefore = combineLevels(carried, keys, combine);
@@ -68,13 +72,12 @@ export async function kpiSeriesValues(
     const totals = new Map<string, number>();
     for (const key of bucket.keys) {
       for (const row of byKey.get(key) ?? []) {
-        const k = keys.get(row.series)!;
-        const t = `${k.brand}\u0000${k.metric}`;
+        const t = levels ? totalKey(row.series) : groupKeys[row.series]!;
         totals.set(t, (totals.get(t) ?? 0) + row.sum);
-        carried.set(row.series, row.last);
+        if (levels) carried.set(row.series, row.last!);
       }
     }
-    const levelAfter = combineLevels(carried, keys, combine);
+    const levelAfter = levels ? combineLevels(carried, keys, combine) : levelBefore;
     const result = evaluate(kpi, scope.brands, {
       total: (brand, metric) => totals.get(`${brand}\u0000${metric}`),
       levelAtEnd: (brand) => levelAfter.get(brand),

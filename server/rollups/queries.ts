@@ -122,39 +122,59 @@ export const q = {
       ORDER BY t.bucket`;
   },
 
-  /** Totals per series over bucket ranges of each grain (`days`, `hours`, `minutes`: SQL conditions on bucket). */
   /**
-   * Totals per series over bucket ranges: one branch per range (a plain range is pushed down to the
-   * zone maps; an OR of ranges is not). `ranges` name each branch's table and bound parameters.
+   * Sums of every series of the workspace over bucket ranges, one result set per range (`part`):
+   * a total per series (`minute` 0), or per minute of the range when `perMinute` (an hour's
+   * profile). One branch per range: a plain range is pushed down to the zone maps, an OR of ranges
+   * is not. `ranges` name each branch's table and bound parameters.
    */
-  totals: (ranges: { table: string; from: string; to: string }[]) => `
-    SELECT series, sum(sum)::DOUBLE AS sum FROM (
-      ${ranges
-        .map(
-          (r) => `SELECT series, sum FROM ${r.table}
-        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
-          AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP`,
-        )
-        .join('\n      UNION ALL\n      ')}
-    ) GROUP BY series`,
+  totals: (ranges: { table: string; from: string; to: string; perMinute: boolean }[]) =>
+    ranges
+      .map((r, i) => {
+        const minute = r.perMinute ? `minute(bucket)` : '0';
+        return `SELECT ${i}::INTEGER AS part, series, ${minute}::INTEGER AS minute, sum(sum)::DOUBLE AS sum
+      FROM ${r.table} WHERE ws = $ws AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP
+      GROUP BY ALL`;
+      })
+      .join('\n    UNION ALL\n    '),
 
-  /** Per series, the latest value with a timestamp before $at (a whole minute; $hour is its hour). */
+  /**
+   * Per series, the latest value with a timestamp before $at (a whole minute; $hour is its hour):
+   * whole days up to $dayCut (a wall-clock midnight whose day ended before $at in any zone), hours
+   * from $hourFrom (early enough to leave no gap after those days), minutes of $at's hour. Overlaps
+   * are harmless: the same latest value is found twice.
+   */
   levelsAsOf: `
     SELECT series, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value FROM (
+      SELECT series, last_ts, last_value FROM rollup_day
+        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket <= $dayCut::TIMESTAMP
+      UNION ALL
       SELECT series, last_ts, last_value FROM rollup_hour
-        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket < $hour::TIMESTAMP
+        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
+          AND bucket >= $hourFrom::TIMESTAMP AND bucket < $hour::TIMESTAMP
       UNION ALL
       SELECT series, last_ts, last_value FROM rollup_minute
         WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket >= $hour::TIMESTAMP AND bucket < $at::TIMESTAMP
     ) GROUP BY series`,
 
-  /** Per bucket and series of one grain table: the total and the latest value (a level's value). */
-  bucketTotals: (table: string) => `
+  /**
+   * Per bucket and series of one grain table: the total and the latest value (a level's value).
+   * With `grouped`, per bucket and group instead (`$groups` gives each series' group): the totals
+   * only, far fewer rows to read back.
+   */
+  bucketTotals: (table: string, grouped: boolean) =>
+    grouped
+      ? `
+    SELECT epoch_ms(bucket)::DOUBLE AS bucket, grp AS series, sum(sum)::DOUBLE AS sum, NULL::DOUBLE AS last
+    FROM ${table} JOIN (SELECT unnest($series::INTEGER[]) AS series, unnest($groups::INTEGER[]) AS grp) USING (series)
+    WHERE ws = $ws AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP
+    GROUP BY bucket, grp`
+      : `
     SELECT epoch_ms(bucket)::DOUBLE AS bucket, series, sum(sum)::DOUBLE AS sum,
       arg_max(last_value, (last_ts, last_value))::DOUBLE AS last
     FROM ${table}
     WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket >= $lo::TIMESTAMP AND bucket < $hi::TIMESTAMP
-    GROUP BY bucket, series ORDER BY bucket`,
+    GROUP BY bucket, series`,
 
   deleteWorkspace: [
     `DELETE FROM series WHERE ws = $ws`,

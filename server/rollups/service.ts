@@ -6,6 +6,7 @@ import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
 import { ceilTo, DAY, floorTo, HOUR, MINUTE, zoneOf } from '../time/zone.js';
 import type { Cover } from './cover.js';
+import { RangeCache, type RangeKey } from './range-cache.js';
 import { addRows, Partials, rollUp, SLICE } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 
@@ -38,6 +39,11 @@ export interface RollupRows {
   value: Float64Array;
 }
 
+const MAX_ZONE_BEHIND = 12 * HOUR;
+const MAX_ZONE_AHEAD = 14 * HOUR;
+
+const instants = (w: { fromMs: number; toMs: number }) => ({ from: w.fromMs, to: w.toMs, ...w });
+
 const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source}\u0000${k.metric}`;
 
 /**
@@ -50,6 +56,10 @@ export class RollupService {
   private readonly seriesById = new Map<number, Map<number, SeriesKey>>();
   private nextSeriesId = 1;
   private gen = 0;
+  private readonly totalsCache = new RangeCache<Map<number, number>>(4096);
+  /** An hour of per-minute sums is up to 60 numbers per series: fewer of them. */
+  private readonly profileCache = new RangeCache<Map<number, Float64Array>>(256);
+  private readonly levelsCache = new RangeCache<Map<number, number>>(1024);
 
   constructor(private readonly db: Database) {}
 
@@ -128,43 +138,147 @@ export class RollupService {
    */
   async totals(ws: number, series: number[], cover: Cover): Promise<Map<number, number>> {
     if (series.length === 0) return new Map();
-    const params: Record<string, DuckDBValue> = { ws, series: listValue(series) };
-    const ranges: { table: string; from: string; to: string }[] = [];
-    const add = (grain: Grain, windows: { fromMs: number; toMs: number }[]) =>
-      windows.forEach((w) => {
-        const i = ranges.length;
-        params[`f${i}`] = iso(w.fromMs);
-        params[`t${i}`] = iso(w.toMs);
-        ranges.push({ table: GRAIN_TABLES[grain], from: `f${i}`, to: `t${i}` });
+    const ranges: RangeKey[] = [];
+    if (cover.days) {
+      // Day buckets are stored as local midnights: compare them as wall-clock times.
+      const d = cover.days;
+      ranges.push({
+        table: GRAIN_TABLES.day,
+        from: d.fromLocal,
+        to: d.toLocal,
+        fromMs: d.fromMs,
+        toMs: d.toMs,
       });
-    // Day buckets are stored as local midnights: compare them as wall-clock times.
-    add('day', cover.days ? [{ fromMs: cover.days.fromLocal, toMs: cover.days.toLocal }] : []);
-    add('hour', cover.hours);
-    add('minute', cover.minutes);
-    if (ranges.length === 0) return new Map();
-    const rows = await this.db.read((sql) =>
-      sql.rows<{ series: number; sum: number }>(q.totals(ranges), params),
-    );
-    return new Map(rows.map((r) => [r.series, r.sum]));
+    }
+    for (const w of cover.hours) ranges.push({ table: GRAIN_TABLES.hour, ...instants(w) });
+    // Minute edges move with every minute of a live window: read them from whole hours of
+    // per-minute sums, which stay valid until a commit lands in that hour.
+    const pieces: { hour: number; from: number; to: number }[] = [];
+    for (const w of cover.minutes) {
+      for (let hour = floorTo(w.fromMs, HOUR); hour < w.toMs; hour += HOUR) {
+        const from = (Math.max(w.fromMs, hour) - hour) / MINUTE;
+        const to = (Math.min(w.toMs, hour + HOUR) - hour) / MINUTE;
+        pieces.push({ hour, from, to });
+      }
+    }
+    const hours = [...new Set(pieces.map((p) => p.hour))].map((hour) => ({
+      table: GRAIN_TABLES.minute,
+      ...instants({ fromMs: hour, toMs: hour + HOUR }),
+    }));
+    const { totals, profiles } = await this.cachedSums(ws, ranges, hours);
+    const wanted = new Set(series);
+    const result = new Map<number, number>();
+    const add = (id: number, sum: number) => {
+      if (wanted.has(id)) result.set(id, (result.get(id) ?? 0) + sum);
+    };
+    for (const sums of totals) for (const [id, sum] of sums) add(id, sum);
+    for (const piece of pieces) {
+      const profile = profiles[hours.findIndex((h) => h.fromMs === piece.hour)]!;
+      for (const [id, minutes] of profile) {
+        // NaN marks a minute without rows: a series with only zeros still has a total of 0.
+        let sum = 0;
+        let seen = false;
+        for (let m = piece.from; m < piece.to; m++) {
+          if (!Number.isNaN(minutes[m]!)) {
+            sum += minutes[m]!;
+            seen = true;
+          }
+        }
+        if (seen) add(id, sum);
+      }
+    }
+    return result;
+  }
+
+  /**
+   * Totals of every series per range, and per-minute profiles of every series per hour: from the
+   * caches, whatever is missing in one query.
+   */
+  private async cachedSums(
+    ws: number,
+    ranges: RangeKey[],
+    hours: RangeKey[],
+  ): Promise<{ totals: Map<number, number>[]; profiles: Map<number, Float64Array>[] }> {
+    const totals = ranges.map((range) => this.totalsCache.get(ws, range));
+    const profiles = hours.map((hour) => this.profileCache.get(ws, hour));
+    const missing = [
+      ...totals.flatMap((t, i) => (t ? [] : [{ range: ranges[i]!, perMinute: false, i }])),
+      ...profiles.flatMap((p, i) => (p ? [] : [{ range: hours[i]!, perMinute: true, i }])),
+    ];
+    if (missing.length > 0) {
+      const versions = { totals: this.totalsCache.version(ws), profiles: this.profileCache.version(ws) };
+      const params: Record<string, DuckDBValue> = { ws };
+      const branches = missing.map(({ range, perMinute }, j) => {
+        params[`f${j}`] = iso(range.from);
+        params[`t${j}`] = iso(range.to);
+        return { table: range.table, from: `f${j}`, to: `t${j}`, perMinute };
+      });
+      const rows = await this.db.read((sql) =>
+        sql.rows<{ part: number; series: number; minute: number; sum: number }>(q.totals(branches), params),
+      );
+      const fetched = missing.map(({ perMinute }) =>
+        perMinute ? new Map<number, Float64Array>() : new Map<number, number>(),
+      );
+      for (const row of rows) {
+        const part = fetched[row.part]!;
+        if (missing[row.part]!.perMinute) {
+          const profile = part as Map<number, Float64Array>;
+          let minutes = profile.get(row.series);
+          if (!minutes) profile.set(row.series, (minutes = new Float64Array(60).fill(NaN)));
+          minutes[row.minute] = row.sum;
+        } else (part as Map<number, number>).set(row.series, row.sum);
+      }
+      missing.forEach(({ range, perMinute, i }, j) => {
+        if (perMinute) {
+          profiles[i] = fetched[j] as Map<number, Float64Array>;
+          this.profileCache.set(ws, versions.profiles, range, profiles[i]);
+        } else {
+          totals[i] = fetched[j] as Map<number, number>;
+          this.totalsCache.set(ws, versions.totals, range, totals[i]);
+        }
+      });
+    }
+    return { totals: totals as Map<number, number>[], profiles: profiles as Map<number, Float64Array>[] };
+  }
+
+  /** A commit stored events of `ws` in [fromMs, toMs]: cached sums over that span are stale. */
+  changed(ws: number, fromMs: number, toMs: number): void {
+    this.totalsCache.changed(ws, fromMs, toMs);
+    this.profileCache.changed(ws, fromMs, toMs);
+    this.levelsCache.changed(ws, fromMs, toMs);
   }
 
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
   async levelsAsOf(ws: number, series: number[], atMs: number): Promise<Map<number, number>> {
     if (series.length === 0) return new Map();
+    // Valid until a commit lands before `atMs`.
+    const key = { table: `levels:${series.join(',')}`, from: atMs, to: atMs, fromMs: -Infinity, toMs: atMs };
+    const cached = this.levelsCache.get(ws, key);
+    // A copy: callers carry levels forward in the map they get.
+    if (cached) return new Map(cached);
+    const version = this.levelsCache.version(ws);
+    // Local day D holds instants before D + 1 day + 12 h whatever the zone (offsets span
+    // −12 h…+14 h), and every instant from D + 1 day − 14 h on is after it.
+    const dayCut = floorTo(atMs - DAY - MAX_ZONE_BEHIND, DAY);
     const rows = await this.db.read((sql) =>
       sql.rows<{ series: number; value: number }>(q.levelsAsOf, {
         ws,
         series: listValue(series),
         at: iso(atMs),
         hour: iso(floorTo(atMs, HOUR)),
+        dayCut: iso(dayCut),
+        hourFrom: iso(floorTo(dayCut + DAY - MAX_ZONE_AHEAD, HOUR)),
       }),
     );
-    return new Map(rows.map((r) => [r.series, r.value]));
+    const levels = new Map(rows.map((r) => [r.series, r.value]));
+    this.levelsCache.set(ws, version, key, levels);
+    return new Map(levels);
   }
 
   /**
    * Rows of one grain between `lo` and `hi` (instants for hours; wall-clock midnights for days, as
-   * they are stored), per bucket and series, in bucket order.
+   * they are stored), per bucket and series; or per bucket and group of series when `groups` gives
+   * each series' group (totals only: `last` is then null).
    */
   async bucketTotals(
     ws: number,
@@ -172,14 +286,16 @@ export class RollupService {
     grain: 'hour' | 'day',
     lo: number,
     hi: number,
-  ): Promise<{ bucket: number; series: number; sum: number; last: number }[]> {
+    groups?: number[],
+  ): Promise<{ bucket: number; series: number; sum: number; last: number | null }[]> {
     if (series.length === 0) return [];
     return this.db.read((sql) =>
-      sql.rows<{ bucket: number; series: number; sum: number; last: number }>(
-        q.bucketTotals(GRAIN_TABLES[grain]),
+      sql.rows<{ bucket: number; series: number; sum: number; last: number | null }>(
+        q.bucketTotals(GRAIN_TABLES[grain], groups !== undefined),
         {
           ws,
           series: listValue(series),
+          ...(groups ? { groups: listValue(groups) } : {}),
           lo: iso(lo),
           hi: iso(hi),
         },
@@ -280,12 +396,18 @@ export class RollupService {
   /** Day buckets follow the workspace time zone: rebuild them from the minute rollups. */
   async rebuildDays(sql: Sql, ws: number, tz: string): Promise<void> {
     await sql.script(q.rebuildDays, { ws, tz, gen: ++this.gen });
+    this.totalsCache.drop(ws);
+    this.profileCache.drop(ws);
+    this.levelsCache.drop(ws);
   }
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     for (const statement of q.deleteWorkspace) await sql.run(statement, { ws });
     this.seriesIds.delete(ws);
     this.seriesById.delete(ws);
+    this.totalsCache.drop(ws);
+    this.profileCache.drop(ws);
+    this.levelsCache.drop(ws);
   }
 
   /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */

@@ -19,15 +19,17 @@ const DAY = 86_400_000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  await fn(); // warm
+async function timed(fn: (rep: number) => Promise<unknown>): Promise<{ first: number; median: number }> {
+  let t = performance.now();
+  await fn(0);
+  const first = performance.now() - t;
   const runs: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t = performance.now();
-    await fn();
+  for (let i = 1; i <= REPS; i++) {
+    t = performance.now();
+    await fn(i);
     runs.push(performance.now() - t);
   }
-  return median(runs);
+  return { first, median: median(runs) };
 }
 
 async function main(): Promise<void> {
@@ -65,31 +67,42 @@ async function main(): Promise<void> {
 
   const at = new Date(now).toISOString();
   const iso = (x: number) => new Date(x).toISOString();
+  // The hub is asked as a live wall asks: each repetition one minute later than the one before
+  // (the first ask finds nothing cached; later ones reuse the ranges the window still covers).
+  const MINUTE = 60_000;
+  const atRep = (rep: number) => now - (REPS - rep) * MINUTE;
   const five = BRANDS.slice(0, 5)
     .map((b) => b.id)
     .join(',');
-  const get = (url: string) => async () => {
-    const response = await fetch(url);
+  const get = (url: (at: string, atMs: number) => string) => async (rep: number) => {
+    const atMs = atRep(rep);
+    const response = await fetch(url(iso(atMs), atMs));
     if (response.status !== 200) throw new Error(`${url}: ${response.status} ${await response.text()}`);
     await response.arrayBuffer();
   };
-  const hubQueries: [string, () => Promise<void>][] = [
-    ['share of voice, 7d vs previous 7d', get(`${base}/benchmark?kpi=share_of_voice&window=7d&at=${at}`)],
+  const hubQueries: [string, (rep: number) => Promise<void>][] = [
+    [
+      'share of voice, 7d vs previous 7d',
+      get((at) => `${base}/benchmark?kpi=share_of_voice&window=7d&at=${at}`),
+    ],
     [
       'hourly engagements, 28d, 5 brands',
-      get(`${base}/kpis/engagements/series?grain=hour&from=${iso(now - 28 * DAY)}&to=${at}&brands=${five}`),
+      get(
+        (at, t) =>
+          `${base}/kpis/engagements/series?grain=hour&from=${iso(t - 28 * DAY)}&to=${at}&brands=${five}`,
+      ),
     ],
     [
       'daily net sentiment, 90d',
-      get(`${base}/kpis/net_sentiment/series?grain=day&from=${iso(now - 90 * DAY)}&to=${at}`),
+      get((at, t) => `${base}/kpis/net_sentiment/series?grain=day&from=${iso(t - 90 * DAY)}&to=${at}`),
     ],
-    ['DPI rank, 30d vs previous 30d', get(`${base}/benchmark?kpi=dpi&window=30d&at=${at}`)],
+    ['DPI rank, 30d vs previous 30d', get((at) => `${base}/benchmark?kpi=dpi&window=30d&at=${at}`)],
     [
       'last hour by minute (mentions)',
-      get(`${base}/series?metric=mentions&grain=minute&from=${iso(now - 3_600_000)}&to=${at}`),
+      get((at, t) => `${base}/series?metric=mentions&grain=minute&from=${iso(t - 3_600_000)}&to=${at}`),
     ],
   ];
-  const hubTimes: number[] = [];
+  const hubTimes: { first: number; median: number }[] = [];
   for (const [, query] of hubQueries) hubTimes.push(await timed(query));
   hub.child.kill('SIGTERM');
   await hub.exited;
@@ -119,20 +132,25 @@ async function main(): Promise<void> {
          WHERE s.metric = 'mentions' AND e.ts >= $now::TIMESTAMP - INTERVAL 1 HOUR AND e.ts < $now::TIMESTAMP GROUP BY ALL`),
   ];
   const rawTimes: number[] = [];
-  for (const query of rawQueries) rawTimes.push(await timed(query));
+  for (const query of rawQueries) rawTimes.push((await timed(query)).median);
   await db.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 
   console.log(
     `\nKPI queries on ${ROWS.toLocaleString('en')} events over 90 days (preloaded in ${preloadSeconds.toFixed(1)} s), ` +
-      `median of ${REPS}; hub = HTTP answer from the rollups, raw = the same question as one SQL query over events`,
+      `median of ${REPS}; hub = HTTP answer from the rollups, each ask one minute after the previous one ` +
+      `(first = the first ask, nothing cached); raw = the same question as one SQL query over events`,
   );
-  console.log('question                               hub ms    raw ms   hub/raw   goal (≤ 0.2× or ≤ 2 ms)');
+  console.log(
+    'question                              first ms   hub ms    raw ms   hub/raw   goal (≤ 0.2× or ≤ 2 ms)',
+  );
   hubQueries.forEach(([name], i) => {
-    const ratio = hubTimes[i]! / rawTimes[i]!;
-    const met = ratio <= 0.2 || hubTimes[i]! <= 2 ? 'met' : 'NOT met';
+    const hub = hubTimes[i]!;
+    const ratio = hub.median / rawTimes[i]!;
+    const met = ratio <= 0.2 || hub.median <= 2 ? 'met' : 'NOT met';
     console.log(
-      `${name.padEnd(37)} ${ms(hubTimes[i]!).padStart(7)}  ${ms(rawTimes[i]!).padStart(8)}  ${ratio.toFixed(2).padStart(7)}×   ${met}`,
+      `${name.padEnd(37)} ${ms(hub.first).padStart(8)} ${ms(hub.median).padStart(8)}  ${ms(rawTimes[i]!).padStart(8)}  ` +
+        `${ratio.toFixed(2).padStart(7)}×   ${met}`,
     );
   });
 }

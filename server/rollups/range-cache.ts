@@ -1,0 +1,94 @@
+/**
+ * What KPI windows read from the rollups, kept until a commit touches the span it covers.
+ *
+ * A KPI window is a few ranges (cover.ts): whole days, whole hours, minutes at the edges. When the
+ * window moves by a minute, or the previous period is asked again, most of its ranges are the same
+ * closed ones: their totals cannot change unless late data or a correction lands in them. So each
+ * range is cached with every series of the workspace, whatever subset a KPI needs, and dropped when
+ * a commit's event-time span overlaps it. Minute edges are cached as whole hours of per-minute sums
+ * (see RollupService.totals), since they move with every minute.
+ */
+export interface RangeKey {
+  table: string;
+  /** Bounds as stored in the table (wall-clock midnights for days, instants otherwise). */
+  from: number;
+  to: number;
+  /** The instants the range covers, to match commits (which carry event instants). */
+  fromMs: number;
+  toMs: number;
+}
+
+interface Entry<V> {
+  fromMs: number;
+  toMs: number;
+  value: V;
+}
+
+export class RangeCache<V> {
+  private readonly entries = new Map<number, Map<string, Entry<V>>>();
+  /** Bumped by every change of a workspace: a read that started before it must not be cached. */
+  private readonly versions = new Map<number, number>();
+  private size = 0;
+
+  constructor(private readonly maxEntries: number) {}
+
+  static key(range: RangeKey): string {
+    // The instants too: the same wall-clock days are other instants in another zone.
+    return `${range.table}:${range.from}:${range.to}:${range.fromMs}:${range.toMs}`;
+  }
+
+  version(ws: number): number {
+    return this.versions.get(ws) ?? 0;
+  }
+
+  get(ws: number, range: RangeKey): V | undefined {
+    const entries = this.entries.get(ws);
+    const key = RangeCache.key(range);
+    const entry = entries?.get(key);
+    if (!entry) return undefined;
+    // Most recently used last, so that eviction drops the oldest.
+    entries!.delete(key);
+    entries!.set(key, entry);
+    return entry.value;
+  }
+
+  /** Stores what a read fetched, unless the workspace changed since the read began. */
+  set(ws: number, version: number, range: RangeKey, value: V): void {
+    if (this.version(ws) !== version) return;
+    let entries = this.entries.get(ws);
+    if (!entries) this.entries.set(ws, (entries = new Map()));
+    const key = RangeCache.key(range);
+    if (!entries.has(key)) this.size++;
+    entries.set(key, { fromMs: range.fromMs, toMs: range.toMs, value });
+    if (this.size > this.maxEntries) this.evict();
+  }
+
+  /** A commit stored events of `ws` with instants in [fromMs, toMs]. */
+  changed(ws: number, fromMs: number, toMs: number): void {
+    this.versions.set(ws, this.version(ws) + 1);
+    const entries = this.entries.get(ws);
+    if (!entries) return;
+    for (const [key, entry] of entries) {
+      if (entry.fromMs <= toMs && fromMs < entry.toMs) {
+        entries.delete(key);
+        this.size--;
+      }
+    }
+  }
+
+  /** Everything of a workspace (deleted, or its day buckets rebuilt in another zone). */
+  drop(ws: number): void {
+    this.versions.set(ws, this.version(ws) + 1);
+    this.size -= this.entries.get(ws)?.size ?? 0;
+    this.entries.delete(ws);
+  }
+
+  private evict(): void {
+    for (const entries of this.entries.values()) {
+      for (const key of entries.keys()) {
+        entries.delete(key);
+        if (--this.size <= this.maxEntries / 2) return;
+      }
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// KPI totals over closed bucket ranges are cached (server/rollups/totals-cache.ts). Whatever
+// changes those buckets must show in the next answer: late rows, corrections, a time-zone change.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Benchmark } from '../../shared/schemas/kpi.js';
+import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+// Three whole days, so that the window is read from day buckets (and hours and minutes at 23:30).
+const WINDOW = 'from=2026-03-07T00:00:00Z&to=2026-03-10T23:30:00Z';
+
+beforeAll(async () => {
+  server = await startServer();
+  await putWorkspace(server.url, 'cache');
+  await post([
+    event('acme', 'social', 'x', 'mentions', 10, '2026-03-08T12:00:00Z'),
+    event('globex', 'social', 'x', 'mentions', 30, '2026-03-08T12:00:00Z'),
+  ]);
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function post(rows: object[], query = ''): Promise<void> {
+  const response = await postEvents(server.url, 'cache', JSON.stringify(rows), 'application/json', { query });
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+async function mentions(): Promise<Record<string, number | null>> {
+  const response = await fetch(`${server.url}/api/v1/workspaces/cache/benchmark?kpi=mentions&${WINDOW}`);
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as Benchmark;
+  return Object.fromEntries(body.rows.map((r) => [r.brand, r.value]));
+}
+
+describe('cached KPI totals', () => {
+  it('answer again with late rows that land in a day already asked about', async () => {
+    expect(await mentions()).toMatchObject({ acme: 10, globex: 30 });
+    await post([event('acme', 'social', 'x', 'mentions', 5, '2026-03-07T03:00:00Z')]);
+    expect(await mentions()).toMatchObject({ acme: 15, globex: 30 });
+    // In the minutes at the window's end, and just outside it.
+    await post([
+      event('globex', 'social', 'x', 'mentions', 1, '2026-03-10T23:29:59Z'),
+      event('globex', 'social', 'x', 'mentions', 100, '2026-03-10T23:30:00Z'),
+    ]);
+    expect(await mentions()).toMatchObject({ acme: 15, globex: 31 });
+  });
+
+  it('follow a correction of a day already asked about', async () => {
+    expect((await mentions()).acme).toBe(15);
+    await post(
+      [event('acme', 'social', 'x', 'mentions', 2, '2026-03-08T13:00:00Z')],
+      'replace=true&source=x&brand=acme&from=2026-03-08T00:00:00Z&to=2026-03-09T00:00:00Z',
+    );
+    expect(await mentions()).toMatchObject({ acme: 7, globex: 31 });
+  });
+
+  it('follow a late gauge value that lands before a window end already asked about', async () => {
+    const followers = async () => {
+      const response = await fetch(`${server.url}/api/v1/workspaces/cache/benchmark?kpi=followers&${WINDOW}`);
+      return ((await response.json()) as Benchmark).rows.find((r) => r.brand === 'acme')!.value;
+    };
+    await post([event('acme', 'social', 'x', 'followers', 1000, '2026-03-09T08:00:00Z')]);
+    expect(await followers()).toBe(1000);
+    await post([event('acme', 'social', 'x', 'followers', 1200, '2026-03-10T22:00:00Z')]);
+    expect(await followers()).toBe(1200);
+  });
+
+  it('stay exact when a time-zone change rebuilds the days already asked about', async () => {
+    const window = 'from=2026-03-07T00:00:00Z&to=2026-03-10T00:00:00Z';
+    const acme = async () => {
+      const response = await fetch(`${server.url}/api/v1/workspaces/cache/benchmark?kpi=mentions&${window}`);
+      return ((await response.json()) as Benchmark).rows.find((r) => r.brand === 'acme')!.value;
+    };
+    // UTC days 7–9 hold both acme rows (03:00Z on the 7th, 13:00Z on the 8th).
+    expect(await acme()).toBe(7);
+    // In Tokyo (UTC+9) the 03:00Z row falls on local 7 March, which the window only cuts: it is
+    // now read from hour buckets, and the days are other rows.
+    await putWorkspace(server.url, 'cache', { timezone: 'Asia/Tokyo' });
+    expect(await acme()).toBe(7);
+    await post([event('acme', 'social', 'x', 'mentions', 1, '2026-03-08T16:00:00Z')]);
+    expect(await acme()).toBe(8);
+  });
+});
