@@ -6,10 +6,13 @@ import type { Config } from './config.js';
 import dbPlugin from './db/plugin.js';
 import { installErrorHandler } from './errors.js';
 import ingestPlugin from './ingest/plugin.js';
+import demoPlugin from './demo/plugin.js';
 import kpiPlugin from './kpi/plugin.js';
+import livePlugin from './live/plugin.js';
 import opsPlugin from './ops/plugin.js';
 import rollupsPlugin from './rollups/plugin.js';
 import vocabularyPlugin from './vocabulary/plugin.js';
+import webPlugin from './web/plugin.js';
 import workspacesPlugin from './workspaces/plugin.js';
 
 export interface BuildOptions {
@@ -41,7 +44,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
 
   await app.register(dbPlugin, { file: config.dbFile, memoryLimit: config.duckdbMemoryLimit });
   await app.register(opsPlugin);
@@ -50,5 +52,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);
+  await app.register(livePlugin, { tickMs: config.tickMs });
+  await app.register(demoPlugin, { config });
+  await app.register(webPlugin);
   return app;
 }

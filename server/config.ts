@@ -25,6 +25,14 @@ export interface Config {
   retentionIntervalMs: number;
   /** DuckDB's memory limit (e.g. "4GB"); empty: DuckDB's default, 80% of RAM. */
   duckdbMemoryLimit: string;
+  /** How often the rolling engine recomputes subscribed values, in ms (100 at least). */
+  tickMs: number;
+  /** `auto`: an empty base gets the demo market, streamed through the ingest API; `off`: never. */
+  demo: string;
+  /** Events per second the demo market streams once backfilled. */
+  demoRate: number;
+  /** Days of history the demo market backfills. */
+  demoDays: number;
 }
 
 interface Option {
@@ -80,6 +88,10 @@ const OPTIONS: Option[] = [
     kind: 'string',
     fallback: '',
   },
+  { key: 'tickMs', env: 'TICK_MS', flag: 'tick-ms', kind: 'int', fallback: 1000 },
+  { key: 'demo', env: 'DEMO', flag: 'demo', kind: 'string', fallback: 'auto' },
+  { key: 'demoRate', env: 'DEMO_RATE', flag: 'demo-rate', kind: 'int', fallback: 20 },
+  { key: 'demoDays', env: 'DEMO_DAYS', flag: 'demo-days', kind: 'int', fallback: 90 },
 ];
 
 export class ConfigError extends Error {}
@@ -122,6 +134,10 @@ export function makeConfig(partial: Partial<Config>): Config {
   const merged = { ...defaults, ...partial };
   if (Number.isNaN(Date.parse(merged.tsMin))) {
     throw new ConfigError(`TS_MIN must be an ISO 8601 date, got "${merged.tsMin}"`);
+  }
+  if (merged.tickMs < 100) throw new ConfigError(`TICK_MS must be at least 100, got ${merged.tickMs}`);
+  if (merged.demo !== 'auto' && merged.demo !== 'off') {
+    throw new ConfigError(`DEMO must be "auto" or "off", got "${merged.demo}"`);
   }
   return { ...merged, dbFile: partial.dbFile ?? path.join(merged.dataDir, 'convergence.duckdb') };
 }

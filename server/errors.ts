@@ -125,16 +125,8 @@ export function installErrorHandler(app: FastifyInstance, maxBodyMb: number): vo
       .code(status)
       .send(new ApiError(status, error.code ?? 'bad_request', error.message, 'Check the request.').toBody());
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(
-        errors
-          .notFound(
-            `Route ${request.method} ${request.url}`,
-            'The API is described at /docs and /openapi.json.',
-          )
-          .toBody(),
-      ),
-  );
 }
+
+/** The answer to a route nobody serves (the web plugin sets the one not-found handler). */
+export const routeNotFound = (method: string, url: string) =>
+  errors.notFound(`Route ${method} ${url}`, 'The API is described at /docs and /openapi.json.');

@@ -56,6 +56,7 @@ export async function startChildHub(dataDir: string, env: Record<string, string>
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      DEMO: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

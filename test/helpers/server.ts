@@ -18,7 +18,14 @@ export interface TestServer {
 /** A real hub on a real DuckDB file in a fresh temp dir, listening on a free loopback port. */
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-test-'));
-  const config = makeConfig({ dataDir, port: 0, compactIntervalMs: 0, retentionIntervalMs: 0, ...overrides });
+  const config = makeConfig({
+    dataDir,
+    port: 0,
+    compactIntervalMs: 0,
+    retentionIntervalMs: 0,
+    demo: 'off',
+    ...overrides,
+  });
   const app = await buildApp(config, { logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
