@@ -80,6 +80,14 @@ export class IngestService {
     return response;
   }
 
+  /** Rows held in quarantine per reason. */
+  async quarantineCounts(workspace: WorkspaceState): Promise<Record<string, number>> {
+    const counts = await this.db.read((sql) =>
+      sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key }),
+    );
+    return Object.fromEntries(counts.map((c) => [c.reason, c.n]));
+  }
+
   async quarantinePage(
     workspace: WorkspaceState,
     options: { reason?: string; limit: number; cursor?: string },

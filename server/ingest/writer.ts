@@ -28,9 +28,12 @@ export interface CommitChange {
   workspace: string;
   workspaceKey: number;
   metrics: string[];
+  sources: string[];
   fromMs: number;
   toMs: number;
   rows: number;
+  /** Rows rejected (quarantined) in this commit, per reason. */
+  rejected: Record<string, number>;
   committedAt: number;
 }
 
@@ -343,22 +346,27 @@ function describeChanges(jobs: WriteJob[]): CommitChange[] {
   const committedAt = Date.now();
   for (const job of jobs) {
     const { accepted } = job;
-    if (accepted.length === 0 && !job.replace) continue;
+    if (accepted.length === 0 && job.rejected.length === 0 && !job.replace) continue;
     let change = byWorkspace.get(job.workspace.id);
     if (!change) {
       change = {
         workspace: job.workspace.id,
         workspaceKey: job.workspace.key,
         metrics: [],
+        sources: [],
         fromMs: Infinity,
         toMs: -Infinity,
         rows: 0,
+        rejected: {},
         committedAt,
       };
       byWorkspace.set(job.workspace.id, change);
     }
-    for (const key of accepted.keys)
+    for (const key of accepted.keys) {
       if (!change.metrics.includes(key.metric)) change.metrics.push(key.metric);
+      if (!change.sources.includes(key.source)) change.sources.push(key.source);
+    }
+    for (const error of job.rejected) change.rejected[error.code] = (change.rejected[error.code] ?? 0) + 1;
     for (let i = 0; i < accepted.length; i++) {
       const ts = accepted.ts[i]!;
       if (ts < change.fromMs) change.fromMs = ts;

@@ -9,7 +9,11 @@ import { Type, type Static, type TSchema } from 'typebox';
 export const TOPICS = ['tiles', 'benchmark', 'series', 'quality', 'alerts'] as const;
 export type Topic = (typeof TOPICS)[number];
 
-const Id = Type.String({ minLength: 1, maxLength: 64, description: 'chosen by the client, unique per socket' });
+const Id = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'chosen by the client, unique per socket',
+});
 const Workspace = Type.String({ minLength: 1, maxLength: 64 });
 const LiveWindow = Type.String({
   minLength: 1,
@@ -157,7 +161,9 @@ export const WallLayout = Type.Object(
       minItems: 1,
       description: `boards shown (and rotated in kiosk mode), in order: ${WALL_BOARDS.join(', ')}`,
     }),
-    window: Type.String({ description: 'the tiles’ window: 1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd' }),
+    window: Type.String({
+      description: 'the tiles’ window: 1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd',
+    }),
     rotateSeconds: Type.Integer({ minimum: 5, maximum: 600, description: 'kiosk rotation between boards' }),
   },
   { additionalProperties: false },

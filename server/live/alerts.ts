@@ -1,0 +1,138 @@
+import type { Alert } from '../../shared/schemas/live.js';
+import type { CommitChange } from '../ingest/writer.js';
+import type { QualityCounters } from './quality.js';
+
+/** A source is silent once its gap exceeds this many usual gaps (and at least a minute). */
+const SILENT_FACTOR = 5;
+const SILENT_MIN_MS = 60_000;
+/** A burst: this many rejected rows in the last minute, and this share of what arrived. */
+const BURST_ROWS = 50;
+const BURST_SHARE = 0.1;
+const BURST_COOLDOWN_MS = 5 * 60_000;
+const KEEP = 200;
+
+interface SourceClock {
+  lastMs: number;
+  /** Exponentially weighted mean gap between its commits; undefined until it has a few. */
+  gapMs?: number;
+  seen: number;
+  silent: boolean;
+}
+
+/**
+ * Data-quality alerts, raised on the engine's tick: a source gone silent for longer than its usual
+ * gap, a burst of rejected rows. Kept in memory (the newest KEEP per workspace).
+ */
+export class AlertService {
+  private readonly alerts = new Map<string, Alert[]>();
+  private readonly clocks = new Map<string, Map<string, SourceClock>>();
+  private readonly lastBurst = new Map<string, number>();
+  private readonly versions = new Map<string, number>();
+  private next = 1;
+
+  constructor(private readonly quality: QualityCounters) {}
+
+  record(change: CommitChange): void {
+    let clocks = this.clocks.get(change.workspace);
+    if (!clocks) this.clocks.set(change.workspace, (clocks = new Map()));
+    for (const source of change.sources) {
+      const clock = clocks.get(source);
+      if (!clock) {
+        clocks.set(source, { lastMs: change.committedAt, seen: 1, silent: false });
+        continue;
+      }
+      const gap = change.committedAt - clock.lastMs;
+      clock.gapMs = clock.gapMs === undefined ? gap : 0.8 * clock.gapMs + 0.2 * gap;
+      clock.lastMs = change.committedAt;
+      clock.seen++;
+      clock.silent = false;
+    }
+  }
+
+  /** Raises what the clock shows; returns the workspaces whose alerts changed. */
+  check(nowMs: number): string[] {
+    const changed = new Set<string>();
+    for (const [workspace, clocks] of this.clocks) {
+      for (const [source, clock] of clocks) {
+        if (clock.silent || clock.seen < 3 || clock.gapMs === undefined) continue;
+        const limit = Math.max(SILENT_MIN_MS, SILENT_FACTOR * clock.gapMs);
+        if (nowMs - clock.lastMs > limit) {
+          clock.silent = true;
+          const minutes = Math.round((nowMs - clock.lastMs) / 60_000);
+          this.raise(workspace, {
+            kind: 'source_silent',
+            severity: 'warning',
+            at: nowMs,
+            subject: { source },
+            message: {
+              en: `Source "${source}" has sent nothing for ${minutes} min (it usually sends every ${Math.max(1, Math.round(clock.gapMs / 1000))} s).`,
+              fr: `La source « ${source} » n’envoie plus rien depuis ${minutes} min (d’habitude toutes les ${Math.max(1, Math.round(clock.gapMs / 1000))} s).`,
+            },
+          });
+          changed.add(workspace);
+        }
+      }
+    }
+    for (const workspace of this.clocks.keys()) {
+      const { accepted, rejected } = this.quality.recentRejected(workspace, nowMs);
+      const cooling = nowMs - (this.lastBurst.get(workspace) ?? -Infinity) < BURST_COOLDOWN_MS;
+      if (!cooling && rejected >= BURST_ROWS && rejected > BURST_SHARE * (accepted + rejected)) {
+        this.lastBurst.set(workspace, nowMs);
+        this.raise(workspace, {
+          kind: 'rejected_burst',
+          severity: 'critical',
+          at: nowMs,
+          subject: {},
+          message: {
+            en: `${rejected} rows rejected in the last minute (${Math.round((100 * rejected) / (accepted + rejected))} % of what arrived): see Data quality.`,
+            fr: `${rejected} lignes rejetées dans la dernière minute (${Math.round((100 * rejected) / (accepted + rejected))} % de l’arrivée) : voir Qualité des données.`,
+          },
+        });
+        changed.add(workspace);
+      }
+    }
+    return [...changed];
+  }
+
+  private raise(workspace: string, alert: Omit<Alert, 'id' | 'acknowledged' | 'at'> & { at: number }): void {
+    const list = this.alerts.get(workspace) ?? [];
+    list.unshift({
+      ...alert,
+      id: `a${this.next++}`,
+      at: new Date(alert.at).toISOString(),
+      acknowledged: false,
+    });
+    list.length = Math.min(list.length, KEEP);
+    this.alerts.set(workspace, list);
+    this.bump(workspace);
+  }
+
+  /** Newest first. */
+  list(workspace: string): Alert[] {
+    return this.alerts.get(workspace) ?? [];
+  }
+
+  acknowledge(workspace: string, id: string): Alert | undefined {
+    const alert = this.list(workspace).find((a) => a.id === id);
+    if (alert && !alert.acknowledged) {
+      alert.acknowledged = true;
+      this.bump(workspace);
+    }
+    return alert;
+  }
+
+  /** Moves on every change of a workspace's alerts. */
+  version(workspace: string): number {
+    return this.versions.get(workspace) ?? 0;
+  }
+
+  forget(workspace: string): void {
+    this.alerts.delete(workspace);
+    this.clocks.delete(workspace);
+    this.bump(workspace);
+  }
+
+  private bump(workspace: string): void {
+    this.versions.set(workspace, this.version(workspace) + 1);
+  }
+}

@@ -1,0 +1,258 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { ApiError } from '../errors.js';
+import {
+  applyDelta,
+  type Changes,
+  type LiveData,
+  type ServerMessage,
+  type Subscribe,
+} from '../../shared/schemas/live.js';
+import type { CommitChange } from '../ingest/writer.js';
+import { compute, type Dependency, type TopicContext, windowKey } from './topics.js';
+
+/** One client's subscription, as the engine sees it. */
+export interface Subscriber {
+  id: string;
+  /** The seq of the last message this client got for it; a delta must follow it exactly. */
+  lastSeq: number | null;
+  /** Deltas were dropped (the client's socket was backed up): a snapshot is owed once it drains. */
+  stale: boolean;
+  send(message: ServerMessage): void;
+  /** The socket's backlog is past the threshold: send nothing more for now. */
+  congested(): boolean;
+}
+
+interface Published {
+  seq: number;
+  asOf: string | null;
+  changes: Changes;
+}
+
+/** One computation per distinct (topic, params), shared by every client that subscribes to it. */
+interface Computation {
+  key: string;
+  subscription: Pick<Subscribe, 'topic' | 'params'>;
+  data: LiveData;
+  seq: number;
+  asOf: string | null;
+  /** Recent deltas, so that a client resuming within the epoch gets what it missed. */
+  log: Published[];
+  dependency: Dependency;
+  dirty: boolean;
+  subscribers: Set<Subscriber>;
+  /** When the last subscriber left: kept a while for clients that reconnect. */
+  idleSinceMs?: number;
+}
+
+const LOG_SIZE = 256;
+const IDLE_KEEP_MS = 60_000;
+/** Seqs of different computations never meet: each starts at its own multiple of this. */
+const SEQ_SPACING = 2 ** 32;
+
+/** A canonical key: identical subscriptions share one computation whatever their key order. */
+export function subscriptionKey(s: Pick<Subscribe, 'topic' | 'params'>): string {
+  const sort = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sort)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.entries(value as Record<string, unknown>)
+              .filter(([, v]) => v !== undefined)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([k, v]) => [k, sort(v)]),
+          )
+        : value;
+  return JSON.stringify([s.topic, sort(s.params)]);
+}
+
+/** The parts that differ between two records. */
+export function diff(before: LiveData, after: LiveData): Changes {
+  const set: LiveData = {};
+  const remove: string[] = [];
+  for (const [key, value] of Object.entries(after)) {
+    if (!(key in before) || JSON.stringify(before[key]) !== JSON.stringify(value)) set[key] = value;
+  }
+  for (const key of Object.keys(before)) if (!(key in after)) remove.push(key);
+  return { set, remove };
+}
+
+/**
+ * The rolling engine. Commits mark the computations they can affect; a tick recomputes those and
+ * those whose windows moved, diffs each against what was last published and sends the changes to
+ * its subscribers. Its cost follows what changed and what is subscribed, not the history.
+ */
+export class LiveEngine {
+  private readonly computations = new Map<string, Computation>();
+  private readonly asOf = new Map<string, number>();
+  private created = 0;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly context: (nowMs: number) => TopicContext,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  get size(): number {
+    return this.computations.size;
+  }
+
+  committed(changes: CommitChange[]): void {
+    for (const change of changes) {
+      this.asOf.set(change.workspace, Math.max(this.asOf.get(change.workspace) ?? 0, change.committedAt));
+      for (const c of this.computations.values()) {
+        const d = c.dependency;
+        if (d.workspace !== change.workspace || change.toMs < d.sinceMs) continue;
+        if (d.metrics && !change.metrics.some((m) => d.metrics!.has(m))) continue;
+        c.dirty = true;
+      }
+    }
+  }
+
+  /** The workspace's configuration changed (brands, zone, weights, KPIs): recompute all of it. */
+  invalidate(workspace: string): void {
+    for (const c of this.computations.values()) if (c.dependency.workspace === workspace) c.dirty = true;
+  }
+
+  private asOfOf(workspace: string): string | null {
+    const at = this.asOf.get(workspace);
+    return at ? new Date(at).toISOString() : null;
+  }
+
+  /**
+   * Adds a subscriber: a snapshot, or on a resume within the epoch the deltas it missed. Throws
+   * the topic's error (unknown workspace or KPI …) before anything is sent.
+   */
+  async subscribe(
+    subscription: Pick<Subscribe, 'topic' | 'params'>,
+    subscriber: Subscriber,
+    resumeFromSeq?: number,
+  ): Promise<void> {
+    const key = subscriptionKey(subscription);
+    let c = this.computations.get(key);
+    if (!c) {
+      const nowMs = Date.now();
+      const workspace = (subscription.params as { workspace: string }).workspace;
+      const asOf = this.asOfOf(workspace);
+      const computed = await compute(this.context(nowMs), subscription);
+      // Another subscriber may have created it meanwhile.
+      c = this.computations.get(key);
+      if (!c) {
+        c = {
+          key,
+          subscription,
+          data: computed.data,
+          seq: ++this.created * SEQ_SPACING,
+          asOf,
+          log: [],
+          dependency: computed.dependency,
+          dirty: false,
+          subscribers: new Set(),
+        };
+        this.computations.set(key, c);
+      }
+    }
+    c.subscribers.add(subscriber);
+    delete c.idleSinceMs;
+    const first = c.log[0];
+    if (resumeFromSeq !== undefined && first && resumeFromSeq >= first.seq - 1 && resumeFromSeq <= c.seq) {
+      for (const entry of c.log) {
+        if (entry.seq > resumeFromSeq) this.sendDelta(subscriber, entry);
+      }
+      subscriber.lastSeq = c.seq;
+      return;
+    }
+    if (resumeFromSeq === c.seq) {
+      subscriber.lastSeq = c.seq;
+      return;
+    }
+    this.sendSnapshot(subscriber, c);
+  }
+
+  unsubscribe(subscription: Pick<Subscribe, 'topic' | 'params'>, subscriber: Subscriber): void {
+    const c = this.computations.get(subscriptionKey(subscription));
+    if (!c) return;
+    c.subscribers.delete(subscriber);
+    if (c.subscribers.size === 0) c.idleSinceMs = Date.now();
+  }
+
+  /** One tick; a tick still running makes the next one wait its turn rather than overlap. */
+  tick(nowMs = Date.now()): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = this.run(nowMs).finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async run(nowMs: number): Promise<void> {
+    const ctx = this.context(nowMs);
+    for (const c of [...this.computations.values()]) {
+      if (c.subscribers.size === 0 && nowMs - (c.idleSinceMs ?? nowMs) > IDLE_KEEP_MS) {
+        this.computations.delete(c.key);
+        continue;
+      }
+      let moved = false;
+      try {
+        moved = windowKey(ctx, c.subscription) !== c.dependency.windowKey;
+      } catch {
+        moved = true;
+      }
+      if (c.dirty || moved) await this.recompute(c, ctx);
+      // Clients that were backed up get a fresh snapshot once they drain.
+      for (const s of c.subscribers) {
+        if (s.stale && !s.congested()) this.sendSnapshot(s, c);
+      }
+    }
+  }
+
+  private async recompute(c: Computation, ctx: TopicContext): Promise<void> {
+    c.dirty = false;
+    const workspace = c.dependency.workspace;
+    const asOf = this.asOfOf(workspace);
+    let computed;
+    try {
+      computed = await compute(ctx, c.subscription);
+    } catch (err) {
+      // The workspace or KPI went away: tell the subscribers once and drop the computation.
+      if (err instanceof ApiError && err.status < 500) {
+        for (const s of c.subscribers) {
+          s.send({ type: 'error', id: s.id, code: err.code, message: err.message, hint: err.hint });
+        }
+        this.computations.delete(c.key);
+      } else {
+        this.log.error({ err, key: c.key }, 'live recomputation failed');
+        c.dirty = true;
+      }
+      return;
+    }
+    c.dependency = computed.dependency;
+    const changes = diff(c.data, computed.data);
+    if (Object.keys(changes.set).length === 0 && changes.remove.length === 0) return;
+    c.data = applyDelta(c.data, changes);
+    c.seq++;
+    c.asOf = asOf;
+    const entry = { seq: c.seq, asOf, changes };
+    c.log.push(entry);
+    if (c.log.length > LOG_SIZE) c.log.shift();
+    for (const s of c.subscribers) {
+      if (s.stale) continue;
+      if (s.congested()) {
+        s.stale = true;
+        continue;
+      }
+      if (s.lastSeq === c.seq - 1) this.sendDelta(s, entry);
+      else this.sendSnapshot(s, c);
+    }
+  }
+
+  private sendDelta(s: Subscriber, entry: Published): void {
+    s.send({ type: 'delta', id: s.id, seq: entry.seq, asOf: entry.asOf, changes: entry.changes });
+    s.lastSeq = entry.seq;
+  }
+
+  private sendSnapshot(s: Subscriber, c: Computation): void {
+    s.send({ type: 'snapshot', id: s.id, seq: c.seq, asOf: c.asOf, data: c.data });
+    s.lastSeq = c.seq;
+    s.stale = false;
+  }
+}

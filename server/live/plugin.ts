@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
+import fp from 'fastify-plugin';
+import { AlertService } from './alerts.js';
+import { LiveEngine } from './engine.js';
+import { QualityCounters } from './quality.js';
+import { q, schema } from './queries.js';
+import { liveRoutes } from './routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    live: LiveEngine;
+  }
+}
+
+export interface LivePluginOptions {
+  tickMs: number;
+}
+
+/** The rolling engine on the writer's commits, and the live hub that pushes its changes. */
+export default fp<LivePluginOptions>(
+  async (app, { tickMs }) => {
+    await app.db.write(async (sql) => {
+      for (const statement of schema) await sql.run(statement);
+    });
+    app.workspaces.onDelete((sql, workspace) => sql.run(q.deleteWorkspace, { ws: workspace.key }));
+
+    const quality = new QualityCounters();
+    const alerts = new AlertService(quality);
+    const engine = new LiveEngine((nowMs) => ({ app, alerts, quality, nowMs }), app.log);
+    app.decorate('live', engine);
+    // A new epoch per start: clients holding seqs of an earlier run get snapshots.
+    const epoch = randomUUID();
+
+    app.ingest.writer.onCommit((changes) => {
+      for (const change of changes) {
+        quality.record(change);
+        alerts.record(change);
+      }
+      engine.committed(changes);
+    });
+
+    // Workspace edits (brands, zone) recompute everything of that workspace.
+    const seen = new Map<string, string>();
+    const tick = async () => {
+      const nowMs = Date.now();
+      for (const w of app.workspaces.list()) {
+        if (seen.get(w.id) !== w.updatedAt) {
+          if (seen.has(w.id)) engine.invalidate(w.id);
+          seen.set(w.id, w.updatedAt);
+        }
+      }
+      alerts.check(nowMs);
+      await engine.tick(nowMs);
+    };
+    let running: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = tick().catch((err: unknown) => app.log.error({ err }, 'live tick failed'));
+    }, tickMs);
+    timer.unref();
+
+    app.addHook('preClose', async () => {
+      clearInterval(timer);
+      await running;
+      // Clients reconnect to the next run (a new epoch).
+      for (const client of app.websocketServer.clients) client.close(1001, 'server restarting');
+    });
+    // Added before the websocket plugin's own preClose, which closes sockets without a code.
+    await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+    await app.register(liveRoutes, { engine, alerts, epoch });
+  },
+  { name: 'live', dependencies: ['db', 'workspaces', 'kpi', 'ingest'] },
+);

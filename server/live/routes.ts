@@ -1,0 +1,110 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ErrorBody } from '../../shared/schemas/errors.js';
+import { AlertList, AlertOut, WallLayout } from '../../shared/schemas/live.js';
+import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
+import { errors } from '../errors.js';
+import type { AlertService } from './alerts.js';
+import type { LiveEngine } from './engine.js';
+import { q } from './queries.js';
+import { serveSocket } from './socket.js';
+
+export interface LiveRouteOptions {
+  engine: LiveEngine;
+  alerts: AlertService;
+  epoch: string;
+}
+
+export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
+  app,
+  { engine, alerts, epoch },
+) => {
+  app.get(
+    '/api/v1/live',
+    {
+      websocket: true,
+      schema: {
+        tags: ['live'],
+        summary: 'Live websocket: subscribe to tiles, benchmark, series, quality and alerts',
+        description:
+          'JSON messages tagged by type (shared/schemas/live.ts). Client: subscribe {id, topic, params, resumeFrom?}, unsubscribe {id}, ping. Server: welcome {epoch}, snapshot {id, seq, asOf, data}, delta {id, seq, asOf, changes}, error, pong, heartbeat.',
+      },
+    },
+    (socket) => serveSocket(socket, engine, epoch, app.log),
+  );
+
+  app.get(
+    '/api/v1/workspaces/:workspace/wall',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'The live wall’s layout (tiles, boards, window, kiosk rotation)',
+        params: WorkspaceParams,
+        response: { 200: WallLayout, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      const row = await app.db.read((sql) => sql.one<{ layout: string }>(q.wall, { ws: workspace.key }));
+      if (!row)
+        throw errors.notFound(
+          `A wall layout for "${workspace.id}"`,
+          'Save one with PUT; the wall shows its default until then.',
+        );
+      return JSON.parse(row.layout) as WallLayout;
+    },
+  );
+
+  app.put(
+    '/api/v1/workspaces/:workspace/wall',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'Save the live wall’s layout',
+        params: WorkspaceParams,
+        body: WallLayout,
+        response: { 200: WallLayout, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      for (const kpi of request.body.kpis) app.kpis.definition(workspace, kpi, 400);
+      await app.db.write((sql) =>
+        sql.script(q.putWall, { ws: workspace.key, layout: JSON.stringify(request.body) }),
+      );
+      return request.body;
+    },
+  );
+
+  app.get(
+    '/api/v1/workspaces/:workspace/alerts',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'Data-quality alerts, newest first',
+        params: WorkspaceParams,
+        response: { 200: AlertList, 404: ErrorBody },
+      },
+    },
+    async (request) => ({ rows: alerts.list(app.workspaces.require(request.params.workspace).id) }),
+  );
+
+  app.post(
+    '/api/v1/workspaces/:workspace/alerts/:alert/ack',
+    {
+      schema: {
+        tags: ['live'],
+        summary: 'Acknowledge an alert',
+        params: Type.Object({ workspace: Type.String(), alert: Type.String() }),
+        response: { 200: AlertOut, 404: ErrorBody },
+      },
+    },
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      const alert = alerts.acknowledge(workspace.id, request.params.alert);
+      if (!alert) throw errors.notFound(`Alert "${request.params.alert}"`, 'List them with GET …/alerts.');
+      engine.invalidate(workspace.id);
+      return alert;
+    },
+  );
+};

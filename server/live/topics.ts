@@ -1,0 +1,269 @@
+import type { FastifyInstance } from 'fastify';
+import { formulaMetrics } from '../../shared/kpis.js';
+import type {
+  BenchmarkParams,
+  LiveData,
+  SeriesParams,
+  Subscribe,
+  Tile,
+  TilesParams,
+} from '../../shared/schemas/live.js';
+import { errors } from '../errors.js';
+import { resolveWindow } from '../kpi/windows.js';
+import type { WorkspaceState } from '../workspaces/service.js';
+import type { AlertService } from './alerts.js';
+import type { QualityCounters } from './quality.js';
+
+/** What a computation of a topic reads, so that the engine knows when to run it again. */
+export interface Dependency {
+  workspace: string;
+  /** Metrics it reads; undefined: any (DPI, custom KPIs, quality, alerts). */
+  metrics?: Set<string>;
+  /** The earliest event instant it reads: older commits cannot change it. */
+  sinceMs: number;
+  /** Changes when its windows move (relative windows once a minute, calendar ones at midnight). */
+  windowKey: string;
+}
+
+export interface Computed {
+  data: LiveData;
+  dependency: Dependency;
+}
+
+export interface TopicContext {
+  app: FastifyInstance;
+  alerts: AlertService;
+  quality: QualityCounters;
+  nowMs: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function workspaceOf(app: FastifyInstance, id: string): WorkspaceState {
+  const workspace = app.workspaces.get(id);
+  if (!workspace) {
+    throw errors.notFound(
+      `Workspace "${id}"`,
+      'Create it with PUT /api/v1/workspaces/{id}, or subscribe to another.',
+    );
+  }
+  return workspace;
+}
+
+/** The metrics a KPI reads, or undefined when it reads the whole catalogue or a formula's own. */
+function metricsOf(app: FastifyInstance, workspace: WorkspaceState, kpis: string[]): Set<string> | undefined {
+  const metrics = new Set<string>();
+  for (const id of kpis) {
+    const kpi = app.kpis.definition(workspace, id, 400);
+    if (kpi.formula.kind === 'dpi' || kpi.formula.kind === 'custom') return undefined;
+    for (const m of formulaMetrics(kpi.formula)) metrics.add(m);
+  }
+  return metrics;
+}
+
+/** Levels (gauges) as of a window's bounds read the whole history before it. */
+function sinceOf(app: FastifyInstance, workspace: WorkspaceState, kpis: string[], fromMs: number): number {
+  const kinds = kpis.map((id) => app.kpis.definition(workspace, id, 400).formula.kind);
+  return kinds.some((k) => k === 'level' || k === 'growth' || k === 'custom' || k === 'dpi')
+    ? -Infinity
+    : fromMs;
+}
+
+/** Sparklines: hours for windows of a day or less, days beyond. */
+const sparkGrain = (fromMs: number, toMs: number) => (toMs - fromMs <= 86_400_000 ? 'hour' : 'day');
+
+async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
+  const { app } = ctx;
+  const workspace = workspaceOf(app, p.workspace);
+  const brand = p.brand ?? workspace.brands.find((b) => b.own)!.id;
+  if (!workspace.brands.some((b) => b.id === brand)) {
+    throw errors.invalidQuery(
+      `Brand "${brand}" is not in the set of "${workspace.id}".`,
+      'Pick one of its brands.',
+    );
+  }
+  const at = iso(ctx.nowMs);
+  const { window, previous } = resolveWindow({ window: p.window, at }, workspace.timezone, ctx.nowMs);
+  const data: LiveData = {
+    window: {
+      from: iso(window.fromMs),
+      to: iso(window.toMs),
+      previousFrom: iso(previous.fromMs),
+      previousTo: iso(previous.toMs),
+    },
+  };
+  for (const id of p.kpis) {
+    const kpi = app.kpis.definition(workspace, id, 400);
+    const bench = await app.kpis.benchmark(workspace, id, { window: p.window, at });
+    const row = bench.rows.find((r) => r.brand === brand)!;
+    // The DPI of each bucket scores the whole catalogue: no sparkline for it on a live tick.
+    const sparkline =
+      kpi.formula.kind === 'dpi'
+        ? []
+        : (
+            await app.kpis.series(workspace, id, {
+              grain: sparkGrain(window.fromMs, window.toMs),
+              from: iso(window.fromMs),
+              to: iso(window.toMs),
+              brands: brand,
+            })
+          ).series[0]!.values;
+    const tile: Tile = {
+      kpi: id,
+      label: kpi.label,
+      unit: kpi.unit,
+      direction: kpi.direction,
+      value: row.value,
+      previous: row.previous,
+      delta: row.delta,
+      deltaPct: row.deltaPct,
+      rank: row.rank,
+      ranked: bench.rows.filter((r) => r.rank !== null).length,
+      sparkline,
+    };
+    data[`tile:${id}`] = tile;
+  }
+  return {
+    data,
+    dependency: {
+      workspace: workspace.id,
+      metrics: metricsOf(app, workspace, p.kpis),
+      sinceMs: sinceOf(app, workspace, p.kpis, previous.fromMs),
+      windowKey: windowKey(ctx, { topic: 'tiles', params: p }),
+    },
+  };
+}
+
+async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Computed> {
+  const { app } = ctx;
+  const workspace = workspaceOf(app, p.workspace);
+  const at = iso(ctx.nowMs);
+  const bench = await app.kpis.benchmark(workspace, p.kpi, {
+    window: p.window,
+    at,
+    ...(p.touchpoint ? { touchpoint: p.touchpoint } : {}),
+  });
+  const data: LiveData = {
+    kpi: bench.kpi,
+    window: bench.window,
+    previousWindow: bench.previousWindow,
+    set: bench.set,
+  };
+  for (const row of bench.rows) data[`row:${row.brand}`] = row;
+  return {
+    data,
+    dependency: {
+      workspace: workspace.id,
+      metrics: metricsOf(app, workspace, [p.kpi]),
+      sinceMs: sinceOf(app, workspace, [p.kpi], Date.parse(bench.previousWindow.from)),
+      windowKey: windowKey(ctx, { topic: 'benchmark', params: p }),
+    },
+  };
+}
+
+async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
+  const { app } = ctx;
+  const workspace = workspaceOf(app, p.workspace);
+  const { window } = resolveWindow(
+    { window: p.window ?? (p.grain === 'hour' ? '24h' : '30d'), at: iso(ctx.nowMs) },
+    workspace.timezone,
+    ctx.nowMs,
+  );
+  const answer = await app.kpis.series(workspace, p.kpi, {
+    grain: p.grain,
+    from: iso(window.fromMs),
+    to: iso(window.toMs),
+    ...(p.brands?.length ? { brands: p.brands.join(',') } : {}),
+  });
+  const data: LiveData = {};
+  answer.buckets.forEach((bucket, i) => {
+    data[`p:${bucket}`] = {
+      bucket,
+      values: Object.fromEntries(answer.series.map((s) => [s.brand, s.values[i] ?? null])),
+    };
+  });
+  return {
+    data,
+    dependency: {
+      workspace: workspace.id,
+      metrics: metricsOf(app, workspace, [p.kpi]),
+      // The first bucket may start before the window (a whole day or week).
+      sinceMs: sinceOf(app, workspace, [p.kpi], window.fromMs - 7 * 86_400_000),
+      windowKey: windowKey(ctx, { topic: 'series', params: p }),
+    },
+  };
+}
+
+async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed> {
+  const workspace = workspaceOf(ctx.app, workspaceId);
+  const quarantined = await ctx.app.ingest.quarantineCounts(workspace);
+  return {
+    data: { counters: ctx.quality.of(workspace.id, quarantined, ctx.nowMs) },
+    // The per-minute counters move with the clock.
+    dependency: {
+      workspace: workspace.id,
+      sinceMs: -Infinity,
+      windowKey: windowKey(ctx, { topic: 'quality', params: { workspace: workspaceId } }),
+    },
+  };
+}
+
+async function alerts(ctx: TopicContext, workspaceId: string): Promise<Computed> {
+  const workspace = workspaceOf(ctx.app, workspaceId);
+  const data: LiveData = {};
+  for (const alert of ctx.alerts.list(workspace.id).slice(0, 50)) data[`alert:${alert.id}`] = alert;
+  return {
+    data,
+    dependency: {
+      workspace: workspace.id,
+      sinceMs: -Infinity,
+      windowKey: windowKey(ctx, { topic: 'alerts', params: { workspace: workspaceId } }),
+    },
+  };
+}
+
+/**
+ * What moves a computation's windows at `nowMs`, cheaply: the engine recomputes when it differs
+ * from the key its last computation returned.
+ */
+export function windowKey(ctx: TopicContext, subscription: Pick<Subscribe, 'topic' | 'params'>): string {
+  const s = subscription as Subscribe;
+  switch (s.topic) {
+    case 'tiles':
+    case 'benchmark':
+    case 'series': {
+      const workspace = ctx.app.workspaces.get(s.params.workspace);
+      if (!workspace) return 'gone';
+      const name =
+        s.topic === 'series'
+          ? (s.params.window ?? (s.params.grain === 'hour' ? '24h' : '30d'))
+          : s.params.window;
+      const { window } = resolveWindow({ window: name, at: iso(ctx.nowMs) }, workspace.timezone, ctx.nowMs);
+      return `${window.fromMs}:${window.toMs}`;
+    }
+    case 'quality':
+      return String(Math.floor(ctx.nowMs / 10_000));
+    case 'alerts':
+      return String(ctx.alerts.version(s.params.workspace));
+  }
+}
+
+/** A topic's data for its parameters, as of `ctx.nowMs`. */
+export function compute(
+  ctx: TopicContext,
+  subscription: Pick<Subscribe, 'topic' | 'params'>,
+): Promise<Computed> {
+  const s = subscription as Subscribe;
+  switch (s.topic) {
+    case 'tiles':
+      return tiles(ctx, s.params);
+    case 'benchmark':
+      return benchmark(ctx, s.params);
+    case 'series':
+      return series(ctx, s.params);
+    case 'quality':
+      return quality(ctx, s.params.workspace);
+    case 'alerts':
+      return alerts(ctx, s.params.workspace);
+  }
+}

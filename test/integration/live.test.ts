@@ -1,0 +1,300 @@
+// The live websocket (GET /api/v1/live) with real clients against the running server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { applyDelta, type LiveData, type ServerMessage, type Tile } from '../../shared/schemas/live.js';
+import { killAllHubs, startChildHub } from '../helpers/child.js';
+import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
+
+let server: TestServer;
+
+/** A client that records every message and can wait for one matching a predicate. */
+class Client {
+  readonly messages: ServerMessage[] = [];
+  private waiters: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  closed: Promise<{ code: number; reason: string }>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString()) as ServerMessage;
+      this.messages.push(m);
+      this.waiters = this.waiters.filter((w) => (w.test(m) ? (w.resolve(m), false) : true));
+    });
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+  }
+
+  static async open(url: string): Promise<Client> {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/live`);
+    const client = new Client(ws);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    return client;
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  /** The first message (already received or to come) matching `test`. */
+  next<T extends ServerMessage>(test: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<T> {
+    const seen = this.messages.find(test);
+    if (seen) return Promise.resolve(seen as T);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no matching message; got ${JSON.stringify(this.messages.slice(-5))}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        test,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as T);
+        },
+      });
+    });
+  }
+
+  /** Messages for one subscription id, in order. */
+  of(id: string): ServerMessage[] {
+    return this.messages.filter((m) => 'id' in m && m.id === id);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+type Snapshot = Extract<ServerMessage, { type: 'snapshot' }>;
+type Delta = Extract<ServerMessage, { type: 'delta' }>;
+
+/** The record a client holds after the messages of one subscription. */
+function replay(messages: ServerMessage[]): { data: LiveData; seq: number } {
+  let state: { data: LiveData; seq: number } | undefined;
+  for (const m of messages) {
+    if (m.type === 'snapshot') state = { data: m.data, seq: m.seq };
+    if (m.type === 'delta') {
+      expect(state, 'a delta before any snapshot').toBeDefined();
+      expect(m.seq, 'deltas never skip a seq').toBe(state!.seq + 1);
+      state = { data: applyDelta(state!.data, m.changes), seq: m.seq };
+    }
+  }
+  return state!;
+}
+
+const now = () => new Date(Date.now() - 1000).toISOString();
+const tiles = { workspace: 'live', kpis: ['mentions', 'share_of_voice'], window: '24h' };
+
+beforeAll(async () => {
+  server = await startServer({ tickMs: 100 });
+  await putWorkspace(server.url, 'live');
+  await postEvents(
+    server.url,
+    'live',
+    JSON.stringify([
+      event('acme', 'social', 'x', 'mentions', 10, now()),
+      event('globex', 'social', 'x', 'mentions', 30, now()),
+    ]),
+    'application/json',
+  );
+});
+afterAll(async () => {
+  await server.close();
+  await killAllHubs();
+});
+
+describe('GET /api/v1/live', () => {
+  it('welcomes with an epoch, snapshots a subscription, then sends deltas after an ingest', async () => {
+    const client = await Client.open(server.url);
+    const welcome = await client.next((m) => m.type === 'welcome');
+    expect(welcome).toMatchObject({ type: 'welcome', epoch: expect.any(String) });
+    client.send({ type: 'subscribe', id: 't', topic: 'tiles', params: tiles });
+    const snapshot = await client.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 't');
+    expect((snapshot.data['tile:mentions'] as Tile).value).toBe(10);
+    expect((snapshot.data['tile:share_of_voice'] as Tile).value).toBeCloseTo(0.25);
+    expect((snapshot.data['tile:mentions'] as Tile).rank).toBe(2);
+
+    const ack = await postEvents(
+      server.url,
+      'live',
+      JSON.stringify([event('acme', 'social', 'x', 'mentions', 50, now())]),
+      'application/json',
+    );
+    expect(ack.status).toBe(200);
+    const delta = await client.next<Delta>((m) => m.type === 'delta' && m.id === 't');
+    expect(delta.seq).toBe(snapshot.seq + 1);
+    expect((delta.changes.set['tile:mentions'] as Tile).value).toBe(60);
+    expect(delta.asOf).not.toBeNull();
+
+    // What the client holds equals what a fresh subscriber gets.
+    const fresh = await Client.open(server.url);
+    fresh.send({ type: 'subscribe', id: 'f', topic: 'tiles', params: { ...tiles, kpis: [...tiles.kpis] } });
+    const other = await fresh.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 'f');
+    expect(replay(client.of('t')).data).toEqual(other.data);
+    expect(other.seq).toBe(replay(client.of('t')).seq);
+    client.close();
+    fresh.close();
+  });
+
+  it('shapes benchmark data like the REST benchmark', async () => {
+    const client = await Client.open(server.url);
+    client.send({
+      type: 'subscribe',
+      id: 'b',
+      topic: 'benchmark',
+      params: { workspace: 'live', kpi: 'mentions', window: '24h' },
+    });
+    const snapshot = await client.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 'b');
+    const window = snapshot.data.window as { from: string; to: string };
+    const rest = (await (
+      await fetch(
+        `${server.url}/api/v1/workspaces/live/benchmark?kpi=mentions&from=${window.from}&to=${window.to}`,
+      )
+    ).json()) as { rows: { brand: string }[]; set: unknown };
+    expect(snapshot.data['row:acme']).toEqual(rest.rows.find((r) => r.brand === 'acme'));
+    expect(snapshot.data.set).toEqual(rest.set);
+    client.close();
+  });
+
+  it('resumes within an epoch with the deltas it missed, and snapshots on a seq it cannot serve', async () => {
+    const first = await Client.open(server.url);
+    const { epoch } = await first.next<Extract<ServerMessage, { type: 'welcome' }>>(
+      (m) => m.type === 'welcome',
+    );
+    first.send({ type: 'subscribe', id: 'r', topic: 'tiles', params: tiles });
+    const snapshot = await first.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 'r');
+    first.close();
+    await first.closed;
+    await postEvents(
+      server.url,
+      'live',
+      JSON.stringify([event('globex', 'social', 'x', 'mentions', 5, now())]),
+      'application/json',
+    );
+    // Let a tick publish the change while nobody listens.
+    await new Promise((r) => setTimeout(r, 500));
+
+    const second = await Client.open(server.url);
+    second.send({
+      type: 'subscribe',
+      id: 'r',
+      topic: 'tiles',
+      params: tiles,
+      resumeFrom: { epoch, seq: snapshot.seq },
+    });
+    const delta = await second.next<Delta>((m) => m.type === 'delta' || m.type === 'snapshot');
+    expect(delta.type).toBe('delta');
+    expect(delta.seq).toBe(snapshot.seq + 1);
+    const resumed = replay([snapshot, ...second.of('r')]);
+    expect((resumed.data['tile:mentions'] as Tile).rank).toBe(1);
+
+    const third = await Client.open(server.url);
+    third.send({
+      type: 'subscribe',
+      id: 'r',
+      topic: 'tiles',
+      params: tiles,
+      resumeFrom: { epoch: 'another-run', seq: snapshot.seq },
+    });
+    expect((await third.next((m) => m.type === 'snapshot' || m.type === 'delta')).type).toBe('snapshot');
+    second.close();
+    third.close();
+  });
+
+  it('answers bad messages with an error and keeps the socket open', async () => {
+    const client = await Client.open(server.url);
+    client.send('not json');
+    expect(await client.next((m) => m.type === 'error')).toMatchObject({ code: 'invalid_message' });
+    client.send({ type: 'subscribe', id: 'x', topic: 'weather', params: {} });
+    expect(await client.next((m) => m.type === 'error' && m.id === 'x')).toMatchObject({
+      code: 'invalid_message',
+    });
+    client.send({ type: 'subscribe', id: 'nows', topic: 'tiles', params: { ...tiles, workspace: 'nope' } });
+    const unknown = await client.next((m) => m.type === 'error' && m.id === 'nows');
+    expect(unknown).toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('nope'),
+      hint: expect.any(String),
+    });
+    client.send({
+      type: 'subscribe',
+      id: 'k',
+      topic: 'benchmark',
+      params: { workspace: 'live', kpi: 'nope', window: '7d' },
+    });
+    expect(await client.next((m) => m.type === 'error' && m.id === 'k')).toMatchObject({
+      message: expect.stringContaining('nope'),
+    });
+    client.send({ type: 'ping' });
+    expect(await client.next((m) => m.type === 'pong')).toEqual({ type: 'pong' });
+    client.close();
+  });
+
+  it('closes the socket with a policy violation on an oversized frame or a flood of invalid ones', async () => {
+    const big = await Client.open(server.url);
+    big.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(64 * 1024) }));
+    expect(await big.closed).toMatchObject({ code: 1008, reason: expect.stringContaining('bytes') });
+
+    const flood = await Client.open(server.url);
+    for (let i = 0; i < 30; i++) flood.send('{');
+    expect(await flood.closed).toMatchObject({ code: 1008, reason: expect.stringContaining('invalid') });
+  });
+
+  it('moves relative windows with the clock', async () => {
+    const client = await Client.open(server.url);
+    client.send({
+      type: 'subscribe',
+      id: 'w',
+      topic: 'benchmark',
+      params: { workspace: 'live', kpi: 'mentions', window: '1h' },
+    });
+    const snapshot = await client.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 'w');
+    const before = (snapshot.data.window as { to: string }).to;
+    // A relative window ends at the next minute: within ~61 s the window part changes.
+    const moved = await client.next<Delta>(
+      (m) => m.type === 'delta' && m.id === 'w' && 'window' in m.changes.set,
+      65_000,
+    );
+    expect(Date.parse((moved.changes.set.window as { to: string }).to) - Date.parse(before)).toBe(60_000);
+    client.close();
+  }, 70_000);
+});
+
+describe('the live hub across a restart', () => {
+  it('starts a new epoch: a resuming client gets a snapshot', async () => {
+    const dataDir = (await import('node:fs')).mkdtempSync(
+      (await import('node:path')).join((await import('node:os')).tmpdir(), 'conv-live-'),
+    );
+    let hub = await startChildHub(dataDir, { TICK_MS: '100' });
+    await putWorkspace(hub.url, 'live');
+    const client = await Client.open(hub.url);
+    const { epoch } = await client.next<Extract<ServerMessage, { type: 'welcome' }>>(
+      (m) => m.type === 'welcome',
+    );
+    client.send({ type: 'subscribe', id: 's', topic: 'tiles', params: tiles });
+    const snapshot = await client.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 's');
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+    expect((await client.closed).code).toBe(1001);
+
+    hub = await startChildHub(dataDir, { TICK_MS: '100' });
+    const again = await Client.open(hub.url);
+    const welcome = await again.next<Extract<ServerMessage, { type: 'welcome' }>>(
+      (m) => m.type === 'welcome',
+    );
+    expect(welcome.epoch).not.toBe(epoch);
+    again.send({
+      type: 'subscribe',
+      id: 's',
+      topic: 'tiles',
+      params: tiles,
+      resumeFrom: { epoch, seq: snapshot.seq },
+    });
+    expect((await again.next((m) => m.type === 'snapshot' || m.type === 'delta')).type).toBe('snapshot');
+    again.close();
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+  });
+});
