@@ -39,23 +39,101 @@ export async function kpiSeriesValues(
     return perBucket(scope, buckets, 1000, (window) => computeKpi(rollups, kpi, scope, window));
   }
   const ids = kpiSeries(rollups, kpi, scope);
-  const keys = rollups.seriesKeys(scope.ws);
   const table = grain === 'hour' ? 'hour' : 'day';
-  const levels = kpi.formula.kind === 'level' || kpi.formula.kind === 'growth';
-  // Totals are read per brand and metric; levels per series, as they carry over per series.
-  const totalKey = (id: number) => `${keys.get(id)!.brand}\u0000${keys.get(id)!.metric}`;
-  const groupKeys = [...new Set(ids.map(totalKey))];
-  const groups = levels ? undefined : ids.map((id) => groupKeys.indexOf(totalKey(id)));
   const first = buckets[0]!.keys[0]!;
   const last = buckets[buckets.length - 1]!;
-  const rows = await rollups.bucketTotals(
-    scope.ws,
-    ids,
-    table,
-    first,
-    last.keys[last.keys.length - 1]! + (table === 'hour' ? HOUR : DAY),
-    groups,
-  );
+  const end = last.keys[last.keys.length - 1]! + (table === 'hour' ? HOUR : DAY);
+  const range = { table, first, end } as const;
+  const values =
+    kpi.formula.kind === 'level' || kpi.formula.kind === 'growth'
+      ? await levelSeries(rollups, kpi, scope, buckets, ids, range)
+      : await totalSeries(rollups, kpi, scope, buckets, ids, range);
+  return { buckets: buckets.map((b) => b.label), values };
+}
+
+interface BucketRange {
+  table: 'hour' | 'day';
+  /** The first bucket's key and the end of the last, in the table's terms. */
+  first: number;
+  end: number;
+}
+
+/**
+ * Totals-based KPIs: sums per brand and metric in one dense array per pair (a slot per hour or
+ * local day), then the formula per bucket.
+ */
+async function totalSeries(
+  rollups: RollupService,
+  kpi: KpiDefinition,
+  scope: Scope,
+  buckets: Bucket[],
+  ids: number[],
+  range: BucketRange,
+): Promise<Map<string, (number | null)[]>> {
+  const keys = rollups.seriesKeys(scope.ws);
+  const groupOf = new Map<string, number>();
+  const groups = ids.map((id) => {
+    const key = `${keys.get(id)!.brand}\u0000${keys.get(id)!.metric}`;
+    if (!groupOf.has(key)) groupOf.set(key, groupOf.size);
+    return groupOf.get(key)!;
+  });
+  const slotOf = new Map<number, number>();
+  for (const bucket of buckets) for (const key of bucket.keys) slotOf.set(key, slotOf.size);
+  const dense = Array.from(groupOf.keys(), () => new Float64Array(slotOf.size).fill(NaN));
+  const add = (group: number, slot: number, sum: number) => {
+    const a = dense[group]!;
+    a[slot] = Number.isNaN(a[slot]!) ? sum : a[slot]! + sum;
+  };
+  if (range.table === 'hour') {
+    // Hour buckets are consecutive from the first: slot h is hour h.
+    const hourly = await rollups.hourlySums(scope.ws, range.first, range.end, ids);
+    ids.forEach((id, i) => {
+      const sums = hourly.get(id)!;
+      for (let h = 0; h < sums.length; h++) if (!Number.isNaN(sums[h]!)) add(groups[i]!, h, sums[h]!);
+    });
+  } else {
+    for (const row of await rollups.bucketTotals(scope.ws, ids, 'day', range.first, range.end, groups)) {
+      const slot = slotOf.get(row.bucket);
+      if (slot !== undefined) add(row.series, slot, row.sum);
+    }
+  }
+  const values = new Map<string, (number | null)[]>(scope.brands.map((b) => [b, []]));
+  let slot = 0;
+  for (const bucket of buckets) {
+    const from = slot;
+    slot += bucket.keys.length;
+    const to = slot;
+    const total = (brand: string, metric: string) => {
+      const group = groupOf.get(`${brand}\u0000${metric}`);
+      if (group === undefined) return undefined;
+      let sum = NaN;
+      for (let i = from; i < to; i++) {
+        const v = dense[group]![i]!;
+        if (!Number.isNaN(v)) sum = Number.isNaN(sum) ? v : sum + v;
+      }
+      return Number.isNaN(sum) ? undefined : sum;
+    };
+    const result = evaluate(kpi, scope.brands, {
+      total,
+      levelAtEnd: () => undefined,
+      levelAtStart: () => undefined,
+    });
+    for (const brand of scope.brands) values.get(brand)!.push(result.get(brand)!.value);
+  }
+  return values;
+}
+
+/** Level KPIs: per series, the latest value carried from bucket to bucket, then combined per brand. */
+async function levelSeries(
+  rollups: RollupService,
+  kpi: KpiDefinition,
+  scope: Scope,
+  buckets: Bucket[],
+  ids: number[],
+  range: BucketRange,
+): Promise<Map<string, (number | null)[]>> {
+  const keys = rollups.seriesKeys(scope.ws);
+  const rows = await rollups.bucketTotals(scope.ws, ids, range.table, range.first, range.end);
   const byKey = new Map<number, typeof rows>();
   for (const row of rows) {
     const list = byKey.get(row.bucket) ?? [];
@@ -63,30 +141,25 @@ export async function kpiSeriesValues(
     byKey.set(row.bucket, list);
   }
   // Levels carry over from bucket to bucket, starting from their value before the first one.
-  const startMs = table === 'hour' ? first : scope.zone.toInstant(first);
-  const carried = levels ? await rollups.levelsAsOf(scope.ws, ids, startMs) : new Map<number, number>();
+  const startMs = range.table === 'hour' ? range.first : scope.zone.toInstant(range.first);
+  const carried = await rollups.levelsAsOf(scope.ws, ids, startMs);
   const combine = levelCombine(kpi, scope);
   let levelBefore = combineLevels(carried, keys, combine);
   const values = new Map<string, (number | null)[]>(scope.brands.map((b) => [b, []]));
   for (const bucket of buckets) {
-    const totals = new Map<string, number>();
     for (const key of bucket.keys) {
-      for (const row of byKey.get(key) ?? []) {
-        const t = levels ? totalKey(row.series) : groupKeys[row.series]!;
-        totals.set(t, (totals.get(t) ?? 0) + row.sum);
-        if (levels) carried.set(row.series, row.last!);
-      }
+      for (const row of byKey.get(key) ?? []) carried.set(row.series, row.last!);
     }
-    const levelAfter = levels ? combineLevels(carried, keys, combine) : levelBefore;
+    const levelAfter = combineLevels(carried, keys, combine);
     const result = evaluate(kpi, scope.brands, {
-      total: (brand, metric) => totals.get(`${brand}\u0000${metric}`),
+      total: () => undefined,
       levelAtEnd: (brand) => levelAfter.get(brand),
       levelAtStart: (brand) => levelBefore.get(brand),
     });
     for (const brand of scope.brands) values.get(brand)!.push(result.get(brand)!.value);
     levelBefore = levelAfter;
   }
-  return { buckets: buckets.map((b) => b.label), values };
+  return values;
 }
 
 /**

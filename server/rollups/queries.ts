@@ -96,8 +96,11 @@ export const q = {
         arg_max(last_value, (last_ts, last_value)) AS last
       FROM ${o.table} WHERE ${scope} AND bucket >= ${low} AND bucket < ${bound('$to')}
       GROUP BY series, bucket)`;
+    // Counters need no per-series step (nor its costly arg_max): straight from the table.
     const totals = `SELECT bucket, sum(sum)::DOUBLE AS sum, sum(count)::DOUBLE AS count, min(min)::DOUBLE AS min,
-        max(max)::DOUBLE AS max FROM per_key GROUP BY bucket`;
+        max(max)::DOUBLE AS max FROM ${
+          o.gauge ? 'per_key' : `${o.table} WHERE ${scope} AND bucket >= ${low} AND bucket < ${bound('$to')}`
+        } GROUP BY bucket`;
     const asOf = o.gauge
       ? `, prior AS (
           SELECT series, arg_max(last_value, (last_ts, last_value)) AS last
@@ -114,7 +117,7 @@ export const q = {
           LEFT JOIN prior pr ON pr.series = g.series),
         as_of AS (SELECT bucket, ${o.combine}(value)::DOUBLE AS last FROM filled GROUP BY bucket)`
       : '';
-    return `WITH ${perKey}${asOf}
+    return `${o.gauge ? `WITH ${perKey}${asOf}` : ''}
       SELECT epoch_ms(t.bucket)::DOUBLE AS local,
         epoch_ms(${o.grain === 'day' ? 'timezone($tz, t.bucket)' : 't.bucket'})::DOUBLE AS instant,
         t.sum, t.count, t.min, t.max, ${o.gauge ? 'a.last' : 'NULL::DOUBLE AS last'}
@@ -124,15 +127,16 @@ export const q = {
 
   /**
    * Sums of every series of the workspace over bucket ranges, one result set per range (`part`):
-   * a total per series (`minute` 0), or per minute of the range when `perMinute` (an hour's
-   * profile). One branch per range: a plain range is pushed down to the zone maps, an OR of ranges
-   * is not. `ranges` name each branch's table and bound parameters.
+   * a total per series (`slot` 0), or with `profile` one sum per bucket of the range (the minute
+   * of an hour read from minute buckets, the hour of a day from hour buckets). One branch per
+   * range: a plain range is pushed down to the zone maps, an OR of ranges is not. `ranges` name
+   * each branch's table and bound parameters.
    */
-  totals: (ranges: { table: string; from: string; to: string; perMinute: boolean }[]) =>
+  totals: (ranges: { table: string; from: string; to: string; profile: boolean }[]) =>
     ranges
       .map((r, i) => {
-        const minute = r.perMinute ? `minute(bucket)` : '0';
-        return `SELECT ${i}::INTEGER AS part, series, ${minute}::INTEGER AS minute, sum(sum)::DOUBLE AS sum
+        const slot = r.profile ? `${r.table === GRAIN_TABLES.minute ? 'minute' : 'hour'}(bucket)` : '0';
+        return `SELECT ${i}::INTEGER AS part, series, ${slot}::INTEGER AS slot, sum(sum)::DOUBLE AS sum
       FROM ${r.table} WHERE ws = $ws AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP
       GROUP BY ALL`;
       })

@@ -57,8 +57,9 @@ export class RollupService {
   private nextSeriesId = 1;
   private gen = 0;
   private readonly totalsCache = new RangeCache<Map<number, number>>(4096);
-  /** An hour of per-minute sums is up to 60 numbers per series: fewer of them. */
-  private readonly profileCache = new RangeCache<Map<number, Float64Array>>(256);
+  /** Profiles hold 60 (minutes of an hour) or 24 (hours of a day) numbers per series: fewer. */
+  private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(128);
+  private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(512);
   private readonly levelsCache = new RangeCache<Map<number, number>>(1024);
 
   constructor(private readonly db: Database) {}
@@ -175,7 +176,6 @@ export class RollupService {
     for (const piece of pieces) {
       const profile = profiles[hours.findIndex((h) => h.fromMs === piece.hour)]!;
       for (const [id, minutes] of profile) {
-        // NaN marks a minute without rows: a series with only zeros still has a total of 0.
         let sum = 0;
         let seen = false;
         for (let m = piece.from; m < piece.to; m++) {
@@ -191,50 +191,93 @@ export class RollupService {
   }
 
   /**
-   * Totals of every series per range, and per-minute profiles of every series per hour: from the
-   * caches, whatever is missing in one query.
+   * Sums per series and UTC hour over [fromMs, toMs) (whole hours), one slot per hour, NaN where a
+   * series has no rows. Read as whole UTC days of hourly sums, so that a moving chart re-reads only
+   * the days that changed.
+   */
+  async hourlySums(
+    ws: number,
+    fromMs: number,
+    toMs: number,
+    series: number[],
+  ): Promise<Map<number, Float64Array>> {
+    const first = floorTo(fromMs, DAY);
+    const days: RangeKey[] = [];
+    for (let day = first; day < toMs; day += DAY) {
+      days.push({ table: GRAIN_TABLES.hour, ...instants({ fromMs: day, toMs: day + DAY }) });
+    }
+    const { profiles } = await this.cachedSums(ws, [], days);
+    const hours = (toMs - fromMs) / HOUR;
+    const result = new Map<number, Float64Array>();
+    for (const id of series) {
+      const out = new Float64Array(hours).fill(NaN);
+      days.forEach((day, d) => {
+        const slots = profiles[d]!.get(id);
+        if (!slots) return;
+        // Hour h of this day is slot (day start − fromMs) / HOUR + h of the output.
+        const offset = (day.fromMs - fromMs) / HOUR;
+        for (let h = Math.max(0, -offset); h < 24 && offset + h < hours; h++) out[offset + h] = slots[h]!;
+      });
+      result.set(id, out);
+    }
+    return result;
+  }
+
+  /**
+   * Totals of every series per range, and profiles (per-minute sums of an hour, per-hour sums of a
+   * day) of every series: from the caches, whatever is missing in one query.
    */
   private async cachedSums(
     ws: number,
     ranges: RangeKey[],
-    hours: RangeKey[],
+    spans: RangeKey[],
   ): Promise<{ totals: Map<number, number>[]; profiles: Map<number, Float64Array>[] }> {
+    const cacheOf = (span: RangeKey) =>
+      span.table === GRAIN_TABLES.minute ? this.minuteProfiles : this.hourProfiles;
     const totals = ranges.map((range) => this.totalsCache.get(ws, range));
-    const profiles = hours.map((hour) => this.profileCache.get(ws, hour));
+    const profiles = spans.map((span) => cacheOf(span).get(ws, span));
     const missing = [
-      ...totals.flatMap((t, i) => (t ? [] : [{ range: ranges[i]!, perMinute: false, i }])),
-      ...profiles.flatMap((p, i) => (p ? [] : [{ range: hours[i]!, perMinute: true, i }])),
+      ...totals.flatMap((t, i) => (t ? [] : [{ range: ranges[i]!, profile: false, i }])),
+      ...profiles.flatMap((p, i) => (p ? [] : [{ range: spans[i]!, profile: true, i }])),
     ];
     if (missing.length > 0) {
-      const versions = { totals: this.totalsCache.version(ws), profiles: this.profileCache.version(ws) };
+      const versions = new Map(
+        [this.totalsCache, this.minuteProfiles, this.hourProfiles].map((c) => [c, c.version(ws)] as const),
+      );
       const params: Record<string, DuckDBValue> = { ws };
-      const branches = missing.map(({ range, perMinute }, j) => {
+      const branches = missing.map(({ range, profile }, j) => {
         params[`f${j}`] = iso(range.from);
         params[`t${j}`] = iso(range.to);
-        return { table: range.table, from: `f${j}`, to: `t${j}`, perMinute };
+        return { table: range.table, from: `f${j}`, to: `t${j}`, profile };
       });
       const rows = await this.db.read((sql) =>
-        sql.rows<{ part: number; series: number; minute: number; sum: number }>(q.totals(branches), params),
+        sql.rows<{ part: number; series: number; slot: number; sum: number }>(q.totals(branches), params),
       );
-      const fetched = missing.map(({ perMinute }) =>
-        perMinute ? new Map<number, Float64Array>() : new Map<number, number>(),
+      const fetched = missing.map(({ profile }) =>
+        profile ? new Map<number, Float64Array>() : new Map<number, number>(),
       );
       for (const row of rows) {
         const part = fetched[row.part]!;
-        if (missing[row.part]!.perMinute) {
-          const profile = part as Map<number, Float64Array>;
-          let minutes = profile.get(row.series);
-          if (!minutes) profile.set(row.series, (minutes = new Float64Array(60).fill(NaN)));
-          minutes[row.minute] = row.sum;
+        const { range, profile } = missing[row.part]!;
+        if (profile) {
+          const sums = part as Map<number, Float64Array>;
+          let slots = sums.get(row.series);
+          // NaN marks a slot without rows: a series with only zeros still has a total of 0.
+          if (!slots) {
+            const size = range.table === GRAIN_TABLES.minute ? 60 : 24;
+            sums.set(row.series, (slots = new Float64Array(size).fill(NaN)));
+          }
+          slots[row.slot] = row.sum;
         } else (part as Map<number, number>).set(row.series, row.sum);
       }
-      missing.forEach(({ range, perMinute, i }, j) => {
-        if (perMinute) {
+      missing.forEach(({ range, profile, i }, j) => {
+        if (profile) {
           profiles[i] = fetched[j] as Map<number, Float64Array>;
-          this.profileCache.set(ws, versions.profiles, range, profiles[i]);
+          const cache = cacheOf(range);
+          cache.set(ws, versions.get(cache)!, range, profiles[i]);
         } else {
           totals[i] = fetched[j] as Map<number, number>;
-          this.totalsCache.set(ws, versions.totals, range, totals[i]);
+          this.totalsCache.set(ws, versions.get(this.totalsCache)!, range, totals[i]);
         }
       });
     }
@@ -244,7 +287,8 @@ export class RollupService {
   /** A commit stored events of `ws` in [fromMs, toMs]: cached sums over that span are stale. */
   changed(ws: number, fromMs: number, toMs: number): void {
     this.totalsCache.changed(ws, fromMs, toMs);
-    this.profileCache.changed(ws, fromMs, toMs);
+    this.minuteProfiles.changed(ws, fromMs, toMs);
+    this.hourProfiles.changed(ws, fromMs, toMs);
     this.levelsCache.changed(ws, fromMs, toMs);
   }
 
@@ -397,7 +441,8 @@ export class RollupService {
   async rebuildDays(sql: Sql, ws: number, tz: string): Promise<void> {
     await sql.script(q.rebuildDays, { ws, tz, gen: ++this.gen });
     this.totalsCache.drop(ws);
-    this.profileCache.drop(ws);
+    this.minuteProfiles.drop(ws);
+    this.hourProfiles.drop(ws);
     this.levelsCache.drop(ws);
   }
 
@@ -406,7 +451,8 @@ export class RollupService {
     this.seriesIds.delete(ws);
     this.seriesById.delete(ws);
     this.totalsCache.drop(ws);
-    this.profileCache.drop(ws);
+    this.minuteProfiles.drop(ws);
+    this.hourProfiles.drop(ws);
     this.levelsCache.drop(ws);
   }
 
