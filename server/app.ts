@@ -52,7 +52,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);
-  await app.register(livePlugin, { tickMs: config.tickMs });
+  await app.register(livePlugin, { tickMs: config.tickMs, backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });
   await app.register(webPlugin);
   return app;

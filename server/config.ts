@@ -27,6 +27,8 @@ export interface Config {
   duckdbMemoryLimit: string;
   /** How often the rolling engine recomputes subscribed values, in ms (100 at least). */
   tickMs: number;
+  /** Past this many bytes unsent to a live client, it gets no deltas until it drains (then a snapshot). */
+  liveBacklogBytes: number;
   /** `auto`: an empty base gets the demo market, streamed through the ingest API; `off`: never. */
   demo: string;
   /** Events per second the demo market streams once backfilled. */
@@ -89,6 +91,13 @@ const OPTIONS: Option[] = [
     fallback: '',
   },
   { key: 'tickMs', env: 'TICK_MS', flag: 'tick-ms', kind: 'int', fallback: 1000 },
+  {
+    key: 'liveBacklogBytes',
+    env: 'LIVE_BACKLOG_BYTES',
+    flag: 'live-backlog-bytes',
+    kind: 'int',
+    fallback: 256 * 1024,
+  },
   { key: 'demo', env: 'DEMO', flag: 'demo', kind: 'string', fallback: 'auto' },
   { key: 'demoRate', env: 'DEMO_RATE', flag: 'demo-rate', kind: 'int', fallback: 20 },
   { key: 'demoDays', env: 'DEMO_DAYS', flag: 'demo-days', kind: 'int', fallback: 90 },

@@ -1,12 +1,75 @@
+import type { AddressInfo } from 'node:net';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { Feeder, type FeedStatus } from './feeder.js';
+import { DEMO_WORKSPACE } from './market.js';
 
 export interface DemoPluginOptions {
   config: Config;
 }
 
-// Placeholder until the demo market lands: registered so that app.ts stays stable.
-export default fp<DemoPluginOptions>(async () => {}, {
-  name: 'demo',
-  dependencies: ['workspaces', 'ingest'],
-});
+export interface DemoState {
+  /** `off`: DEMO=off or a base that already holds other workspaces; otherwise the feeder's. */
+  status(): FeedStatus | { phase: 'off' };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    demo: DemoState;
+  }
+}
+
+/**
+ * DEMO=auto: an empty base gets the demo market, created, backfilled and streamed through the
+ * hub's own HTTP API once it listens; a base that already holds it only resumes the live stream.
+ */
+export default fp<DemoPluginOptions>(
+  async (app, { config }) => {
+    let feeder: Feeder | undefined;
+    let running: Promise<void> | undefined;
+    app.decorate('demo', { status: () => feeder?.status() ?? { phase: 'off' as const } });
+    if (config.demo !== 'auto') return;
+
+    const log = app.log.child({ component: 'demo' });
+    // onListen: the address is known; the feeder runs in the background and never delays startup.
+    app.addHook('onListen', async () => {
+      const workspaces = app.workspaces.list();
+      const resume = workspaces.some((w) => w.id === DEMO_WORKSPACE.id);
+      if (workspaces.length > 0 && !resume) {
+        log.info({ workspaces: workspaces.length }, 'demo market: the base holds workspaces; none added');
+        return;
+      }
+      const url = ownUrl(app.server.address());
+      if (!url) {
+        log.warn({ address: app.server.address() }, 'demo market: not on a TCP address; not started');
+        return;
+      }
+      feeder = new Feeder({ url, workspace: DEMO_WORKSPACE.id, logger: log, stopOnUnavailable: true });
+      running = feeder
+        .run({ create: false, days: resume ? 0 : config.demoDays, rate: config.demoRate })
+        .catch((err: unknown) => {
+          log.error(
+            { err, hint: (err as { hint?: string }).hint },
+            'demo market: feeder stopped on an error',
+          );
+        });
+    });
+
+    // Closing refuses new requests with a 503 from then on, which stops the feeder; this waits for
+    // its run to end (an answer in flight included) before the database goes away.
+    app.addHook('preClose', async () => {
+      await feeder?.stop();
+      await running;
+    });
+  },
+  { name: 'demo', dependencies: ['workspaces', 'ingest'] },
+);
+
+/** The hub's own base URL; a wildcard address is reached through loopback. */
+function ownUrl(address: string | AddressInfo | null): string | undefined {
+  if (!address || typeof address === 'string') return undefined;
+  let host = address.address;
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  if (host === '::') host = '::1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}

@@ -165,7 +165,9 @@ export class LiveEngine {
       subscriber.lastSeq = c.seq;
       return;
     }
-    this.sendSnapshot(subscriber, c);
+    // A backed-up client gets its snapshot once it drains (see run), not on top of its backlog.
+    if (subscriber.congested()) subscriber.stale = true;
+    else this.sendSnapshot(subscriber, c);
   }
 
   unsubscribe(subscription: Pick<Subscribe, 'topic' | 'params'>, subscriber: Subscriber): void {

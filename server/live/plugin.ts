@@ -6,6 +6,7 @@ import { LiveEngine } from './engine.js';
 import { QualityCounters } from './quality.js';
 import { q, schema } from './queries.js';
 import { liveRoutes } from './routes.js';
+import { DEFAULT_LIMITS } from './socket.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,11 +16,12 @@ declare module 'fastify' {
 
 export interface LivePluginOptions {
   tickMs: number;
+  backlogBytes: number;
 }
 
 /** The rolling engine on the writer's commits, and the live hub that pushes its changes. */
 export default fp<LivePluginOptions>(
-  async (app, { tickMs }) => {
+  async (app, { tickMs, backlogBytes }) => {
     await app.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
     });
@@ -67,7 +69,7 @@ export default fp<LivePluginOptions>(
     });
     // Added before the websocket plugin's own preClose, which closes sockets without a code.
     await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-    await app.register(liveRoutes, { engine, alerts, epoch });
+    await app.register(liveRoutes, { engine, alerts, epoch, limits: { ...DEFAULT_LIMITS, backlogBytes } });
   },
   { name: 'live', dependencies: ['db', 'workspaces', 'kpi', 'ingest'] },
 );

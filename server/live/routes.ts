@@ -7,17 +7,18 @@ import { errors } from '../errors.js';
 import type { AlertService } from './alerts.js';
 import type { LiveEngine } from './engine.js';
 import { q } from './queries.js';
-import { serveSocket } from './socket.js';
+import { serveSocket, type SocketLimits } from './socket.js';
 
 export interface LiveRouteOptions {
   engine: LiveEngine;
   alerts: AlertService;
   epoch: string;
+  limits: SocketLimits;
 }
 
 export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
   app,
-  { engine, alerts, epoch },
+  { engine, alerts, epoch, limits },
 ) => {
   app.get(
     '/api/v1/live',
@@ -30,7 +31,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
           'JSON messages tagged by type (shared/schemas/live.ts). Client: subscribe {id, topic, params, resumeFrom?}, unsubscribe {id}, ping. Server: welcome {epoch}, snapshot {id, seq, asOf, data}, delta {id, seq, asOf, changes}, error, pong, heartbeat.',
       },
     },
-    (socket) => serveSocket(socket, engine, epoch, app.log),
+    (socket) => serveSocket(socket, engine, epoch, app.log, limits),
   );
 
   app.get(

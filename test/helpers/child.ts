@@ -45,19 +45,22 @@ export interface ChildHub {
   alive(): boolean;
 }
 
-/** Starts the hub on `dataDir` and resolves once GET /readyz answers 200. */
+/**
+ * Starts the hub on `dataDir` and resolves once GET /readyz answers 200. `env.PORT` keeps a port
+ * (a restart that clients reconnect to); a free one otherwise.
+ */
 export async function startChildHub(dataDir: string, env: Record<string, string> = {}): Promise<ChildHub> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,
       DATA_DIR: dataDir,
-      PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       DEMO: 'off',
       ...env,
+      PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

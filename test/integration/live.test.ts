@@ -262,6 +262,78 @@ describe('GET /api/v1/live', () => {
   }, 70_000);
 });
 
+describe('a client that stops reading', () => {
+  it('is owed at most a bounded backlog, and gets a snapshot once it drains', async () => {
+    const slowServer = await startServer({ tickMs: 100, liveBacklogBytes: 32 * 1024 });
+    try {
+      await putWorkspace(slowServer.url, 'slow');
+      // 90 days of hourly mentions: the series snapshot is a few hundred kB.
+      const hour = 3_600_000;
+      const start = Math.floor(Date.now() / hour) * hour - 89 * 24 * hour;
+      const history = [];
+      for (let t = start; t < Date.now() - hour; t += hour) {
+        for (const brand of ['acme', 'globex', 'initech'])
+          history.push(event(brand, 'social', 'x', 'mentions', (t / hour) % 97, new Date(t).toISOString()));
+      }
+      expect(
+        (await postEvents(slowServer.url, 'slow', JSON.stringify(history), 'application/json')).status,
+      ).toBe(200);
+      const params = { workspace: 'slow', kpi: 'mentions', grain: 'hour', window: '90d' };
+
+      const slow = await Client.open(slowServer.url);
+      const reader = await Client.open(slowServer.url);
+      await slow.next((m) => m.type === 'welcome');
+      // Stop reading: bytes pile up in the kernel, then in the server's socket buffer.
+      (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      // Many subscriptions of the same series: one computation, a snapshot each (megabytes in all).
+      for (let i = 0; i < 24; i++)
+        slow.send({ type: 'subscribe', id: i === 0 ? 's' : `s${i}`, topic: 'series', params });
+      reader.send({ type: 'subscribe', id: 's', topic: 'series', params });
+      await reader.next((m) => m.type === 'snapshot');
+
+      const backlog = () =>
+        Math.max(...[...slowServer.app.websocketServer.clients].map((c) => c.bufferedAmount));
+      const peaks: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        await postEvents(
+          slowServer.url,
+          'slow',
+          JSON.stringify([event('acme', 'social', 'x', 'mentions', 1, now())]),
+          'application/json',
+        );
+        await new Promise((r) => setTimeout(r, 100));
+        peaks.push(backlog());
+      }
+      // Bounded by the threshold plus the one snapshot sent before the client fell behind.
+      const snapshotBytes = JSON.stringify(
+        (await reader.next<Snapshot>((m) => m.type === 'snapshot')).data,
+      ).length;
+      expect(Math.max(...peaks)).toBeLessThan(32 * 1024 + snapshotBytes + 16 * 1024);
+      const readerState = replay(reader.of('s'));
+      expect(reader.of('s').filter((m) => m.type === 'delta').length).toBeGreaterThan(5);
+
+      (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      await expect
+        .poll(() => replay(slow.of('s')).seq, { timeout: 10_000 })
+        .toBeGreaterThanOrEqual(readerState.seq);
+      const messages = slow.of('s');
+      expect(
+        messages.filter((m) => m.type === 'snapshot').length,
+        'a fresh snapshot after it drained',
+      ).toBeGreaterThanOrEqual(2);
+      expect(
+        messages.filter((m) => m.type === 'delta').length,
+        'the deltas it could not take were dropped',
+      ).toBeLessThan(reader.of('s').filter((m) => m.type === 'delta').length);
+      expect(replay(messages).data).toEqual(replay(reader.of('s')).data);
+      slow.close();
+      reader.close();
+    } finally {
+      await slowServer.close();
+    }
+  });
+});
+
 describe('the live hub across a restart', () => {
   it('starts a new epoch: a resuming client gets a snapshot', async () => {
     const dataDir = (await import('node:fs')).mkdtempSync(

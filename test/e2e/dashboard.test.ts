@@ -1,0 +1,149 @@
+// The dashboard in real headless Chromium against a real hub (a child process on a DuckDB file):
+// the wall moves without a reload, survives a server restart, and the explorer's URL and CSV
+// export reproduce what is shown. Screenshots land in test-artifacts/e2e/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChildHub, killAllHubs, startChildHub } from '../helpers/child.js';
+import { event, postEvents, putWorkspace } from '../helpers/server.js';
+import { ARTIFACTS, launch } from './browser.js';
+
+let browser: Browser;
+let hub: ChildHub;
+let dataDir: string;
+const WS = 'e2e';
+const recent = (secondsAgo = 5) => new Date(Date.now() - secondsAgo * 1000).toISOString();
+
+async function ingest(rows: object[]): Promise<void> {
+  const response = await postEvents(hub.url, WS, JSON.stringify(rows), 'application/json');
+  expect(response.status, await response.clone().text()).toBe(200);
+}
+
+async function start(port?: string): Promise<void> {
+  hub = await startChildHub(dataDir, { TICK_MS: '100', ...(port ? { PORT: port } : {}) });
+}
+
+const tileValue = (page: Page, kpi: string) =>
+  page.locator(`[data-testid="tile-${kpi}"]`).first().getAttribute('data-value');
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-e2e-'));
+  await start();
+  await putWorkspace(hub.url, WS, { timezone: 'Europe/Paris' });
+  await ingest([
+    event('acme', 'social', 'x', 'mentions', 10, recent()),
+    event('globex', 'social', 'x', 'mentions', 30, recent()),
+    event('initech', 'social', 'x', 'mentions', 20, recent()),
+    event('acme', 'social', 'x', 'positive_mentions', 6, recent()),
+    event('acme', 'social', 'x', 'negative_mentions', 2, recent()),
+  ]);
+  const layout = await fetch(`${hub.url}/api/v1/workspaces/${WS}/wall`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      kpis: ['mentions', 'share_of_voice', 'net_sentiment'],
+      boards: ['tiles', 'share_of_voice', 'sentiment', 'dpi', 'alerts'],
+      window: '24h',
+      rotateSeconds: 10,
+    }),
+  });
+  expect(layout.status).toBe(200);
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await killAllHubs();
+});
+
+describe('the live wall', () => {
+  it('shows the tiles and moves when events arrive, without a reload', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.goto(`${hub.url}/wall?workspace=${WS}`);
+    await expect
+      .poll(() => page.getAttribute('[data-testid="connection-status"]', 'data-state'))
+      .toBe('open');
+    await expect.poll(() => tileValue(page, 'mentions'), { timeout: 15_000 }).toBe('10');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'wall-before.png') });
+    let navigations = 0;
+    page.on('framenavigated', () => navigations++);
+
+    await ingest([event('acme', 'social', 'x', 'mentions', 25, recent(1))]);
+    await expect.poll(() => tileValue(page, 'mentions'), { timeout: 10_000 }).toBe('35');
+    expect(navigations, 'the page did not reload').toBe(0);
+    await expect.poll(() => page.textContent('[data-testid="as-of"]')).not.toBe('');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'wall-after-ingest.png') });
+
+    // A restart: the page keeps its values while it reconnects, then follows the new run.
+    const port = new URL(hub.url).port;
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+    await expect
+      .poll(() => page.getAttribute('[data-testid="connection-status"]', 'data-state'), { timeout: 10_000 })
+      .not.toBe('open');
+    expect(await tileValue(page, 'mentions'), 'nothing blanks while reconnecting').toBe('35');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'wall-reconnecting.png') });
+    await start(port);
+    await expect
+      .poll(() => page.getAttribute('[data-testid="connection-status"]', 'data-state'), { timeout: 40_000 })
+      .toBe('open');
+    await ingest([event('acme', 'social', 'x', 'mentions', 5, recent(1))]);
+    await expect.poll(() => tileValue(page, 'mentions'), { timeout: 10_000 }).toBe('40');
+    expect(navigations).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'wall-after-restart.png') });
+    await page.close();
+  });
+
+  it('runs in kiosk mode without navigation', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await page.goto(`${hub.url}/wall?workspace=${WS}&kiosk=1`);
+    await expect.poll(() => tileValue(page, 'mentions'), { timeout: 15_000 }).toBe('40');
+    expect(await page.locator('[data-testid^="nav-"]').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'wall-kiosk.png') });
+    await page.close();
+  });
+});
+
+describe('the benchmark explorer', () => {
+  it('keeps every choice in the URL and exports what it shows as CSV', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=7d`);
+    const table = page.locator('[data-testid="explorer-table"]');
+    await expect.poll(() => table.locator('tr[data-brand]').count(), { timeout: 15_000 }).toBe(3);
+    // Ranked: globex (30) first, then acme (40 after the wall test) … the table follows the data.
+    await expect.poll(() => table.locator('tr[data-brand]').first().getAttribute('data-brand')).toBe('acme');
+
+    await page.selectOption('[data-testid="explorer-kpi"]', 'share_of_voice');
+    await page.selectOption('[data-testid="explorer-window"]', '24h');
+    await expect.poll(() => new URL(page.url()).searchParams.get('kpi')).toBe('share_of_voice');
+    expect(new URL(page.url()).searchParams.get('window')).toBe('24h');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'explorer.png') });
+
+    // The link reproduces the view in a fresh page.
+    const copy = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    await copy.goto(page.url());
+    expect(await copy.inputValue('[data-testid="explorer-kpi"]')).toBe('share_of_voice');
+    expect(await copy.inputValue('[data-testid="explorer-window"]')).toBe('24h');
+    await expect
+      .poll(() => copy.locator('[data-testid="explorer-table"] tr[data-brand]').count(), { timeout: 15_000 })
+      .toBe(3);
+
+    const [download] = await Promise.all([
+      copy.waitForEvent('download'),
+      copy.click('[data-testid="export-csv"]'),
+    ]);
+    const file = path.join(ARTIFACTS, download.suggestedFilename());
+    await download.saveAs(file);
+    const lines = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).toBe('brand,name,value,rank,index,share,previous,delta,deltaPct,gapToLeader');
+    const rows = new Map(lines.slice(1).map((line) => [line.split(',')[0], line.split(',')]));
+    expect([...rows.keys()].sort()).toEqual(['acme', 'globex', 'initech']);
+    // acme 40 of 90 mentions in the last 24 h, first of the set.
+    expect(Number(rows.get('acme')![2])).toBeCloseTo(40 / 90, 10);
+    expect(rows.get('acme')![3]).toBe('1');
+    await page.close();
+    await copy.close();
+  });
+});
