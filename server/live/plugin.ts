@@ -53,7 +53,10 @@ export default fp<LivePluginOptions>(
         }
       }
       alerts.check(nowMs);
+      const started = performance.now();
       await engine.tick(nowMs);
+      app.metrics.liveTickSeconds.observe((performance.now() - started) / 1000);
+      app.metrics.liveClients.set(app.websocketServer?.clients.size ?? 0);
     };
     let running: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
@@ -71,5 +74,5 @@ export default fp<LivePluginOptions>(
     await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     await app.register(liveRoutes, { engine, alerts, epoch, limits: { ...DEFAULT_LIMITS, backlogBytes } });
   },
-  { name: 'live', dependencies: ['db', 'workspaces', 'kpi', 'ingest'] },
+  { name: 'live', dependencies: ['db', 'ops', 'workspaces', 'kpi', 'ingest'] },
 );

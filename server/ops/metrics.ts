@@ -25,6 +25,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly liveTickSeconds = new Histogram({
+    name: 'convergence_live_tick_seconds',
+    help: 'Time of one rolling-engine tick (recomputations and pushes)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly liveClients = new Gauge({
+    name: 'convergence_live_clients',
+    help: 'Open live websockets',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'convergence_' });
   }

@@ -1,0 +1,209 @@
+// `npm run bench` (fourth part): the live hub under load. 100 websocket clients subscribed (half to
+// own-brand tiles, half to a benchmark) while 100 k events/s are ingested at TICK_MS=100:
+// - freshness: from an ingest request's acknowledgement to the delta that includes it, per client;
+// - tick cost with 1 M stored events, then with BENCH_LIVE_ROWS (default 50 M) stored, same load;
+// - server RSS with every client reading, then with one client that stops reading.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import type { ServerMessage } from '../../shared/schemas/live.js';
+import { killAllHubs, startChildHub } from '../helpers/child.js';
+import { mulberry32 } from '../helpers/random.js';
+import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const LARGE = Number(process.env.BENCH_LIVE_ROWS ?? (QUICK ? 5_000_000 : 50_000_000));
+const SMALL = 1_000_000;
+const CLIENTS = 100;
+const RATE = 100_000;
+const BATCH = 10_000;
+const STREAM_SECONDS = QUICK ? 8 : 15;
+const DAY = 86_400_000;
+
+const quantile = (xs: number[], q: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-live-bench-'));
+  const hub = await startChildHub(dataDir, {
+    TICK_MS: '100',
+    COMPACT_INTERVAL_MS: '30000',
+    RETENTION_INTERVAL_MS: '0',
+    MAX_BODY_MB: '256',
+  });
+  const base = `${hub.url}/api/v1/workspaces/${WORKSPACE}`;
+  await fetch(base, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', timezone: 'Europe/Paris', brands: BRANDS }),
+  });
+  const post = async (body: Uint8Array) => {
+    const response = await fetch(`${base}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+      body,
+    });
+    if (response.status !== 200) throw new Error(`ingest: ${response.status} ${await response.text()}`);
+  };
+  /** History spread over the last 90 days (not touching the live windows' last minutes). */
+  const random = mulberry32(7);
+  let stored = 0;
+  let seed = 1000;
+  const preload = async (target: number) => {
+    const started = performance.now();
+    while (stored < target) {
+      const n = Math.min(1_000_000, target - stored);
+      const cols = generate(n, Date.now(), seed++);
+      for (let i = 0; i < n; i++) cols.ts[i] = Date.now() - 3_600_000 - Math.floor(random() * 89 * DAY);
+      for (let from = 0; from < n; from += 500_000)
+        await post(toArrowIpc(cols, from, Math.min(n, from + 500_000)));
+      stored += n;
+    }
+    return (performance.now() - started) / 1000;
+  };
+  const metric = async (name: string) => {
+    const text = await (await fetch(`${hub.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1] ?? NaN);
+  };
+
+  // Clients: every delta's arrival time and asOf (the commit time of the last ingest it includes).
+  const arrivals: { at: number; asOf: number }[][] = [];
+  const sockets: WebSocket[] = [];
+  for (let c = 0; c < CLIENTS; c++) {
+    const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/v1/live`);
+    const seen: { at: number; asOf: number }[] = [];
+    arrivals.push(seen);
+    ws.on('message', (raw) => {
+      const m = JSON.parse(raw.toString()) as ServerMessage;
+      if ((m.type === 'delta' || m.type === 'snapshot') && m.asOf)
+        seen.push({ at: Date.now(), asOf: Date.parse(m.asOf) });
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(
+      JSON.stringify(
+        c % 2 === 0
+          ? {
+              type: 'subscribe',
+              id: 't',
+              topic: 'tiles',
+              params: {
+                workspace: WORKSPACE,
+                kpis: ['mentions', 'share_of_voice', 'engagements', 'net_sentiment'],
+                window: '24h',
+              },
+            }
+          : {
+              type: 'subscribe',
+              id: 'b',
+              topic: 'benchmark',
+              params: { workspace: WORKSPACE, kpi: 'share_of_voice', window: '24h' },
+            },
+      ),
+    );
+    sockets.push(ws);
+  }
+
+  /** Streams RATE events/s of recent events; returns each request's acknowledgement time. */
+  const stream = async (seconds: number) => {
+    const acks: number[] = [];
+    const end = Date.now() + seconds * 1000;
+    let inFlight = 0;
+    const pending: Promise<void>[] = [];
+    for (let next = Date.now(); Date.now() < end; next += (BATCH / RATE) * 1000) {
+      const wait = next - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (inFlight >= 4) await Promise.race(pending);
+      const cols = generate(BATCH, Date.now(), seed++);
+      for (let i = 0; i < BATCH; i++) cols.ts[i] = Date.now() - 1000 - Math.floor(random() * 50_000);
+      inFlight++;
+      const p = post(toArrowIpc(cols, 0, BATCH)).then(() => {
+        acks.push(Date.now());
+        inFlight--;
+        pending.splice(pending.indexOf(p), 1);
+      });
+      pending.push(p);
+    }
+    await Promise.all(pending);
+    return acks;
+  };
+
+  /** Per (acknowledged request, reading client): time until a delta at least as new arrived. */
+  const freshness = (acks: number[], clients: number[]) => {
+    const samples: number[] = [];
+    for (const ack of acks) {
+      for (const c of clients) {
+        // The commit happens just before the answer: 2 ms of slack for the reply on loopback.
+        const hit = arrivals[c]!.find((a) => a.asOf >= ack - 2);
+        if (hit) samples.push(Math.max(0, hit.at - ack));
+      }
+    }
+    return samples;
+  };
+  const tickCost = async (run: () => Promise<unknown>) => {
+    const [sum0, count0] = [
+      await metric('convergence_live_tick_seconds_sum'),
+      await metric('convergence_live_tick_seconds_count'),
+    ];
+    await run();
+    const [sum1, count1] = [
+      await metric('convergence_live_tick_seconds_sum'),
+      await metric('convergence_live_tick_seconds_count'),
+    ];
+    return { meanMs: ((sum1 - sum0) / (count1 - count0)) * 1000, ticks: count1 - count0 };
+  };
+
+  const smallLoad = await preload(SMALL);
+  await stream(2); // warm
+  const rssIdle = await metric('convergence_process_resident_memory_bytes');
+  let acks: number[] = [];
+  const small = await tickCost(async () => (acks = await stream(STREAM_SECONDS)));
+  await new Promise((r) => setTimeout(r, 1000));
+  const readers = Array.from({ length: CLIENTS }, (_, c) => c);
+  const fresh = freshness(acks, readers);
+  const rssReading = await metric('convergence_process_resident_memory_bytes');
+
+  // One client stops reading.
+  (sockets[0] as unknown as { _socket: { pause(): void } })._socket.pause();
+  await stream(STREAM_SECONDS);
+  const rssOneStuck = await metric('convergence_process_resident_memory_bytes');
+  (sockets[0] as unknown as { _socket: { resume(): void } })._socket.resume();
+
+  const largeLoad = await preload(LARGE);
+  await stream(2);
+  const large = await tickCost(() => stream(STREAM_SECONDS));
+
+  for (const ws of sockets) ws.close();
+  hub.child.kill('SIGTERM');
+  await hub.exited;
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  const mb = (x: number) => `${(x / 1024 / 1024).toFixed(0)} MB`;
+  console.log(
+    `\nLive hub: ${CLIENTS} websocket clients (tiles and a benchmark), ${RATE.toLocaleString('en')} events/s ingested in ` +
+      `${BATCH.toLocaleString('en')}-row Arrow requests for ${STREAM_SECONDS} s, TICK_MS=100`,
+  );
+  console.log(
+    `freshness (ack → delta at the client), ${fresh.length} samples: p50 ${quantile(fresh, 0.5).toFixed(0)} ms, ` +
+      `p99 ${quantile(fresh, 0.99).toFixed(0)} ms (goal p99 ≤ 300 ms: ${quantile(fresh, 0.99) <= 300 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `tick cost: ${small.meanMs.toFixed(1)} ms with ${SMALL.toLocaleString('en')} events stored (${small.ticks} ticks; loaded in ${smallLoad.toFixed(0)} s), ` +
+      `${large.meanMs.toFixed(1)} ms with ${LARGE.toLocaleString('en')} (${large.ticks} ticks; loaded in ${largeLoad.toFixed(0)} s): ` +
+      `ratio ${(large.meanMs / small.meanMs).toFixed(2)} (goal ≤ 1.5: ${large.meanMs / small.meanMs <= 1.5 ? 'met' : 'NOT met'})`,
+  );
+  console.log(
+    `server RSS: ${mb(rssIdle)} before streaming, ${mb(rssReading)} with ${CLIENTS} clients reading, ` +
+      `${mb(rssOneStuck)} after ${STREAM_SECONDS} s more with one client not reading`,
+  );
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => killAllHubs());
