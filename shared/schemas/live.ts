@@ -1,13 +1,10 @@
-// The websocket protocol of GET /api/v1/live: JSON messages tagged by `type`.
-//
-// A subscription's data is a flat record of named parts (a tile, a benchmark row, a chart point).
-// A snapshot carries the whole record; a delta sets and removes parts. Applying a delta to the
-// record of the previous message (snapshot or delta, seq one less) gives exactly the record a fresh
-// snapshot would carry: see `applyDelta`.
+// The websocket protocol of GET /api/v1/live: JSON messages tagged by `type`, validated by the server
+// with these schemas. The data model (parts, deltas) is described in ../live.ts.
 import { Type, type Static, type TSchema } from 'typebox';
+import { type Topic, WALL_BOARDS } from '../live.js';
 
-export const TOPICS = ['tiles', 'benchmark', 'series', 'quality', 'alerts'] as const;
-export type Topic = (typeof TOPICS)[number];
+// The plain types and helpers (no schema library): what the web app imports.
+export * from '../live.js';
 
 const Id = Type.String({
   minLength: 1,
@@ -88,79 +85,23 @@ export const ClientMessage = Type.Union([
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
-/** A subscription's data: named parts, each any JSON value. */
-export type LiveData = Record<string, unknown>;
-
-export interface Changes {
-  set: LiveData;
-  remove: string[];
-}
-
-export type ServerMessage =
-  | { type: 'welcome'; epoch: string; heartbeatMs: number }
-  | { type: 'snapshot'; id: string; seq: number; asOf: string | null; data: LiveData }
-  | { type: 'delta'; id: string; seq: number; asOf: string | null; changes: Changes }
-  | { type: 'error'; id?: string; code: string; message: string; hint: string }
-  | { type: 'pong' }
-  | { type: 'heartbeat'; at: string };
-
-/** The record after a delta: the parts it sets replaced, the parts it removes gone. */
-export function applyDelta(data: LiveData, changes: Changes): LiveData {
-  const next: LiveData = { ...data, ...changes.set };
-  for (const key of changes.remove) delete next[key];
-  return next;
-}
-
-/** Parts of the `tiles` topic: `window`, then one `tile:<kpi>` per KPI. */
-export interface Tile {
-  kpi: string;
-  label: { en: string; fr: string };
-  unit: string;
-  direction: 'higher' | 'lower';
-  value: number | null;
-  previous: number | null;
-  delta: number | null;
-  deltaPct: number | null;
-  rank: number | null;
-  /** Brands with a value (the rank's denominator). */
-  ranked: number;
-  /** The KPI per bucket over the window (hours for 1h/24h/today, days otherwise), oldest first. */
-  sparkline: (number | null)[];
-}
-
-/** Parts of the `quality` topic. */
-export interface QualityCounters {
-  /** Rows accepted and rejected since the hub started, and in the last minute. */
-  accepted: number;
-  rejected: number;
-  acceptedLastMinute: number;
-  rejectedLastMinute: number;
-  /** Rows held in quarantine, per reason. */
-  quarantined: Record<string, number>;
-  lastCommitAt: string | null;
-}
-
-/** Parts of the `alerts` topic: one `alert:<id>` each. */
-export interface Alert {
-  id: string;
-  kind: 'source_silent' | 'rejected_burst';
-  severity: 'warning' | 'critical';
-  message: { en: string; fr: string };
-  at: string;
-  acknowledged: boolean;
-  /** What the alert is about (a source, a reason). */
-  subject: Record<string, string>;
-}
-
 /** GET/PUT /api/v1/workspaces/{workspace}/wall: which tiles and boards the live wall shows. */
-export const WALL_BOARDS = ['tiles', 'share_of_voice', 'sentiment', 'dpi', 'alerts'] as const;
 export const WallLayout = Type.Object(
   {
     kpis: Type.Array(Type.String(), { minItems: 1, maxItems: 12, description: 'tiles, in order' }),
-    boards: Type.Array(Type.Union(WALL_BOARDS.map((b) => Type.Literal(b))), {
-      minItems: 1,
-      description: `boards shown (and rotated in kiosk mode), in order: ${WALL_BOARDS.join(', ')}`,
-    }),
+    boards: Type.Array(
+      Type.Union([
+        Type.Literal('tiles'),
+        Type.Literal('share_of_voice'),
+        Type.Literal('sentiment'),
+        Type.Literal('dpi'),
+        Type.Literal('alerts'),
+      ]),
+      {
+        minItems: 1,
+        description: `boards shown (and rotated in kiosk mode), in order: ${WALL_BOARDS.join(', ')}`,
+      },
+    ),
     window: Type.String({
       description: 'the tiles’ window: 1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd',
     }),

@@ -1,0 +1,442 @@
+// The live connection (GET /api/v1/live): one websocket per page, shared by every view.
+//
+// It keeps, per subscription, the record the server describes (a snapshot, then deltas applied with
+// `applyDelta`), and publishes it to Vue at most once per animation frame: a burst of deltas costs
+// one render. Nothing is cleared while the socket is down: the last record stays on screen, and on
+// reconnect every subscription is sent again with `resumeFrom` so that the server sends only what
+// was missed (or a fresh snapshot when it cannot).
+import {
+  computed,
+  inject,
+  onScopeDispose,
+  ref,
+  shallowRef,
+  toValue,
+  watch,
+  type App,
+  type ComputedRef,
+  type InjectionKey,
+  type MaybeRefOrGetter,
+  type Ref,
+  type ShallowRef,
+} from 'vue';
+import { applyDelta, type LiveData, type ServerMessage, type Topic } from '../../../shared/live.js';
+import type { ClientMessage, Subscribe } from '../../../shared/schemas/live.js';
+
+export type LiveStatus = 'connecting' | 'open' | 'closed';
+
+/** What the client needs of a WebSocket; tests inject a fake class. */
+export interface LiveSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+export type LiveSocketConstructor = new (url: string) => LiveSocket;
+
+export type LiveParams<T extends Topic> = Extract<Subscribe, { topic: T }>['params'];
+
+export interface LiveError {
+  code: string;
+  message: string;
+  hint: string;
+}
+
+export interface LiveOptions {
+  url: string;
+  /** The WebSocket class (the browser's by default). */
+  WebSocket?: LiveSocketConstructor;
+  /** Runs a callback before the next paint (requestAnimationFrame by default). */
+  frame?: (callback: () => void) => void;
+  /** First reconnect delay; it doubles after each failed attempt up to `maxDelayMs`. */
+  minDelayMs?: number;
+  maxDelayMs?: number;
+  /** Silence after which the client pings; the server's heartbeat period once welcomed. */
+  heartbeatMs?: number;
+  /** How long a ping may go unanswered before the socket is deemed dead and replaced. */
+  pongTimeoutMs?: number;
+}
+
+export interface LiveSubscription<T extends Topic = Topic> {
+  readonly topic: T;
+  /** The record (snapshot + deltas); null until the first snapshot, never cleared afterwards. */
+  readonly data: ShallowRef<LiveData | null>;
+  /** When the data was computed (the hub's clock). */
+  readonly asOf: Ref<string | null>;
+  readonly error: ShallowRef<LiveError | null>;
+  /** Switches to other parameters; the old record stays shown until the new snapshot. */
+  setParams(params: LiveParams<T>): void;
+  close(): void;
+}
+
+interface Entry {
+  wireId: string;
+  topic: Topic;
+  params: unknown;
+  data: LiveData | null;
+  seq: number | null;
+  /** The server epoch that issued `seq`: a resume is only meaningful within it. */
+  epoch: string | null;
+  asOf: string | null;
+  error: LiveError | null;
+  refs: {
+    data: ShallowRef<LiveData | null>;
+    asOf: Ref<string | null>;
+    error: ShallowRef<LiveError | null>;
+  };
+}
+
+const OPEN = 1;
+/** Application close code for a socket abandoned after a missed pong (4000–4999 are ours). */
+const HEARTBEAT_TIMEOUT = 4000;
+
+type Timer = ReturnType<typeof setTimeout>;
+
+function defaultFrame(): (callback: () => void) => void {
+  const g = globalThis as { requestAnimationFrame?: (callback: () => void) => number };
+  if (g.requestAnimationFrame) return (callback) => g.requestAnimationFrame!(callback);
+  return (callback) => setTimeout(callback, 16);
+}
+
+function defaultSocket(): LiveSocketConstructor {
+  const g = globalThis as unknown as { WebSocket?: LiveSocketConstructor };
+  if (!g.WebSocket) throw new Error('This environment has no WebSocket: pass one in LiveOptions.');
+  return g.WebSocket;
+}
+
+export class LiveClient {
+  /** connecting: a socket is being opened; open: it is; closed: down, a retry is scheduled. */
+  readonly status: Ref<LiveStatus> = ref('connecting');
+  /** The last error that concerned no subscription in particular. */
+  readonly lastError: ShallowRef<LiveError | null> = shallowRef(null);
+  /** When the next reconnect attempt is due (ms since epoch), for the status line. */
+  readonly retryAt: Ref<number | null> = ref(null);
+
+  private readonly url: string;
+  private readonly Socket: LiveSocketConstructor;
+  private readonly frame: (callback: () => void) => void;
+  private readonly minDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly pongTimeoutMs: number;
+  private heartbeatMs: number;
+
+  private socket: LiveSocket | null = null;
+  private epoch: string | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private nextId = 0;
+  private readonly entries = new Map<string, Entry>();
+  private readonly dirty = new Set<Entry>();
+  private framePending = false;
+  private reconnectTimer: Timer | undefined;
+  private silenceTimer: Timer | undefined;
+  private pongTimer: Timer | undefined;
+
+  constructor(options: LiveOptions) {
+    this.url = options.url;
+    this.Socket = options.WebSocket ?? defaultSocket();
+    this.frame = options.frame ?? defaultFrame();
+    this.minDelayMs = options.minDelayMs ?? 1_000;
+    this.maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
+    this.connect();
+  }
+
+  subscribe<T extends Topic>(topic: T, params: LiveParams<T>): LiveSubscription<T> {
+    const entry: Entry = {
+      wireId: this.newId(),
+      topic,
+      params,
+      data: null,
+      seq: null,
+      epoch: null,
+      asOf: null,
+      error: null,
+      refs: { data: shallowRef(null), asOf: ref(null), error: shallowRef(null) },
+    };
+    this.entries.set(entry.wireId, entry);
+    this.sendSubscribe(entry);
+    return {
+      topic,
+      data: entry.refs.data,
+      asOf: entry.refs.asOf,
+      error: entry.refs.error,
+      setParams: (next) => {
+        entry.params = next;
+        this.resubscribe(entry);
+      },
+      close: () => {
+        if (this.entries.get(entry.wireId) !== entry) return;
+        this.entries.delete(entry.wireId);
+        this.dirty.delete(entry);
+        this.send({ type: 'unsubscribe', id: entry.wireId });
+      },
+    };
+  }
+
+  /** Closes for good (page unload, tests): no reconnect. */
+  close(): void {
+    this.stopped = true;
+    this.clearTimers();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      detach(socket);
+      socket.close(1000, 'client closed');
+    }
+    this.status.value = 'closed';
+    this.retryAt.value = null;
+  }
+
+  private newId(): string {
+    return `s${++this.nextId}`;
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.retryAt.value = null;
+    this.status.value = 'connecting';
+    let socket: LiveSocket;
+    try {
+      socket = new this.Socket(this.url);
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => {
+      this.status.value = 'open';
+      this.armHeartbeat();
+      for (const entry of this.entries.values()) this.sendSubscribe(entry);
+    };
+    socket.onmessage = (event) => this.receive(event.data);
+    socket.onclose = () => this.dropped(socket);
+    // An error is always followed by a close, where the retry is scheduled.
+    socket.onerror = () => {};
+  }
+
+  private dropped(socket: LiveSocket): void {
+    if (this.socket !== socket) return;
+    detach(socket);
+    this.socket = null;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.clearTimers();
+    if (this.stopped) return;
+    this.status.value = 'closed';
+    const delay = Math.min(this.minDelayMs * 2 ** this.attempt, this.maxDelayMs);
+    this.attempt++;
+    this.retryAt.value = Date.now() + delay;
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Any message proves the link alive; after a heartbeat period of silence, ask with a ping. */
+  private armHeartbeat(): void {
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.pongTimer);
+    this.silenceTimer = setTimeout(() => {
+      this.send({ type: 'ping' });
+      this.pongTimer = setTimeout(() => this.heartbeatLost(), this.pongTimeoutMs);
+    }, this.heartbeatMs);
+  }
+
+  /** A half-open TCP connection may never report its close: give it up and dial again. */
+  private heartbeatLost(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    detach(socket);
+    this.socket = null;
+    try {
+      socket.close(HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+    } catch {
+      // Already closing: nothing to do.
+    }
+    this.scheduleReconnect();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.silenceTimer);
+    clearTimeout(this.pongTimer);
+  }
+
+  private receive(raw: unknown): void {
+    this.armHeartbeat();
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(String(raw)) as ServerMessage;
+    } catch {
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        this.epoch = message.epoch;
+        this.heartbeatMs = message.heartbeatMs;
+        this.attempt = 0;
+        this.armHeartbeat();
+        return;
+      case 'snapshot': {
+        const entry = this.entries.get(message.id);
+        if (!entry) return;
+        entry.data = message.data;
+        entry.seq = message.seq;
+        entry.epoch = this.epoch;
+        entry.asOf = message.asOf;
+        entry.error = null;
+        this.markDirty(entry);
+        return;
+      }
+      case 'delta': {
+        const entry = this.entries.get(message.id);
+        if (!entry) return;
+        // A replay after a resume may repeat what we already hold.
+        if (entry.seq !== null && message.seq <= entry.seq) return;
+        if (entry.data === null || entry.seq === null || message.seq !== entry.seq + 1) {
+          // A missed delta: the record can no longer be trusted, ask for a fresh snapshot.
+          this.resubscribe(entry);
+          return;
+        }
+        entry.data = applyDelta(entry.data, message.changes);
+        entry.seq = message.seq;
+        entry.epoch = this.epoch;
+        entry.asOf = message.asOf;
+        this.markDirty(entry);
+        return;
+      }
+      case 'error': {
+        const error = { code: message.code, message: message.message, hint: message.hint };
+        const entry = message.id === undefined ? undefined : this.entries.get(message.id);
+        if (!entry) {
+          this.lastError.value = error;
+          return;
+        }
+        entry.error = error;
+        this.markDirty(entry);
+        return;
+      }
+      case 'pong':
+      case 'heartbeat':
+        return;
+    }
+  }
+
+  /** Drops the subscription on the server and opens it again under a new id (fresh snapshot). */
+  private resubscribe(entry: Entry): void {
+    this.entries.delete(entry.wireId);
+    this.send({ type: 'unsubscribe', id: entry.wireId });
+    entry.wireId = this.newId();
+    entry.seq = null;
+    entry.epoch = null;
+    this.entries.set(entry.wireId, entry);
+    this.sendSubscribe(entry);
+  }
+
+  private sendSubscribe(entry: Entry): void {
+    const resume =
+      entry.seq !== null && entry.epoch !== null
+        ? { resumeFrom: { epoch: entry.epoch, seq: entry.seq } }
+        : {};
+    this.send({
+      type: 'subscribe',
+      id: entry.wireId,
+      topic: entry.topic,
+      params: entry.params,
+      ...resume,
+    } as Subscribe);
+  }
+
+  private send(message: ClientMessage): void {
+    // Not open: subscriptions go out (again) when it opens; pings and unsubscribes are moot.
+    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private markDirty(entry: Entry): void {
+    this.dirty.add(entry);
+    if (this.framePending) return;
+    this.framePending = true;
+    this.frame(() => this.flush());
+  }
+
+  /** Publishes the latest record of every subscription that changed since the last frame. */
+  private flush(): void {
+    this.framePending = false;
+    for (const entry of this.dirty) {
+      entry.refs.data.value = entry.data;
+      entry.refs.asOf.value = entry.asOf;
+      entry.refs.error.value = entry.error;
+    }
+    this.dirty.clear();
+  }
+}
+
+function detach(socket: LiveSocket): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onclose = null;
+  socket.onerror = null;
+}
+
+/** The live endpoint of the page's own origin (ws: or wss: to match it). */
+export function liveUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/live`;
+}
+
+const LIVE: InjectionKey<LiveClient> = Symbol('live');
+
+export function provideLive(app: App, client: LiveClient): void {
+  app.provide(LIVE, client);
+}
+
+export function useLive(): LiveClient {
+  const client = inject(LIVE);
+  if (!client) throw new Error('useLive(): no live client provided (see provideLive in main.ts).');
+  return client;
+}
+
+export interface LiveTopic {
+  data: ComputedRef<LiveData | null>;
+  asOf: ComputedRef<string | null>;
+  error: ComputedRef<LiveError | null>;
+}
+
+/**
+ * A topic for as long as the calling component lives. `params` may change (the subscription moves,
+ * the last record stays shown meanwhile) or be null (nothing to subscribe to yet).
+ */
+export function useLiveTopic<T extends Topic>(
+  topic: T,
+  params: MaybeRefOrGetter<LiveParams<T> | null>,
+  client: LiveClient = useLive(),
+): LiveTopic {
+  const subscription = shallowRef<LiveSubscription<T> | null>(null);
+  watch(
+    // Compared as JSON: a getter that rebuilds an equal object must not resubscribe.
+    () => {
+      const value = toValue(params);
+      return value === null ? null : JSON.stringify(value);
+    },
+    (json) => {
+      if (json === null) {
+        subscription.value?.close();
+        subscription.value = null;
+      } else if (subscription.value) {
+        subscription.value.setParams(JSON.parse(json) as LiveParams<T>);
+      } else {
+        subscription.value = client.subscribe(topic, JSON.parse(json) as LiveParams<T>);
+      }
+    },
+    { immediate: true },
+  );
+  onScopeDispose(() => subscription.value?.close());
+  return {
+    data: computed(() => subscription.value?.data.value ?? null),
+    asOf: computed(() => subscription.value?.asOf.value ?? null),
+    error: computed(() => subscription.value?.error.value ?? null),
+  };
+}
