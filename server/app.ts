@@ -24,6 +24,8 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
+    // Producers post every second or so: a line per request only when debugging.
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
     bodyLimit: config.maxBodyMb * 1024 * 1024,
     // Query lists are comma-separated strings, never repeated keys.
     routerOptions: { maxParamLength: 200 },

@@ -33,7 +33,12 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
   app.log.info({ url, docs: `${url}/docs`, db: config.dbFile }, 'Convergence is listening');
-  process.stdout.write(`Convergence hub: ${url}  (API docs: ${url}/docs)\n`);
+  process.stdout.write(`Convergence hub: ${url}  (live wall: ${url}/wall, API docs: ${url}/docs)\n`);
+  if (app.demo.status().phase !== 'off') {
+    process.stdout.write(
+      'Demo market: workspace "demo" is streamed through the ingest API (DEMO=off to start without it).\n',
+    );
+  }
 }
 
 main().catch((error: unknown) => {
