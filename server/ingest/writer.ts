@@ -28,6 +28,8 @@ export interface CommitChange {
   workspace: string;
   workspaceKey: number;
   metrics: string[];
+  /** A correction scoped to no metric: any metric of its source may have changed. */
+  allMetrics: boolean;
   sources: string[];
   fromMs: number;
   toMs: number;
@@ -205,7 +207,15 @@ export class Writer {
       p.resolve();
     }
     this.stats.committed(accepted, rejected, seconds);
-    if (changes.length > 0) for (const listener of this.listeners) listener(changes);
+    if (changes.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(changes);
+      } catch (err) {
+        // The requests are answered already; a listener's failure must not reach the pump.
+        this.log.error({ err }, 'a commit listener failed');
+      }
+    }
   }
 
   private async commit(sql: Sql, jobs: WriteJob[]): Promise<void> {
@@ -353,6 +363,7 @@ function describeChanges(jobs: WriteJob[]): CommitChange[] {
         workspace: job.workspace.id,
         workspaceKey: job.workspace.key,
         metrics: [],
+        allMetrics: false,
         sources: [],
         fromMs: Infinity,
         toMs: -Infinity,
@@ -376,6 +387,8 @@ function describeChanges(jobs: WriteJob[]): CommitChange[] {
       change.fromMs = Math.min(change.fromMs, job.replace.fromMs);
       change.toMs = Math.max(change.toMs, job.replace.toMs);
       for (const m of job.replace.metrics ?? []) if (!change.metrics.includes(m)) change.metrics.push(m);
+      if (!job.replace.metrics) change.allMetrics = true;
+      if (!change.sources.includes(job.replace.source)) change.sources.push(job.replace.source);
     }
     change.rows += accepted.length;
   }

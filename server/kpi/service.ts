@@ -52,6 +52,7 @@ function narrowTo(scope: Scope, kpi: KpiDefinition, brand: string): Scope {
 export class KpiService {
   /** Each workspace's own KPIs, by workspace key. */
   private readonly custom = new Map<number, Map<string, KpiDefinition>>();
+  private readonly listeners: ((workspace: string) => void)[] = [];
 
   constructor(
     private readonly db: Database,
@@ -75,6 +76,15 @@ export class KpiService {
   }
 
   /** Declares (or replaces) a workspace KPI written in the formula language. */
+  /** Called after a workspace's KPI definitions or DPI weights changed (live values recompute). */
+  onChange(listener: (workspace: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(workspace: WorkspaceState): void {
+    for (const listener of this.listeners) listener(workspace.id);
+  }
+
   async putCustomKpi(workspace: WorkspaceState, id: string, input: CustomKpiInput): Promise<KpiDefinition> {
     if (KPIS_BY_ID.has(id)) {
       throw errors.invalidQuery(`"${id}" is a KPI of the catalogue.`, 'Give your KPI another id.');
@@ -87,6 +97,7 @@ export class KpiService {
       }),
     );
     this.customOf(workspace.key).set(id, kpi);
+    this.changed(workspace);
     return kpi;
   }
 
@@ -99,6 +110,7 @@ export class KpiService {
     }
     await this.db.write((sql) => sql.run(q.deleteCustomKpi, { ws: workspace.key, id }));
     this.customOf(workspace.key).delete(id);
+    this.changed(workspace);
   }
 
   /** The catalogue, the DPI and the workspace's own KPIs. */
@@ -142,6 +154,7 @@ export class KpiService {
         await sql.run(q.insertWeights, { ws: workspace.key, weights: JSON.stringify(merged) });
       }),
     );
+    this.changed(workspace);
     return merged;
   }
 

@@ -20,6 +20,10 @@ export interface Subscriber {
   send(message: ServerMessage): void;
   /** The socket's backlog is past the threshold: send nothing more for now. */
   congested(): boolean;
+  /** The subscription ended on the server's side (its workspace or KPI went away). */
+  ended(): void;
+  /** Still wanted: false once unsubscribed or its socket closed (checked after the first compute). */
+  active(): boolean;
 }
 
 interface Published {
@@ -83,6 +87,10 @@ export function diff(before: LiveData, after: LiveData): Changes {
  */
 export class LiveEngine {
   private readonly computations = new Map<string, Computation>();
+  /** Computations being created: a second subscriber waits for the first's work. */
+  private readonly creating = new Map<string, Promise<Computation>>();
+  /** Commits seen per workspace: a computation created across one is computed again. */
+  private readonly commits = new Map<string, number>();
   private readonly asOf = new Map<string, number>();
   private created = 0;
   private ticking: Promise<void> | null = null;
@@ -99,10 +107,11 @@ export class LiveEngine {
   committed(changes: CommitChange[]): void {
     for (const change of changes) {
       this.asOf.set(change.workspace, Math.max(this.asOf.get(change.workspace) ?? 0, change.committedAt));
+      this.commits.set(change.workspace, (this.commits.get(change.workspace) ?? 0) + 1);
       for (const c of this.computations.values()) {
         const d = c.dependency;
         if (d.workspace !== change.workspace || change.toMs < d.sinceMs) continue;
-        if (d.metrics && !change.metrics.some((m) => d.metrics!.has(m))) continue;
+        if (d.metrics && !change.allMetrics && !change.metrics.some((m) => d.metrics!.has(m))) continue;
         c.dirty = true;
       }
     }
@@ -127,36 +136,19 @@ export class LiveEngine {
     subscriber: Subscriber,
     resumeFromSeq?: number,
   ): Promise<void> {
-    const key = subscriptionKey(subscription);
-    let c = this.computations.get(key);
-    if (!c) {
-      const nowMs = Date.now();
-      const workspace = (subscription.params as { workspace: string }).workspace;
-      const asOf = this.asOfOf(workspace);
-      const computed = await compute(this.context(nowMs), subscription);
-      // Another subscriber may have created it meanwhile.
-      c = this.computations.get(key);
-      if (!c) {
-        c = {
-          key,
-          subscription,
-          data: computed.data,
-          seq: ++this.created * SEQ_SPACING,
-          asOf,
-          log: [],
-          dependency: computed.dependency,
-          dirty: false,
-          subscribers: new Set(),
-        };
-        this.computations.set(key, c);
-      }
-    }
+    const c = await this.computation(subscription);
+    if (!subscriber.active()) return;
     c.subscribers.add(subscriber);
     delete c.idleSinceMs;
     const first = c.log[0];
-    if (resumeFromSeq !== undefined && first && resumeFromSeq >= first.seq - 1 && resumeFromSeq <= c.seq) {
+    const resumable =
+      resumeFromSeq !== undefined &&
+      first !== undefined &&
+      resumeFromSeq >= first.seq - 1 &&
+      resumeFromSeq <= c.seq;
+    if (resumable && !subscriber.congested()) {
       for (const entry of c.log) {
-        if (entry.seq > resumeFromSeq) this.sendDelta(subscriber, entry);
+        if (entry.seq > resumeFromSeq!) this.sendDelta(subscriber, entry);
       }
       subscriber.lastSeq = c.seq;
       return;
@@ -168,6 +160,41 @@ export class LiveEngine {
     // A backed-up client gets its snapshot once it drains (see run), not on top of its backlog.
     if (subscriber.congested()) subscriber.stale = true;
     else this.sendSnapshot(subscriber, c);
+  }
+
+  /** The shared computation of a subscription, created (and computed once) if need be. */
+  private async computation(subscription: Pick<Subscribe, 'topic' | 'params'>): Promise<Computation> {
+    const key = subscriptionKey(subscription);
+    const existing = this.computations.get(key);
+    if (existing) return existing;
+    let creating = this.creating.get(key);
+    if (!creating) {
+      creating = this.create(key, subscription).finally(() => this.creating.delete(key));
+      this.creating.set(key, creating);
+    }
+    return creating;
+  }
+
+  private async create(key: string, subscription: Pick<Subscribe, 'topic' | 'params'>): Promise<Computation> {
+    const nowMs = Date.now();
+    const workspace = (subscription.params as { workspace: string }).workspace;
+    const asOf = this.asOfOf(workspace);
+    const commits = this.commits.get(workspace) ?? 0;
+    const computed = await compute(this.context(nowMs), subscription);
+    const c: Computation = {
+      key,
+      subscription,
+      data: computed.data,
+      seq: ++this.created * SEQ_SPACING,
+      asOf,
+      log: [],
+      dependency: computed.dependency,
+      // A commit that landed while it computed may not be in it: the next tick computes it again.
+      dirty: (this.commits.get(workspace) ?? 0) !== commits,
+      subscribers: new Set(),
+    };
+    this.computations.set(key, c);
+    return c;
   }
 
   unsubscribe(subscription: Pick<Subscribe, 'topic' | 'params'>, subscriber: Subscriber): void {
@@ -200,6 +227,7 @@ export class LiveEngine {
         moved = true;
       }
       if (c.dirty || moved) await this.recompute(c, ctx);
+      if (this.computations.get(c.key) !== c) continue;
       // Clients that were backed up get a fresh snapshot once they drain.
       for (const s of c.subscribers) {
         if (s.stale && !s.congested()) this.sendSnapshot(s, c);
@@ -219,6 +247,7 @@ export class LiveEngine {
       if (err instanceof ApiError && err.status < 500) {
         for (const s of c.subscribers) {
           s.send({ type: 'error', id: s.id, code: err.code, message: err.message, hint: err.hint });
+          s.ended();
         }
         this.computations.delete(c.key);
       } else {

@@ -42,6 +42,12 @@ export default fp<LivePluginOptions>(
       engine.committed(changes);
     });
 
+    app.workspaces.onDelete(async (_sql, workspace) => {
+      quality.forget(workspace.id);
+      alerts.forget(workspace.id);
+    });
+    app.kpis.onChange((workspace) => engine.invalidate(workspace));
+
     // Workspace edits (brands, zone) recompute everything of that workspace.
     const seen = new Map<string, string>();
     const tick = async () => {

@@ -127,12 +127,26 @@ export function serveSocket(
             m.id,
           );
         }
-        const subscriber: Subscriber = { id: m.id, lastSeq: null, stale: false, send, congested };
+        const mine = () => subscriptions.get(m.id)?.subscriber === subscriber;
+        const subscriber: Subscriber = {
+          id: m.id,
+          lastSeq: null,
+          stale: false,
+          send,
+          congested,
+          // The server ended it (its workspace or KPI went away): the id is free again.
+          ended: () => {
+            if (mine()) subscriptions.delete(m.id);
+          },
+          active: () => mine() && socket.readyState === socket.OPEN,
+        };
         subscriptions.set(m.id, { subscription: m, subscriber });
         const resume = m.resumeFrom && m.resumeFrom.epoch === epoch ? m.resumeFrom.seq : undefined;
         try {
           await engine.subscribe(m, subscriber, resume);
         } catch (err) {
+          // Unsubscribed (and maybe subscribed again under the same id) meanwhile: not ours to answer.
+          if (!mine()) return;
           subscriptions.delete(m.id);
           if (err instanceof ApiError && err.status < 500) return fail(err.code, err.message, err.hint, m.id);
           log.error({ err }, 'live subscription failed');
@@ -143,7 +157,8 @@ export function serveSocket(
             m.id,
           );
         }
-        if (!subscriptions.has(m.id) || socket.readyState !== socket.OPEN) engine.unsubscribe(m, subscriber);
+        // Unsubscribed or closed during the first compute (a close unsubscribes what it knows of).
+        if (!subscriber.active()) engine.unsubscribe(m, subscriber);
         return;
       }
     }
@@ -153,7 +168,15 @@ export function serveSocket(
   socket.on('message', (raw, isBinary) => {
     onMessage(raw, isBinary).catch((err: unknown) => log.error({ err }, 'live message failed'));
   });
+  // A protocol-level ping each heartbeat: a half-open socket misses its pong and is dropped.
+  let alive = true;
+  socket.on('pong', () => {
+    alive = true;
+  });
   const heartbeat = setInterval(() => {
+    if (!alive) return socket.terminate();
+    alive = false;
+    socket.ping();
     if (!congested()) send({ type: 'heartbeat', at: new Date().toISOString() });
   }, limits.heartbeatMs);
   socket.on('close', () => {

@@ -143,16 +143,21 @@ export const q = {
       .join('\n    UNION ALL\n    '),
 
   /**
-   * Per series, the latest value with a timestamp before $at (a whole minute; $hour is its hour):
-   * whole days up to $dayCut (a wall-clock midnight whose day ended before $at in any zone), hours
-   * from $hourFrom (early enough to leave no gap after those days), minutes of $at's hour. Overlaps
-   * are harmless: the same latest value is found twice.
+   * Per series, the latest (ts, value) of the day buckets up to $dayCut (a wall-clock midnight
+   * whose day ended before the instant asked in any zone).
    */
-  levelsAsOf: `
-    SELECT series, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value FROM (
-      SELECT series, last_ts, last_value FROM rollup_day
-        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket <= $dayCut::TIMESTAMP
-      UNION ALL
+  levelsDays: `
+    SELECT series, epoch_ms(max(last_ts))::DOUBLE AS ts, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value
+    FROM rollup_day WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket <= $dayCut::TIMESTAMP
+    GROUP BY series`,
+
+  /**
+   * Per series, the latest (ts, value) before $at (a whole minute; $hour is its hour) after the days
+   * of levelsDays: hours from $hourFrom (early enough to leave no gap after them), then minutes of
+   * $at's hour. Overlaps with the days are harmless: the same latest value is found twice.
+   */
+  levelsTail: `
+    SELECT series, epoch_ms(max(last_ts))::DOUBLE AS ts, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value FROM (
       SELECT series, last_ts, last_value FROM rollup_hour
         WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
           AND bucket >= $hourFrom::TIMESTAMP AND bucket < $hour::TIMESTAMP

@@ -24,10 +24,14 @@ interface Entry<V> {
   value: V;
 }
 
+/** Changes remembered per workspace for reads in flight (a read takes milliseconds). */
+const RECENT_CHANGES = 256;
+
 export class RangeCache<V> {
   private readonly entries = new Map<number, Map<string, Entry<V>>>();
-  /** Bumped by every change of a workspace: a read that started before it must not be cached. */
+  /** Bumped by every change of a workspace; the recent changes' spans are kept with their version. */
   private readonly versions = new Map<number, number>();
+  private readonly recent = new Map<number, { version: number; fromMs: number; toMs: number }[]>();
   private size = 0;
 
   constructor(private readonly maxEntries: number) {}
@@ -52,9 +56,18 @@ export class RangeCache<V> {
     return entry.value;
   }
 
-  /** Stores what a read fetched, unless the workspace changed since the read began. */
+  /**
+   * Stores what a read fetched, unless a change that overlaps its span landed since the read began
+   * (at `version`): under steady ingest other spans keep changing while a read runs.
+   */
   set(ws: number, version: number, range: RangeKey, value: V): void {
-    if (this.version(ws) !== version) return;
+    const current = this.version(ws);
+    if (current !== version) {
+      const since = (this.recent.get(ws) ?? []).filter((c) => c.version > version);
+      // Fewer than happened: the log no longer holds them all.
+      if (since.length < current - version) return;
+      if (since.some((c) => c.fromMs <= range.toMs && range.fromMs <= c.toMs)) return;
+    }
     let entries = this.entries.get(ws);
     if (!entries) this.entries.set(ws, (entries = new Map()));
     const key = RangeCache.key(range);
@@ -65,7 +78,7 @@ export class RangeCache<V> {
 
   /** A commit stored events of `ws` with instants in [fromMs, toMs]. */
   changed(ws: number, fromMs: number, toMs: number): void {
-    this.versions.set(ws, this.version(ws) + 1);
+    this.bump(ws, fromMs, toMs);
     const entries = this.entries.get(ws);
     if (!entries) return;
     for (const [key, entry] of entries) {
@@ -78,9 +91,18 @@ export class RangeCache<V> {
 
   /** Everything of a workspace (deleted, or its day buckets rebuilt in another zone). */
   drop(ws: number): void {
-    this.versions.set(ws, this.version(ws) + 1);
+    this.bump(ws, -Infinity, Infinity);
     this.size -= this.entries.get(ws)?.size ?? 0;
     this.entries.delete(ws);
+  }
+
+  private bump(ws: number, fromMs: number, toMs: number): void {
+    const version = this.version(ws) + 1;
+    this.versions.set(ws, version);
+    let log = this.recent.get(ws);
+    if (!log) this.recent.set(ws, (log = []));
+    log.push({ version, fromMs, toMs });
+    if (log.length > RECENT_CHANGES) log.shift();
   }
 
   private evict(): void {

@@ -60,7 +60,7 @@ export class RollupService {
   /** Profiles hold 60 (minutes of an hour) or 24 (hours of a day) numbers per series: fewer. */
   private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(128);
   private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(512);
-  private readonly levelsCache = new RangeCache<Map<number, number>>(1024);
+  private readonly levelsCache = new RangeCache<Map<number, { ts: number; value: number }>>(1024);
 
   constructor(private readonly db: Database) {}
 
@@ -295,28 +295,63 @@ export class RollupService {
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
   async levelsAsOf(ws: number, series: number[], atMs: number): Promise<Map<number, number>> {
     if (series.length === 0) return new Map();
-    // Valid until a commit lands before `atMs`.
-    const key = { table: `levels:${series.join(',')}`, from: atMs, to: atMs, fromMs: -Infinity, toMs: atMs };
-    const cached = this.levelsCache.get(ws, key);
-    // A copy: callers carry levels forward in the map they get.
-    if (cached) return new Map(cached);
-    const version = this.levelsCache.version(ws);
     // Local day D holds instants before D + 1 day + 12 h whatever the zone (offsets span
-    // −12 h…+14 h), and every instant from D + 1 day − 14 h on is after it.
+    // −12 h…+14 h), and every instant from D + 1 day − 14 h on is after it. The closed days change
+    // once a day (or with late data): cached apart from the tail, which moves with `atMs`.
     const dayCut = floorTo(atMs - DAY - MAX_ZONE_BEHIND, DAY);
-    const rows = await this.db.read((sql) =>
-      sql.rows<{ series: number; value: number }>(q.levelsAsOf, {
+    const hourFrom = floorTo(dayCut + DAY - MAX_ZONE_AHEAD, HOUR);
+    const list = series.join(',');
+    // Each part's span is the instants its rows can hold: only commits there make it stale.
+    const daysKey = { table: `days:${list}`, from: dayCut, to: dayCut };
+    const tailKey = { table: `tail:${list}`, from: atMs, to: atMs };
+    const [days, tail] = await Promise.all([
+      this.levelPart(
         ws,
-        series: listValue(series),
+        series,
+        { ...daysKey, fromMs: -Infinity, toMs: dayCut + DAY + MAX_ZONE_BEHIND },
+        q.levelsDays,
+        {
+          dayCut: iso(dayCut),
+        },
+      ),
+      this.levelPart(ws, series, { ...tailKey, fromMs: hourFrom, toMs: atMs }, q.levelsTail, {
         at: iso(atMs),
         hour: iso(floorTo(atMs, HOUR)),
-        dayCut: iso(dayCut),
-        hourFrom: iso(floorTo(dayCut + DAY - MAX_ZONE_AHEAD, HOUR)),
+        hourFrom: iso(hourFrom),
+      }),
+    ]);
+    // The later value wins, the larger on a tie (as arg_max over (ts, value) does).
+    const levels = new Map<number, number>();
+    for (const id of series) {
+      const d = days.get(id);
+      const t = tail.get(id);
+      const pick = !d ? t : !t ? d : t.ts > d.ts || (t.ts === d.ts && t.value > d.value) ? t : d;
+      if (pick) levels.set(id, pick.value);
+    }
+    return levels;
+  }
+
+  /** One part of levelsAsOf: per series its latest (ts, value), cached until a commit lands in its span. */
+  private async levelPart(
+    ws: number,
+    series: number[],
+    key: RangeKey,
+    query: string,
+    params: Record<string, DuckDBValue>,
+  ): Promise<Map<number, { ts: number; value: number }>> {
+    const cached = this.levelsCache.get(ws, key);
+    if (cached) return cached;
+    const version = this.levelsCache.version(ws);
+    const rows = await this.db.read((sql) =>
+      sql.rows<{ series: number; ts: number; value: number }>(query, {
+        ws,
+        series: listValue(series),
+        ...params,
       }),
     );
-    const levels = new Map(rows.map((r) => [r.series, r.value]));
+    const levels = new Map(rows.map((r) => [r.series, { ts: r.ts, value: r.value }]));
     this.levelsCache.set(ws, version, key, levels);
-    return new Map(levels);
+    return levels;
   }
 
   /**

@@ -203,6 +203,27 @@ describe('GET /api/v1/live', () => {
     third.close();
   });
 
+  it('keeps one stream per id when an id is unsubscribed and reused while its first snapshot is computed', async () => {
+    const client = await Client.open(server.url);
+    const params = { workspace: 'live', kpi: 'engagements', window: '28d' };
+    client.send({ type: 'subscribe', id: 'again', topic: 'benchmark', params });
+    client.send({ type: 'unsubscribe', id: 'again' });
+    client.send({ type: 'subscribe', id: 'again', topic: 'benchmark', params });
+    await client.next((m) => m.type === 'snapshot' && m.id === 'again');
+    await postEvents(
+      server.url,
+      'live',
+      JSON.stringify([event('acme', 'social', 'x', 'engagements', 7, now())]),
+      'application/json',
+    );
+    await client.next((m) => m.type === 'delta' && m.id === 'again');
+    await new Promise((r) => setTimeout(r, 300));
+    const mine = client.of('again').filter((m) => m.type === 'snapshot' || m.type === 'delta');
+    expect(mine.filter((m) => m.type === 'snapshot')).toHaveLength(1);
+    replay(mine); // deltas follow the snapshot seq by seq
+    client.close();
+  });
+
   it('answers bad messages with an error and keeps the socket open', async () => {
     const client = await Client.open(server.url);
     client.send('not json');
