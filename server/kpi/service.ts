@@ -53,6 +53,7 @@ export class KpiService {
   /** Each workspace's own KPIs, by workspace key. */
   private readonly custom = new Map<number, Map<string, KpiDefinition>>();
   private readonly listeners: ((workspace: string) => void)[] = [];
+  private readonly weightsByWs = new Map<number, DpiWeights>();
 
   constructor(
     private readonly db: Database,
@@ -119,13 +120,17 @@ export class KpiService {
   }
 
   async weights(workspace: WorkspaceState): Promise<DpiWeights> {
+    // Read once per workspace: every DPI computation (a live tick's too) asks for them.
+    const known = this.weightsByWs.get(workspace.key);
+    if (known) return known;
     const row = await this.db.read((sql) => sql.one<{ weights: string }>(q.weights, { ws: workspace.key }));
-    if (!row) return DEFAULT_DPI_WEIGHTS;
-    const stored = JSON.parse(row.weights) as DpiWeights;
-    return {
+    const stored = row ? (JSON.parse(row.weights) as DpiWeights) : DEFAULT_DPI_WEIGHTS;
+    const weights = {
       touchpoints: { ...DEFAULT_DPI_WEIGHTS.touchpoints, ...stored.touchpoints },
       kpis: { ...DEFAULT_DPI_WEIGHTS.kpis, ...stored.kpis },
     };
+    this.weightsByWs.set(workspace.key, weights);
+    return weights;
   }
 
   async putWeights(workspace: WorkspaceState, weights: DpiWeights): Promise<DpiWeights> {
@@ -154,11 +159,13 @@ export class KpiService {
         await sql.run(q.insertWeights, { ws: workspace.key, weights: JSON.stringify(merged) });
       }),
     );
+    this.weightsByWs.set(workspace.key, merged);
     this.changed(workspace);
     return merged;
   }
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
+    this.weightsByWs.delete(ws);
     await sql.run(q.deleteWeights, { ws });
     await sql.run(q.deleteObjectives, { ws });
     await sql.run(q.deleteCustomKpis, { ws });

@@ -62,7 +62,9 @@ export default fp<LivePluginOptions>(
       const started = performance.now();
       await engine.tick(nowMs);
       app.metrics.liveTickSeconds.observe((performance.now() - started) / 1000);
-      app.metrics.liveClients.set(app.websocketServer?.clients.size ?? 0);
+      const clients = [...(app.websocketServer?.clients ?? [])];
+      app.metrics.liveClients.set(clients.length);
+      app.metrics.liveBacklogBytes.set(Math.max(0, ...clients.map((c) => c.bufferedAmount)));
     };
     let running: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {

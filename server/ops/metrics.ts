@@ -31,6 +31,11 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly liveBacklogBytes = new Gauge({
+    name: 'convergence_live_backlog_bytes',
+    help: 'Largest backlog of bytes unsent to one live client',
+    registers: [this.registry],
+  });
   readonly liveClients = new Gauge({
     name: 'convergence_live_clients',
     help: 'Open live websockets',

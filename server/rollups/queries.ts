@@ -152,19 +152,21 @@ export const q = {
     GROUP BY series`,
 
   /**
-   * Per series, the latest (ts, value) before $at (a whole minute; $hour is its hour) after the days
-   * of levelsDays: hours from $hourFrom (early enough to leave no gap after them), then minutes of
-   * $at's hour. Overlaps with the days are harmless: the same latest value is found twice.
+   * Per series and bucket of each range (`part`; `slot`: the minute of an hour from minute buckets,
+   * the hour of a day from hour buckets), the latest (ts, value): what levels are read from after
+   * the closed days. One branch per range, as in `totals`.
    */
-  levelsTail: `
-    SELECT series, epoch_ms(max(last_ts))::DOUBLE AS ts, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value FROM (
-      SELECT series, last_ts, last_value FROM rollup_hour
-        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
-          AND bucket >= $hourFrom::TIMESTAMP AND bucket < $hour::TIMESTAMP
-      UNION ALL
-      SELECT series, last_ts, last_value FROM rollup_minute
-        WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket >= $hour::TIMESTAMP AND bucket < $at::TIMESTAMP
-    ) GROUP BY series`,
+  levelSlots: (ranges: { table: string; from: string; to: string }[]) =>
+    ranges
+      .map(
+        (r, i) => `SELECT ${i}::INTEGER AS part, series,
+        ${r.table === GRAIN_TABLES.minute ? 'minute' : 'hour'}(bucket)::INTEGER AS slot,
+        epoch_ms(max(last_ts))::DOUBLE AS ts, arg_max(last_value, (last_ts, last_value))::DOUBLE AS value
+      FROM ${r.table} WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
+        AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP
+      GROUP BY ALL`,
+      )
+      .join('\n    UNION ALL\n    '),
 
   /**
    * Per bucket and series of one grain table: the total and the latest value (a level's value).

@@ -61,6 +61,9 @@ export class RollupService {
   private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(128);
   private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(512);
   private readonly levelsCache = new RangeCache<Map<number, { ts: number; value: number }>>(1024);
+  private readonly levelSlotsCache = new RangeCache<Map<number, { ts: Float64Array; value: Float64Array }>>(
+    512,
+  );
 
   constructor(private readonly db: Database) {}
 
@@ -290,6 +293,7 @@ export class RollupService {
     this.minuteProfiles.changed(ws, fromMs, toMs);
     this.hourProfiles.changed(ws, fromMs, toMs);
     this.levelsCache.changed(ws, fromMs, toMs);
+    this.levelSlotsCache.changed(ws, fromMs, toMs);
   }
 
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
@@ -300,38 +304,96 @@ export class RollupService {
     // once a day (or with late data): cached apart from the tail, which moves with `atMs`.
     const dayCut = floorTo(atMs - DAY - MAX_ZONE_BEHIND, DAY);
     const hourFrom = floorTo(dayCut + DAY - MAX_ZONE_AHEAD, HOUR);
+    const hour = floorTo(atMs, HOUR);
     const list = series.join(',');
     // Each part's span is the instants its rows can hold: only commits there make it stale.
     const daysKey = { table: `days:${list}`, from: dayCut, to: dayCut };
-    const tailKey = { table: `tail:${list}`, from: atMs, to: atMs };
-    const [days, tail] = await Promise.all([
-      this.levelPart(
-        ws,
-        series,
-        { ...daysKey, fromMs: -Infinity, toMs: dayCut + DAY + MAX_ZONE_BEHIND },
-        q.levelsDays,
-        {
-          dayCut: iso(dayCut),
-        },
-      ),
-      this.levelPart(ws, series, { ...tailKey, fromMs: hourFrom, toMs: atMs }, q.levelsTail, {
-        at: iso(atMs),
-        hour: iso(floorTo(atMs, HOUR)),
-        hourFrom: iso(hourFrom),
-      }),
-    ]);
-    // The later value wins, the larger on a tie (as arg_max over (ts, value) does).
+    const days = await this.levelPart(
+      ws,
+      series,
+      { ...daysKey, fromMs: -Infinity, toMs: dayCut + DAY + MAX_ZONE_BEHIND },
+      q.levelsDays,
+      { dayCut: iso(dayCut) },
+    );
+    // The tail: hours [hourFrom, hour) from whole UTC days of hour slots, then the minutes of
+    // `atMs`'s hour, each cached as such, so a window moving by a minute reads nothing new.
+    const spans: RangeKey[] = [];
+    for (let day = floorTo(hourFrom, DAY); day < hour; day += DAY) {
+      spans.push({ table: GRAIN_TABLES.hour, ...instants({ fromMs: day, toMs: day + DAY }) });
+    }
+    if (hour < atMs)
+      spans.push({ table: GRAIN_TABLES.minute, ...instants({ fromMs: hour, toMs: hour + HOUR }) });
+    const slots = await this.levelSlots(ws, series, list, spans);
     const levels = new Map<number, number>();
     for (const id of series) {
-      const d = days.get(id);
-      const t = tail.get(id);
-      const pick = !d ? t : !t ? d : t.ts > d.ts || (t.ts === d.ts && t.value > d.value) ? t : d;
-      if (pick) levels.set(id, pick.value);
+      let best = days.get(id);
+      spans.forEach((span, i) => {
+        const own = slots[i]!.get(id);
+        if (!own) return;
+        const step = span.table === GRAIN_TABLES.minute ? MINUTE : HOUR;
+        const from = Math.max(0, (hourFrom - span.fromMs) / step);
+        const to = Math.min(
+          own.ts.length,
+          ((span.table === GRAIN_TABLES.minute ? atMs : hour) - span.fromMs) / step,
+        );
+        for (let k = Math.ceil(from); k < to; k++) {
+          const ts = own.ts[k]!;
+          if (Number.isNaN(ts)) continue;
+          const value = own.value[k]!;
+          // The later value wins, the larger on a tie (as arg_max over (ts, value) does).
+          if (!best || ts > best.ts || (ts === best.ts && value > best.value)) best = { ts, value };
+        }
+      });
+      if (best) levels.set(id, best.value);
     }
     return levels;
   }
 
-  /** One part of levelsAsOf: per series its latest (ts, value), cached until a commit lands in its span. */
+  /** Per span and series, the latest (ts, value) per slot: from the cache, what is missing in one query. */
+  private async levelSlots(
+    ws: number,
+    series: number[],
+    list: string,
+    spans: RangeKey[],
+  ): Promise<Map<number, { ts: Float64Array; value: Float64Array }>[]> {
+    const keyed = spans.map((span) => ({ ...span, table: `${span.table}:${list}` }));
+    const found = keyed.map((key) => this.levelSlotsCache.get(ws, key));
+    const missing = found.flatMap((f, i) => (f ? [] : [i]));
+    if (missing.length > 0) {
+      const version = this.levelSlotsCache.version(ws);
+      const params: Record<string, DuckDBValue> = { ws, series: listValue(series) };
+      const branches = missing.map((i, j) => {
+        params[`f${j}`] = iso(spans[i]!.from);
+        params[`t${j}`] = iso(spans[i]!.to);
+        return { table: spans[i]!.table, from: `f${j}`, to: `t${j}` };
+      });
+      const rows = await this.db.read((sql) =>
+        sql.rows<{ part: number; series: number; slot: number; ts: number; value: number }>(
+          q.levelSlots(branches),
+          params,
+        ),
+      );
+      const fetched = missing.map(() => new Map<number, { ts: Float64Array; value: Float64Array }>());
+      for (const row of rows) {
+        const part = fetched[row.part]!;
+        let own = part.get(row.series);
+        if (!own) {
+          const size = spans[missing[row.part]!]!.table === GRAIN_TABLES.minute ? 60 : 24;
+          own = { ts: new Float64Array(size).fill(NaN), value: new Float64Array(size) };
+          part.set(row.series, own);
+        }
+        own.ts[row.slot] = row.ts;
+        own.value[row.slot] = row.value;
+      }
+      missing.forEach((i, j) => {
+        found[i] = fetched[j]!;
+        this.levelSlotsCache.set(ws, version, keyed[i]!, fetched[j]!);
+      });
+    }
+    return found as Map<number, { ts: Float64Array; value: Float64Array }>[];
+  }
+
+  /** The closed days' part of levelsAsOf: per series its latest (ts, value), cached until a commit lands in its span. */
   private async levelPart(
     ws: number,
     series: number[],
@@ -479,6 +541,7 @@ export class RollupService {
     this.minuteProfiles.drop(ws);
     this.hourProfiles.drop(ws);
     this.levelsCache.drop(ws);
+    this.levelSlotsCache.drop(ws);
   }
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
@@ -489,6 +552,7 @@ export class RollupService {
     this.minuteProfiles.drop(ws);
     this.hourProfiles.drop(ws);
     this.levelsCache.drop(ws);
+    this.levelSlotsCache.drop(ws);
   }
 
   /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */

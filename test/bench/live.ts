@@ -30,7 +30,7 @@ interface Figures {
   load: number;
   fresh: number[];
   tick: { meanMs: number; ticks: number };
-  rss: { idle: number; reading: number; oneStuck: number };
+  rss: { idle: number; reading: number; readingLonger: number; oneStuck: number; backlog: number };
 }
 
 /** One hub holding `rows` events, under the live load. */
@@ -179,16 +179,23 @@ async function measure(rows: number): Promise<Figures> {
     Array.from({ length: CLIENTS }, (_, c) => c),
   );
   const reading = await metric('convergence_process_resident_memory_bytes');
-  // One client stops reading.
-  (sockets[0] as unknown as { _socket: { pause(): void } })._socket.pause();
+  // The same load again with every client reading (the baseline), then with one that stops reading.
   await stream(STREAM_SECONDS);
+  const readingLonger = await metric('convergence_process_resident_memory_bytes');
+  (sockets[0] as unknown as { _socket: { pause(): void } })._socket.pause();
+  let backlog = 0;
+  const sampler = setInterval(() => {
+    void metric('convergence_live_backlog_bytes').then((b) => (backlog = Math.max(backlog, b)));
+  }, 500);
+  await stream(STREAM_SECONDS);
+  clearInterval(sampler);
   const oneStuck = await metric('convergence_process_resident_memory_bytes');
 
   for (const ws of sockets) ws.terminate();
   hub.child.kill('SIGTERM');
   await hub.exited;
   fs.rmSync(dataDir, { recursive: true, force: true });
-  return { load, fresh, tick, rss: { idle, reading, oneStuck } };
+  return { load, fresh, tick, rss: { idle, reading, readingLonger, oneStuck, backlog } };
 }
 
 async function main(): Promise<void> {
@@ -209,8 +216,9 @@ async function main(): Promise<void> {
     console.log(
       `${name.padEnd(20)} freshness (ack → delta) p50 ${p(f, 0.5)} ms, p99 ${p(f, 0.99)} ms (${f.fresh.length} samples; ` +
         `goal p99 ≤ 300 ms: ${quantile(f.fresh, 0.99) <= 300 ? 'met' : 'NOT met'}); tick ${f.tick.meanMs.toFixed(1)} ms ` +
-        `(${f.tick.ticks} ticks); RSS ${mb(f.rss.idle)} idle, ${mb(f.rss.reading)} with ${CLIENTS} clients reading, ` +
-        `${mb(f.rss.oneStuck)} after ${STREAM_SECONDS} s more with one not reading`,
+        `(${f.tick.ticks} ticks); RSS ${mb(f.rss.idle)} idle, ${mb(f.rss.reading)} then ${mb(f.rss.readingLonger)} ` +
+        `with ${CLIENTS} clients reading, ${mb(f.rss.oneStuck)} after ${STREAM_SECONDS} s more with one not reading ` +
+        `(its backlog peaked at ${(f.rss.backlog / 1024).toFixed(0)} kB)`,
     );
   }
   const ratio = large.tick.meanMs / small.tick.meanMs;

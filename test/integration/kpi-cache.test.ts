@@ -65,6 +65,25 @@ describe('cached KPI totals', () => {
     expect(await followers()).toBe(1200);
   });
 
+  it('read a level as of a window end from the minutes before it, never from the minute at it', async () => {
+    await post([
+      event('initech', 'social', 'x', 'followers', 100, '2026-03-12T09:59:00Z'),
+      event('initech', 'social', 'x', 'followers', 150, '2026-03-12T10:04:59Z'),
+      event('initech', 'social', 'x', 'followers', 200, '2026-03-12T10:05:30Z'),
+    ]);
+    const at = async (to: string) => {
+      const response = await fetch(
+        `${server.url}/api/v1/workspaces/cache/kpis/followers?brand=initech&from=2026-03-12T08:00:00Z&to=${to}`,
+      );
+      return ((await response.json()) as { value: number | null }).value;
+    };
+    expect(await at('2026-03-12T10:00:00Z')).toBe(100);
+    expect(await at('2026-03-12T10:05:00Z')).toBe(150);
+    expect(await at('2026-03-12T10:06:00Z')).toBe(200);
+    // And again, now that the hour's slots are cached.
+    expect(await at('2026-03-12T10:05:00Z')).toBe(150);
+  });
+
   it('stay exact when a time-zone change rebuilds the days already asked about', async () => {
     const window = 'from=2026-03-07T00:00:00Z&to=2026-03-10T00:00:00Z';
     const acme = async () => {
