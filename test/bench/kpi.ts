@@ -11,7 +11,7 @@ import { mulberry32 } from '../helpers/random.js';
 import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
 
 const ROWS = Number(process.env.BENCH_KPI_ROWS ?? 10_000_000);
-const REPS = Number(process.env.BENCH_REPS ?? 5);
+const REPS = Number(process.env.BENCH_REPS ?? 9);
 const CHUNK = 1_000_000;
 const REQUEST = 500_000;
 const DAY = 86_400_000;

@@ -41,6 +41,8 @@ async function measure(rows: number): Promise<Figures> {
     COMPACT_INTERVAL_MS: '30000',
     RETENTION_INTERVAL_MS: '0',
     MAX_BODY_MB: '256',
+    // DuckDB's buffer pool would otherwise grow towards 80 % of RAM and hide what the hub holds.
+    DUCKDB_MEMORY_LIMIT: '2GB',
   });
   const base = `${hub.url}/api/v1/workspaces/${WORKSPACE}`;
   await fetch(base, {
@@ -182,6 +184,21 @@ async function measure(rows: number): Promise<Figures> {
   // The same load again with every client reading (the baseline), then with one that stops reading.
   await stream(STREAM_SECONDS);
   const readingLonger = await metric('convergence_process_resident_memory_bytes');
+  // It holds 40 more subscriptions, so that its share of the traffic outgrows the kernel's buffers.
+  for (let i = 0; i < 40; i++) {
+    sockets[0]!.send(
+      JSON.stringify({
+        type: 'subscribe',
+        id: `extra${i}`,
+        topic: 'tiles',
+        params: {
+          workspace: WORKSPACE,
+          kpis: ['mentions', 'share_of_voice', 'engagements', 'net_sentiment'],
+          window: '24h',
+        },
+      }),
+    );
+  }
   (sockets[0] as unknown as { _socket: { pause(): void } })._socket.pause();
   let backlog = 0;
   const sampler = setInterval(() => {
