@@ -151,6 +151,18 @@ export const q = {
     FROM rollup_day WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[])) AND bucket <= $dayCut::TIMESTAMP
     GROUP BY series`,
 
+  /** Per minute of each hour (`part`), the aggregates of counters over the series set. */
+  minuteAggregates: (ranges: { from: string; to: string }[]) =>
+    ranges
+      .map(
+        (r, i) => `SELECT ${i}::INTEGER AS part, minute(bucket)::INTEGER AS slot, sum(sum)::DOUBLE AS sum,
+        sum(count)::DOUBLE AS count, min(min)::DOUBLE AS min, max(max)::DOUBLE AS max
+      FROM rollup_minute WHERE ws = $ws AND series IN (SELECT unnest($series::INTEGER[]))
+        AND bucket >= $${r.from}::TIMESTAMP AND bucket < $${r.to}::TIMESTAMP
+      GROUP BY ALL`,
+      )
+      .join('\n    UNION ALL\n    '),
+
   /**
    * Per series and bucket of each range (`part`; `slot`: the minute of an hour from minute buckets,
    * the hour of a day from hour buckets), the latest (ts, value): what levels are read from after

@@ -40,6 +40,8 @@ export interface RollupRows {
 }
 
 const MAX_ZONE_BEHIND = 12 * HOUR;
+/** Minute series up to this span are served from cached hours of minute aggregates. */
+const CACHED_MINUTE_SPAN = 6 * HOUR;
 const MAX_ZONE_AHEAD = 14 * HOUR;
 
 const instants = (w: { fromMs: number; toMs: number }) => ({ from: w.fromMs, to: w.toMs, ...w });
@@ -61,6 +63,12 @@ export class RollupService {
   private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(128);
   private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(512);
   private readonly levelsCache = new RangeCache<Map<number, { ts: number; value: number }>>(1024);
+  private readonly minuteRowsCache = new RangeCache<{
+    sum: Float64Array;
+    count: Float64Array;
+    min: Float64Array;
+    max: Float64Array;
+  }>(256);
   private readonly levelSlotsCache = new RangeCache<Map<number, { ts: Float64Array; value: Float64Array }>>(
     512,
   );
@@ -294,6 +302,7 @@ export class RollupService {
     this.hourProfiles.changed(ws, fromMs, toMs);
     this.levelsCache.changed(ws, fromMs, toMs);
     this.levelSlotsCache.changed(ws, fromMs, toMs);
+    this.minuteRowsCache.changed(ws, fromMs, toMs);
   }
 
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
@@ -542,6 +551,7 @@ export class RollupService {
     this.hourProfiles.drop(ws);
     this.levelsCache.drop(ws);
     this.levelSlotsCache.drop(ws);
+    this.minuteRowsCache.drop(ws);
   }
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
@@ -553,6 +563,7 @@ export class RollupService {
     this.hourProfiles.drop(ws);
     this.levelsCache.drop(ws);
     this.levelSlotsCache.drop(ws);
+    this.minuteRowsCache.drop(ws);
   }
 
   /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */
@@ -583,6 +594,10 @@ export class RollupService {
     });
     if (ids.length === 0) return [];
     const gauge = filter.metric.kind === 'gauge';
+    // Short minute charts (the wall's "last hour") from cached hours; long ranges in one query.
+    if (filter.grain === 'minute' && !gauge && filter.toMs - filter.fromMs <= CACHED_MINUTE_SPAN) {
+      return this.counterMinutes(filter.workspaceKey, ids, filter.fromMs, filter.toMs);
+    }
     const combine = filter.metric.combine === 'mean' ? 'avg' : 'sum';
     const day = filter.grain === 'day';
     const rows = await this.db.read((sql) =>
@@ -610,6 +625,75 @@ export class RollupService {
       max: r.max,
       last: r.last,
     }));
+  }
+
+  /**
+   * Minute rows of counters, read as whole UTC hours of per-minute aggregates over the series set:
+   * a "last hour by minute" chart that moves each minute re-reads only the hour that changed.
+   */
+  private async counterMinutes(
+    ws: number,
+    ids: number[],
+    fromMs: number,
+    toMs: number,
+  ): Promise<SeriesRow[]> {
+    const list = ids.join(',');
+    const first = floorTo(fromMs, MINUTE);
+    const hours: RangeKey[] = [];
+    for (let hour = floorTo(first, HOUR); hour < toMs; hour += HOUR) {
+      hours.push({ table: `minutes:${list}`, from: hour, to: hour + HOUR, fromMs: hour, toMs: hour + HOUR });
+    }
+    const found = hours.map((h) => this.minuteRowsCache.get(ws, h));
+    const missing = found.flatMap((f, i) => (f ? [] : [i]));
+    if (missing.length > 0) {
+      const version = this.minuteRowsCache.version(ws);
+      const params: Record<string, DuckDBValue> = { ws, series: listValue(ids) };
+      const branches = missing.map((i, j) => {
+        params[`f${j}`] = iso(hours[i]!.fromMs);
+        params[`t${j}`] = iso(hours[i]!.toMs);
+        return { from: `f${j}`, to: `t${j}` };
+      });
+      const rows = await this.db.read((sql) =>
+        sql.rows<{ part: number; slot: number; sum: number; count: number; min: number; max: number }>(
+          q.minuteAggregates(branches),
+          params,
+        ),
+      );
+      const fetched = missing.map(() => ({
+        sum: new Float64Array(60),
+        count: new Float64Array(60),
+        min: new Float64Array(60),
+        max: new Float64Array(60),
+      }));
+      for (const r of rows) {
+        const f = fetched[r.part]!;
+        f.sum[r.slot] = r.sum;
+        f.count[r.slot] = r.count;
+        f.min[r.slot] = r.min;
+        f.max[r.slot] = r.max;
+      }
+      missing.forEach((i, j) => {
+        found[i] = fetched[j]!;
+        this.minuteRowsCache.set(ws, version, hours[i]!, fetched[j]!);
+      });
+    }
+    const out: SeriesRow[] = [];
+    hours.forEach((h, i) => {
+      const f = found[i]!;
+      for (let m = 0; m < 60; m++) {
+        const bucket = h.fromMs + m * MINUTE;
+        if (bucket < first || bucket >= toMs || f.count[m] === 0) continue;
+        out.push({
+          bucket: new Date(bucket).toISOString(),
+          sum: f.sum[m]!,
+          count: f.count[m]!,
+          min: f.min[m]!,
+          max: f.max[m]!,
+          last: null,
+        });
+      }
+    });
+    return out;
   }
 }
 

@@ -84,6 +84,44 @@ describe('cached KPI totals', () => {
     expect(await at('2026-03-12T10:05:00Z')).toBe(150);
   });
 
+  it('serve a short minute series from cached hours, and follow late rows into them', async () => {
+    await post([
+      event('acme', 'social', 'x', 'mentions', 4, '2026-03-13T09:58:10Z'),
+      event('acme', 'social', 'x', 'mentions', 6, '2026-03-13T09:58:50Z'),
+      event('globex', 'social', 'x', 'mentions', 1, '2026-03-13T10:01:00Z'),
+    ]);
+    const minutes = async () => {
+      const response = await fetch(
+        `${server.url}/api/v1/workspaces/cache/series?metric=mentions&grain=minute&from=2026-03-13T09:30:00Z&to=2026-03-13T10:30:00Z`,
+      );
+      expect(response.status).toBe(200);
+      return (
+        (await response.json()) as {
+          rows: { bucket: string; sum: number; count: number; min: number; max: number }[];
+        }
+      ).rows;
+    };
+    expect(await minutes()).toEqual([
+      { bucket: '2026-03-13T09:58:00.000Z', sum: 10, count: 2, min: 4, max: 6, last: null },
+      { bucket: '2026-03-13T10:01:00.000Z', sum: 1, count: 1, min: 1, max: 1, last: null },
+    ]);
+    // A series already in the cached hour (a new one would change the set, hence the key).
+    await post([event('acme', 'social', 'x', 'mentions', 9, '2026-03-13T09:58:30Z')]);
+    expect((await minutes())[0]).toEqual({
+      bucket: '2026-03-13T09:58:00.000Z',
+      sum: 19,
+      count: 3,
+      min: 4,
+      max: 9,
+      last: null,
+    });
+    // A window's edges cut hours: minutes outside [from, to) stay out.
+    const cut = await fetch(
+      `${server.url}/api/v1/workspaces/cache/series?metric=mentions&grain=minute&from=2026-03-13T09:59:00Z&to=2026-03-13T10:01:00Z`,
+    );
+    expect(((await cut.json()) as { rows: unknown[] }).rows).toEqual([]);
+  });
+
   it('stay exact when a time-zone change rebuilds the days already asked about', async () => {
     const window = 'from=2026-03-07T00:00:00Z&to=2026-03-10T00:00:00Z';
     const acme = async () => {
