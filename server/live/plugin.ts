@@ -67,8 +67,16 @@ export default fp<LivePluginOptions>(
       app.metrics.liveBacklogBytes.set(Math.max(0, ...clients.map((c) => c.bufferedAmount)));
     };
     let running: Promise<void> = Promise.resolve();
+    let busy = false;
     const timer = setInterval(() => {
-      running = tick().catch((err: unknown) => app.log.error({ err }, 'live tick failed'));
+      // A tick longer than TICK_MS delays the next one instead of overlapping it.
+      if (busy) return;
+      busy = true;
+      running = tick()
+        .catch((err: unknown) => app.log.error({ err }, 'live tick failed'))
+        .finally(() => {
+          busy = false;
+        });
     }, tickMs);
     timer.unref();
 
