@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Alert } from '../../shared/schemas/live.js';
 import type { CommitChange } from '../ingest/writer.js';
 import type { QualityCounters } from './quality.js';
@@ -9,7 +10,7 @@ const SILENT_MIN_MS = 60_000;
 const BURST_ROWS = 50;
 const BURST_SHARE = 0.1;
 const BURST_COOLDOWN_MS = 5 * 60_000;
-const KEEP = 200;
+export const KEEP_ALERTS = 200;
 
 interface SourceClock {
   lastMs: number;
@@ -21,16 +22,27 @@ interface SourceClock {
 
 /**
  * Data-quality alerts, raised on the engine's tick: a source gone silent for longer than its usual
- * gap, a burst of rejected rows. Kept in memory (the newest KEEP per workspace).
+ * gap, a burst of rejected rows. The newest KEEP_ALERTS per workspace, stored through `save`.
  */
 export class AlertService {
   private readonly alerts = new Map<string, Alert[]>();
   private readonly clocks = new Map<string, Map<string, SourceClock>>();
   private readonly lastBurst = new Map<string, number>();
   private readonly versions = new Map<string, number>();
-  private next = 1;
+  constructor(
+    private readonly quality: QualityCounters,
+    /** Stores an alert raised or acknowledged (the hub keeps them across restarts). */
+    private readonly save: (workspace: string, alert: Alert) => void = () => {},
+  ) {}
 
-  constructor(private readonly quality: QualityCounters) {}
+  /** An alert stored by an earlier run, oldest first. */
+  restore(workspace: string, alert: Alert): void {
+    const list = this.alerts.get(workspace) ?? [];
+    list.unshift(alert);
+    list.length = Math.min(list.length, KEEP_ALERTS);
+    this.alerts.set(workspace, list);
+    this.bump(workspace);
+  }
 
   record(change: CommitChange): void {
     let clocks = this.clocks.get(change.workspace);
@@ -42,7 +54,8 @@ export class AlertService {
         continue;
       }
       const gap = change.committedAt - clock.lastMs;
-      clock.gapMs = clock.gapMs === undefined ? gap : 0.8 * clock.gapMs + 0.2 * gap;
+      // An outage already reported is not the source's usual rhythm.
+      if (!clock.silent) clock.gapMs = clock.gapMs === undefined ? gap : 0.8 * clock.gapMs + 0.2 * gap;
       clock.lastMs = change.committedAt;
       clock.seen++;
       clock.silent = false;
@@ -96,15 +109,18 @@ export class AlertService {
 
   private raise(workspace: string, alert: Omit<Alert, 'id' | 'acknowledged' | 'at'> & { at: number }): void {
     const list = this.alerts.get(workspace) ?? [];
-    list.unshift({
+    // Unique across runs: the stored alerts of earlier runs keep their ids.
+    const raised: Alert = {
       ...alert,
-      id: `a${this.next++}`,
+      id: randomUUID(),
       at: new Date(alert.at).toISOString(),
       acknowledged: false,
-    });
-    list.length = Math.min(list.length, KEEP);
+    };
+    list.unshift(raised);
+    list.length = Math.min(list.length, KEEP_ALERTS);
     this.alerts.set(workspace, list);
     this.bump(workspace);
+    this.save(workspace, raised);
   }
 
   /** Newest first. */
@@ -113,12 +129,16 @@ export class AlertService {
   }
 
   acknowledge(workspace: string, id: string): Alert | undefined {
-    const alert = this.list(workspace).find((a) => a.id === id);
-    if (alert && !alert.acknowledged) {
-      alert.acknowledged = true;
+    const list = this.list(workspace);
+    const i = list.findIndex((a) => a.id === id);
+    if (i < 0) return undefined;
+    if (!list[i]!.acknowledged) {
+      // A new object: what the live hub published holds the old one, and diffs against it.
+      list[i] = { ...list[i]!, acknowledged: true };
       this.bump(workspace);
+      this.save(workspace, list[i]!);
     }
-    return alert;
+    return list[i];
   }
 
   /** Moves on every change of a workspace's alerts. */

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
-import { AlertService } from './alerts.js';
+import type { Alert } from '../../shared/live.js';
+import { AlertService, KEEP_ALERTS } from './alerts.js';
 import { LiveEngine } from './engine.js';
 import { QualityCounters } from './quality.js';
 import { q, schema } from './queries.js';
@@ -25,10 +26,25 @@ export default fp<LivePluginOptions>(
     await app.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
     });
-    app.workspaces.onDelete((sql, workspace) => sql.run(q.deleteWorkspace, { ws: workspace.key }));
+    app.workspaces.onDelete((sql, workspace) => sql.script(q.deleteWorkspace, { ws: workspace.key }));
 
     const quality = new QualityCounters();
-    const alerts = new AlertService(quality);
+    const alerts = new AlertService(quality, (workspace, alert) => {
+      const ws = app.workspaces.get(workspace)?.key;
+      if (ws === undefined) return;
+      app.db
+        .write((sql) =>
+          sql.script(q.putAlert, { ws, id: alert.id, at: alert.at, body: JSON.stringify(alert) }),
+        )
+        .catch((err: unknown) => app.log.error({ err }, 'an alert could not be stored'));
+    });
+    const keys = new Map(app.workspaces.list().map((w) => [app.workspaces.get(w.id)!.key, w.id]));
+    for (const row of await app.db.read((sql) =>
+      sql.rows<{ ws: number; body: string }>(q.alerts, { keep: KEEP_ALERTS }),
+    )) {
+      const workspace = keys.get(row.ws);
+      if (workspace) alerts.restore(workspace, JSON.parse(row.body) as Alert);
+    }
     const engine = new LiveEngine((nowMs) => ({ app, alerts, quality, nowMs }), app.log);
     app.decorate('live', engine);
     // A new epoch per start: clients holding seqs of an earlier run get snapshots.

@@ -355,6 +355,58 @@ describe('a client that stops reading', () => {
   });
 });
 
+describe('data-quality alerts', () => {
+  it('pushes a burst of rejected rows on the alerts topic, lists it, takes an acknowledgement and keeps it across a restart', async () => {
+    const dataDir = (await import('node:fs')).mkdtempSync(
+      (await import('node:path')).join((await import('node:os')).tmpdir(), 'conv-alerts-'),
+    );
+    let hub = await startChildHub(dataDir, { TICK_MS: '100' });
+    await putWorkspace(hub.url, 'q');
+    const client = await Client.open(hub.url);
+    client.send({ type: 'subscribe', id: 'a', topic: 'alerts', params: { workspace: 'q' } });
+    await client.next((m) => m.type === 'snapshot' && m.id === 'a');
+    // 60 rows of an unknown brand, 10 good ones.
+    const rows = [
+      ...Array.from({ length: 60 }, () => event('nobody', 'social', 'x', 'mentions', 1, now())),
+      ...Array.from({ length: 10 }, () => event('acme', 'social', 'x', 'mentions', 1, now())),
+    ];
+    expect((await postEvents(hub.url, 'q', JSON.stringify(rows), 'application/json')).status).toBe(200);
+    const pushed = await client.next<Delta>((m) => m.type === 'delta' && m.id === 'a');
+    const [part] = Object.values(pushed.changes.set) as { id: string; kind: string; acknowledged: boolean }[];
+    expect(part).toMatchObject({ kind: 'rejected_burst', acknowledged: false });
+
+    const listed = (await (await fetch(`${hub.url}/api/v1/workspaces/q/alerts`)).json()) as {
+      rows: { id: string }[];
+    };
+    expect(listed.rows.map((r) => r.id)).toEqual([part!.id]);
+    const ack = await fetch(`${hub.url}/api/v1/workspaces/q/alerts/${part!.id}/ack`, { method: 'POST' });
+    expect(await ack.json()).toMatchObject({ id: part!.id, acknowledged: true });
+    const acked = await client.next<Delta>(
+      (m) =>
+        m.type === 'delta' &&
+        m.id === 'a' &&
+        (m.changes.set[`alert:${part!.id}`] as { acknowledged?: boolean })?.acknowledged === true,
+    );
+    expect(acked).toBeDefined();
+    expect((await fetch(`${hub.url}/api/v1/workspaces/q/alerts/nope/ack`, { method: 'POST' })).status).toBe(
+      404,
+    );
+    client.close();
+
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+    hub = await startChildHub(dataDir, { TICK_MS: '100' });
+    const again = (await (await fetch(`${hub.url}/api/v1/workspaces/q/alerts`)).json()) as {
+      rows: unknown[];
+    };
+    expect(again.rows).toEqual([
+      expect.objectContaining({ id: part!.id, kind: 'rejected_burst', acknowledged: true }),
+    ]);
+    hub.child.kill('SIGTERM');
+    await hub.exited;
+  });
+});
+
 describe('the live hub across a restart', () => {
   it('starts a new epoch: a resuming client gets a snapshot', async () => {
     const dataDir = (await import('node:fs')).mkdtempSync(
