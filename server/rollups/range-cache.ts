@@ -22,6 +22,7 @@ interface Entry<V> {
   fromMs: number;
   toMs: number;
   value: V;
+  bytes: number;
 }
 
 /** Changes remembered per workspace for reads in flight (a read takes milliseconds). */
@@ -32,9 +33,13 @@ export class RangeCache<V> {
   /** Bumped by every change of a workspace; the recent changes' spans are kept with their version. */
   private readonly versions = new Map<number, number>();
   private readonly recent = new Map<number, { version: number; fromMs: number; toMs: number }[]>();
-  private size = 0;
+  private bytes = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  /** `weigh` estimates what a value holds in bytes; the cache stays under `maxBytes`. */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly weigh: (value: V) => number,
+  ) {}
 
   static key(range: RangeKey): string {
     // The instants too: the same wall-clock days are other instants in another zone.
@@ -71,9 +76,11 @@ export class RangeCache<V> {
     let entries = this.entries.get(ws);
     if (!entries) this.entries.set(ws, (entries = new Map()));
     const key = RangeCache.key(range);
-    if (!entries.has(key)) this.size++;
-    entries.set(key, { fromMs: range.fromMs, toMs: range.toMs, value });
-    if (this.size > this.maxEntries) this.evict();
+    this.bytes -= entries.get(key)?.bytes ?? 0;
+    const bytes = this.weigh(value);
+    entries.set(key, { fromMs: range.fromMs, toMs: range.toMs, value, bytes });
+    this.bytes += bytes;
+    if (this.bytes > this.maxBytes) this.evict();
   }
 
   /** A commit stored events of `ws` with instants in [fromMs, toMs]. */
@@ -84,7 +91,7 @@ export class RangeCache<V> {
     for (const [key, entry] of entries) {
       if (entry.fromMs <= toMs && fromMs < entry.toMs) {
         entries.delete(key);
-        this.size--;
+        this.bytes -= entry.bytes;
       }
     }
   }
@@ -92,7 +99,7 @@ export class RangeCache<V> {
   /** Everything of a workspace (deleted, or its day buckets rebuilt in another zone). */
   drop(ws: number): void {
     this.bump(ws, -Infinity, Infinity);
-    this.size -= this.entries.get(ws)?.size ?? 0;
+    for (const entry of this.entries.get(ws)?.values() ?? []) this.bytes -= entry.bytes;
     this.entries.delete(ws);
   }
 
@@ -105,12 +112,21 @@ export class RangeCache<V> {
     if (log.length > RECENT_CHANGES) log.shift();
   }
 
+  /** Drops the least recently used entries (per workspace, oldest workspaces first) to 3/4 of the budget. */
   private evict(): void {
-    for (const entries of this.entries.values()) {
-      for (const key of entries.keys()) {
+    for (const [ws, entries] of this.entries) {
+      for (const [key, entry] of entries) {
         entries.delete(key);
-        if (--this.size <= this.maxEntries / 2) return;
+        this.bytes -= entry.bytes;
+        if (this.bytes <= (this.maxBytes * 3) / 4) break;
       }
+      if (entries.size === 0) this.entries.delete(ws);
+      if (this.bytes <= (this.maxBytes * 3) / 4) return;
     }
+  }
+
+  /** Bytes held (an estimate). */
+  get heldBytes(): number {
+    return this.bytes;
   }
 }

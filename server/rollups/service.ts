@@ -40,6 +40,9 @@ export interface RollupRows {
 }
 
 const MAX_ZONE_BEHIND = 12 * HOUR;
+const MB = 1024 * 1024;
+const weighArrays = (m: Map<number, Float64Array>) =>
+  [...m.values()].reduce((n, a) => n + 64 + a.byteLength + 64, 0);
 /** Minute series up to this span are served from cached hours of minute aggregates. */
 const CACHED_MINUTE_SPAN = 6 * HOUR;
 const MAX_ZONE_AHEAD = 14 * HOUR;
@@ -58,19 +61,25 @@ export class RollupService {
   private readonly seriesById = new Map<number, Map<number, SeriesKey>>();
   private nextSeriesId = 1;
   private gen = 0;
-  private readonly totalsCache = new RangeCache<Map<number, number>>(4096);
-  /** Profiles hold 60 (minutes of an hour) or 24 (hours of a day) numbers per series: fewer. */
-  private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(128);
-  private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(512);
-  private readonly levelsCache = new RangeCache<Map<number, { ts: number; value: number }>>(1024);
+  // Budgets of the caches (estimated bytes): a few hundred series per workspace fit thousands of
+  // ranges; a base with many more series keeps fewer.
+  private readonly totalsCache = new RangeCache<Map<number, number>>(32 * MB, (m) => 64 * m.size);
+  /** Profiles: 60 (minutes of an hour) or 24 (hours of a day) numbers per series. */
+  private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(32 * MB, weighArrays);
+  private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(64 * MB, weighArrays);
+  private readonly levelsCache = new RangeCache<Map<number, { ts: number; value: number }>>(
+    16 * MB,
+    (m) => 128 * m.size,
+  );
   private readonly minuteRowsCache = new RangeCache<{
     sum: Float64Array;
     count: Float64Array;
     min: Float64Array;
     max: Float64Array;
-  }>(256);
+  }>(8 * MB, () => 4 * (60 * 8 + 64));
   private readonly levelSlotsCache = new RangeCache<Map<number, { ts: Float64Array; value: Float64Array }>>(
-    512,
+    32 * MB,
+    (m) => [...m.values()].reduce((n, v) => n + 128 + 2 * (v.ts.byteLength + 64), 0),
   );
 
   constructor(private readonly db: Database) {}
