@@ -122,6 +122,15 @@ export class LiveEngine {
     for (const c of this.computations.values()) if (c.dependency.workspace === workspace) c.dirty = true;
   }
 
+  /** The commit time of the last ingest of a workspace (seeded at start from what an earlier run stored). */
+  lastCommit(workspace: string): number | undefined {
+    return this.asOf.get(workspace);
+  }
+
+  seedLastCommit(workspace: string, atMs: number): void {
+    if (atMs > (this.asOf.get(workspace) ?? 0)) this.asOf.set(workspace, atMs);
+  }
+
   private asOfOf(workspace: string): string | null {
     const at = this.asOf.get(workspace);
     return at ? new Date(at).toISOString() : null;

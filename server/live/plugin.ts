@@ -47,6 +47,28 @@ export default fp<LivePluginOptions>(
     }
     const engine = new LiveEngine((nowMs) => ({ app, alerts, quality, nowMs }), app.log);
     app.decorate('live', engine);
+    // "Data as of" survives a restart: the last commit time per workspace is stored (at most every
+    // 10 s each) and seeds the engine at start.
+    const stored = new Map<string, number>();
+    for (const row of await app.db.read((sql) => sql.rows<{ ws: number; at: number }>(q.lastCommits))) {
+      const workspace = keys.get(row.ws);
+      if (workspace) {
+        engine.seedLastCommit(workspace, row.at);
+        stored.set(workspace, row.at);
+      }
+    }
+    const storeLastCommits = async (everyChange = false) => {
+      for (const { id } of app.workspaces.list()) {
+        const at = engine.lastCommit(id);
+        const ws = app.workspaces.get(id)?.key;
+        if (at === undefined || ws === undefined || at === stored.get(id)) continue;
+        if (!everyChange && at - (stored.get(id) ?? 0) < 10_000) continue;
+        stored.set(id, at);
+        await app.db
+          .write((sql) => sql.script(q.putLastCommit, { ws, at: new Date(at).toISOString() }))
+          .catch((err: unknown) => app.log.error({ err }, 'the last commit time could not be stored'));
+      }
+    };
     // A new epoch per start: clients holding seqs of an earlier run get snapshots.
     const epoch = randomUUID();
 
@@ -75,6 +97,7 @@ export default fp<LivePluginOptions>(
         }
       }
       alerts.check(nowMs);
+      void storeLastCommits();
       const started = performance.now();
       await engine.tick(nowMs);
       app.metrics.liveTickSeconds.observe((performance.now() - started) / 1000);
@@ -99,6 +122,7 @@ export default fp<LivePluginOptions>(
     app.addHook('preClose', async () => {
       clearInterval(timer);
       await running;
+      await storeLastCommits(true);
       // Clients reconnect to the next run (a new epoch).
       for (const client of app.websocketServer.clients) client.close(1001, 'server restarting');
     });

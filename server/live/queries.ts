@@ -2,6 +2,7 @@
 // a restart keeps them and what was acknowledged).
 export const schema = [
   `CREATE TABLE IF NOT EXISTS wall_layouts (ws INTEGER NOT NULL, layout VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS last_commits (ws INTEGER NOT NULL, committed_at TIMESTAMP NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS alerts (
     ws INTEGER NOT NULL, id VARCHAR NOT NULL, raised_at TIMESTAMP NOT NULL, body VARCHAR NOT NULL
   )`,
@@ -15,5 +16,8 @@ export const q = {
       SELECT ws, body, raised_at, id, row_number() OVER (PARTITION BY ws ORDER BY raised_at DESC, id DESC) AS n FROM alerts)
     WHERE n <= $keep ORDER BY raised_at, id`,
   putAlert: `DELETE FROM alerts WHERE ws = $ws AND id = $id; INSERT INTO alerts VALUES ($ws, $id, $at::TIMESTAMP, $body)`,
-  deleteWorkspace: `DELETE FROM wall_layouts WHERE ws = $ws; DELETE FROM alerts WHERE ws = $ws`,
+  lastCommits: `SELECT ws, epoch_ms(max(committed_at))::DOUBLE AS at FROM last_commits GROUP BY ws`,
+  putLastCommit: `DELETE FROM last_commits WHERE ws = $ws; INSERT INTO last_commits VALUES ($ws, $at::TIMESTAMP)`,
+  deleteWorkspace: `DELETE FROM wall_layouts WHERE ws = $ws; DELETE FROM alerts WHERE ws = $ws;
+    DELETE FROM last_commits WHERE ws = $ws`,
 };

@@ -420,6 +420,14 @@ describe('the live hub across a restart', () => {
     );
     client.send({ type: 'subscribe', id: 's', topic: 'tiles', params: tiles });
     const snapshot = await client.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 's');
+    await postEvents(
+      hub.url,
+      'live',
+      JSON.stringify([event('acme', 'social', 'x', 'mentions', 3, now())]),
+      'application/json',
+    );
+    const asOfBefore = (await client.next<Delta>((m) => m.type === 'delta' && m.id === 's')).asOf;
+    expect(asOfBefore).not.toBeNull();
     hub.child.kill('SIGTERM');
     await hub.exited;
     expect((await client.closed).code).toBe(1001);
@@ -437,7 +445,10 @@ describe('the live hub across a restart', () => {
       params: tiles,
       resumeFrom: { epoch, seq: snapshot.seq },
     });
-    expect((await again.next((m) => m.type === 'snapshot' || m.type === 'delta')).type).toBe('snapshot');
+    const fresh = await again.next((m) => m.type === 'snapshot' || m.type === 'delta');
+    expect(fresh.type).toBe('snapshot');
+    // "Data as of" is the last commit of the earlier run, not unknown.
+    expect((fresh as Snapshot).asOf).toBe(asOfBefore);
     again.close();
     hub.child.kill('SIGTERM');
     await hub.exited;
