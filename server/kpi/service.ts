@@ -18,11 +18,11 @@ import type {
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
 import { parseInstant, parseWindow, splitList } from '../http/query.js';
-import { iso, type RollupService } from '../rollups/service.js';
+import type { RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
-import { type Window, zoneOf } from '../time/zone.js';
+import { iso, type Window, zoneOf } from '../time/zone.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';

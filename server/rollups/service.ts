@@ -1,12 +1,12 @@
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
 import type { Database, Sql } from '../db/database.js';
 import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import type { MetricDefinition } from '../../shared/vocabulary.js';
 import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
-import { ceilTo, DAY, floorTo, HOUR, MINUTE, zoneOf } from '../time/zone.js';
+import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '../time/zone.js';
 import type { Cover } from './cover.js';
-import { RangeCache, type RangeKey } from './range-cache.js';
+import { WindowReads } from './window-reads.js';
 import { addRows, Partials, rollUp, SLICE } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 
@@ -39,15 +39,8 @@ export interface RollupRows {
   value: Float64Array;
 }
 
-const MAX_ZONE_BEHIND = 12 * HOUR;
-const MB = 1024 * 1024;
-const weighArrays = (m: Map<number, Float64Array>) =>
-  [...m.values()].reduce((n, a) => n + 64 + a.byteLength + 64, 0);
 /** Minute series up to this span are served from cached hours of minute aggregates. */
 const CACHED_MINUTE_SPAN = 6 * HOUR;
-const MAX_ZONE_AHEAD = 14 * HOUR;
-
-const instants = (w: { fromMs: number; toMs: number }) => ({ from: w.fromMs, to: w.toMs, ...w });
 
 const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source}\u0000${k.metric}`;
 
@@ -61,28 +54,12 @@ export class RollupService {
   private readonly seriesById = new Map<number, Map<number, SeriesKey>>();
   private nextSeriesId = 1;
   private gen = 0;
-  // Budgets of the caches (estimated bytes): a few hundred series per workspace fit thousands of
-  // ranges; a base with many more series keeps fewer.
-  private readonly totalsCache = new RangeCache<Map<number, number>>(32 * MB, (m) => 64 * m.size);
-  /** Profiles: 60 (minutes of an hour) or 24 (hours of a day) numbers per series. */
-  private readonly minuteProfiles = new RangeCache<Map<number, Float64Array>>(32 * MB, weighArrays);
-  private readonly hourProfiles = new RangeCache<Map<number, Float64Array>>(64 * MB, weighArrays);
-  private readonly levelsCache = new RangeCache<Map<number, { ts: number; value: number }>>(
-    16 * MB,
-    (m) => 128 * m.size,
-  );
-  private readonly minuteRowsCache = new RangeCache<{
-    sum: Float64Array;
-    count: Float64Array;
-    min: Float64Array;
-    max: Float64Array;
-  }>(8 * MB, () => 4 * (60 * 8 + 64));
-  private readonly levelSlotsCache = new RangeCache<Map<number, { ts: Float64Array; value: Float64Array }>>(
-    32 * MB,
-    (m) => [...m.values()].reduce((n, v) => n + 128 + 2 * (v.ts.byteLength + 64), 0),
-  );
+  /** What KPI windows read, cached until a commit lands in its span. */
+  private readonly reads: WindowReads;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    this.reads = new WindowReads(db);
+  }
 
   async init(): Promise<void> {
     await this.db.write(async (sql) => {
@@ -153,285 +130,24 @@ export class RollupService {
     return keys;
   }
 
-  /**
-   * The sum per series over a window covered by rollup buckets (see cover.ts): every
-   * event of the window counted once, whatever buckets the window cuts.
-   */
-  async totals(ws: number, series: number[], cover: Cover): Promise<Map<number, number>> {
-    if (series.length === 0) return new Map();
-    const ranges: RangeKey[] = [];
-    if (cover.days) {
-      // Day buckets are stored as local midnights: compare them as wall-clock times.
-      const d = cover.days;
-      ranges.push({
-        table: GRAIN_TABLES.day,
-        from: d.fromLocal,
-        to: d.toLocal,
-        fromMs: d.fromMs,
-        toMs: d.toMs,
-      });
-    }
-    for (const w of cover.hours) ranges.push({ table: GRAIN_TABLES.hour, ...instants(w) });
-    // Minute edges move with every minute of a live window: read them from whole hours of
-    // per-minute sums, which stay valid until a commit lands in that hour.
-    const pieces: { hour: number; from: number; to: number }[] = [];
-    for (const w of cover.minutes) {
-      for (let hour = floorTo(w.fromMs, HOUR); hour < w.toMs; hour += HOUR) {
-        const from = (Math.max(w.fromMs, hour) - hour) / MINUTE;
-        const to = (Math.min(w.toMs, hour + HOUR) - hour) / MINUTE;
-        pieces.push({ hour, from, to });
-      }
-    }
-    const hours = [...new Set(pieces.map((p) => p.hour))].map((hour) => ({
-      table: GRAIN_TABLES.minute,
-      ...instants({ fromMs: hour, toMs: hour + HOUR }),
-    }));
-    const { totals, profiles } = await this.cachedSums(ws, ranges, hours);
-    const wanted = new Set(series);
-    const result = new Map<number, number>();
-    const add = (id: number, sum: number) => {
-      if (wanted.has(id)) result.set(id, (result.get(id) ?? 0) + sum);
-    };
-    for (const sums of totals) for (const [id, sum] of sums) add(id, sum);
-    for (const piece of pieces) {
-      const profile = profiles[hours.findIndex((h) => h.fromMs === piece.hour)]!;
-      for (const [id, minutes] of profile) {
-        let sum = 0;
-        let seen = false;
-        for (let m = piece.from; m < piece.to; m++) {
-          if (!Number.isNaN(minutes[m]!)) {
-            sum += minutes[m]!;
-            seen = true;
-          }
-        }
-        if (seen) add(id, sum);
-      }
-    }
-    return result;
+  /** The sum per series over a window covered by rollup buckets (see WindowReads.totals). */
+  totals(ws: number, series: number[], cover: Cover): Promise<Map<number, number>> {
+    return this.reads.totals(ws, series, cover);
   }
 
-  /**
-   * Sums per series and UTC hour over [fromMs, toMs) (whole hours), one slot per hour, NaN where a
-   * series has no rows. Read as whole UTC days of hourly sums, so that a moving chart re-reads only
-   * the days that changed.
-   */
-  async hourlySums(
-    ws: number,
-    fromMs: number,
-    toMs: number,
-    series: number[],
-  ): Promise<Map<number, Float64Array>> {
-    const first = floorTo(fromMs, DAY);
-    const days: RangeKey[] = [];
-    for (let day = first; day < toMs; day += DAY) {
-      days.push({ table: GRAIN_TABLES.hour, ...instants({ fromMs: day, toMs: day + DAY }) });
-    }
-    const { profiles } = await this.cachedSums(ws, [], days);
-    const hours = (toMs - fromMs) / HOUR;
-    const result = new Map<number, Float64Array>();
-    for (const id of series) {
-      const out = new Float64Array(hours).fill(NaN);
-      days.forEach((day, d) => {
-        const slots = profiles[d]!.get(id);
-        if (!slots) return;
-        // Hour h of this day is slot (day start − fromMs) / HOUR + h of the output.
-        const offset = (day.fromMs - fromMs) / HOUR;
-        for (let h = Math.max(0, -offset); h < 24 && offset + h < hours; h++) out[offset + h] = slots[h]!;
-      });
-      result.set(id, out);
-    }
-    return result;
-  }
-
-  /**
-   * Totals of every series per range, and profiles (per-minute sums of an hour, per-hour sums of a
-   * day) of every series: from the caches, whatever is missing in one query.
-   */
-  private async cachedSums(
-    ws: number,
-    ranges: RangeKey[],
-    spans: RangeKey[],
-  ): Promise<{ totals: Map<number, number>[]; profiles: Map<number, Float64Array>[] }> {
-    const cacheOf = (span: RangeKey) =>
-      span.table === GRAIN_TABLES.minute ? this.minuteProfiles : this.hourProfiles;
-    const totals = ranges.map((range) => this.totalsCache.get(ws, range));
-    const profiles = spans.map((span) => cacheOf(span).get(ws, span));
-    const missing = [
-      ...totals.flatMap((t, i) => (t ? [] : [{ range: ranges[i]!, profile: false, i }])),
-      ...profiles.flatMap((p, i) => (p ? [] : [{ range: spans[i]!, profile: true, i }])),
-    ];
-    if (missing.length > 0) {
-      const versions = new Map(
-        [this.totalsCache, this.minuteProfiles, this.hourProfiles].map((c) => [c, c.version(ws)] as const),
-      );
-      const params: Record<string, DuckDBValue> = { ws };
-      const branches = missing.map(({ range, profile }, j) => {
-        params[`f${j}`] = iso(range.from);
-        params[`t${j}`] = iso(range.to);
-        return { table: range.table, from: `f${j}`, to: `t${j}`, profile };
-      });
-      const rows = await this.db.read((sql) =>
-        sql.rows<{ part: number; series: number; slot: number; sum: number }>(q.totals(branches), params),
-      );
-      const fetched = missing.map(({ profile }) =>
-        profile ? new Map<number, Float64Array>() : new Map<number, number>(),
-      );
-      for (const row of rows) {
-        const part = fetched[row.part]!;
-        const { range, profile } = missing[row.part]!;
-        if (profile) {
-          const sums = part as Map<number, Float64Array>;
-          let slots = sums.get(row.series);
-          // NaN marks a slot without rows: a series with only zeros still has a total of 0.
-          if (!slots) {
-            const size = range.table === GRAIN_TABLES.minute ? 60 : 24;
-            sums.set(row.series, (slots = new Float64Array(size).fill(NaN)));
-          }
-          slots[row.slot] = row.sum;
-        } else (part as Map<number, number>).set(row.series, row.sum);
-      }
-      missing.forEach(({ range, profile, i }, j) => {
-        if (profile) {
-          profiles[i] = fetched[j] as Map<number, Float64Array>;
-          const cache = cacheOf(range);
-          cache.set(ws, versions.get(cache)!, range, profiles[i]);
-        } else {
-          totals[i] = fetched[j] as Map<number, number>;
-          this.totalsCache.set(ws, versions.get(this.totalsCache)!, range, totals[i]);
-        }
-      });
-    }
-    return { totals: totals as Map<number, number>[], profiles: profiles as Map<number, Float64Array>[] };
-  }
-
-  /** A commit stored events of `ws` in [fromMs, toMs]: cached sums over that span are stale. */
-  changed(ws: number, fromMs: number, toMs: number): void {
-    this.totalsCache.changed(ws, fromMs, toMs);
-    this.minuteProfiles.changed(ws, fromMs, toMs);
-    this.hourProfiles.changed(ws, fromMs, toMs);
-    this.levelsCache.changed(ws, fromMs, toMs);
-    this.levelSlotsCache.changed(ws, fromMs, toMs);
-    this.minuteRowsCache.changed(ws, fromMs, toMs);
+  /** Sums per series and UTC hour over [fromMs, toMs) (see WindowReads.hourlySums). */
+  hourlySums(ws: number, fromMs: number, toMs: number, series: number[]): Promise<Map<number, Float64Array>> {
+    return this.reads.hourlySums(ws, fromMs, toMs, series);
   }
 
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
-  async levelsAsOf(ws: number, series: number[], atMs: number): Promise<Map<number, number>> {
-    if (series.length === 0) return new Map();
-    // Local day D holds instants before D + 1 day + 12 h whatever the zone (offsets span
-    // −12 h…+14 h), and every instant from D + 1 day − 14 h on is after it. The closed days change
-    // once a day (or with late data): cached apart from the tail, which moves with `atMs`.
-    const dayCut = floorTo(atMs - DAY - MAX_ZONE_BEHIND, DAY);
-    const hourFrom = floorTo(dayCut + DAY - MAX_ZONE_AHEAD, HOUR);
-    const hour = floorTo(atMs, HOUR);
-    const list = series.join(',');
-    // Each part's span is the instants its rows can hold: only commits there make it stale.
-    const daysKey = { table: `days:${list}`, from: dayCut, to: dayCut };
-    const days = await this.levelPart(
-      ws,
-      series,
-      { ...daysKey, fromMs: -Infinity, toMs: dayCut + DAY + MAX_ZONE_BEHIND },
-      q.levelsDays,
-      { dayCut: iso(dayCut) },
-    );
-    // The tail: hours [hourFrom, hour) from whole UTC days of hour slots, then the minutes of
-    // `atMs`'s hour, each cached as such, so a window moving by a minute reads nothing new.
-    const spans: RangeKey[] = [];
-    for (let day = floorTo(hourFrom, DAY); day < hour; day += DAY) {
-      spans.push({ table: GRAIN_TABLES.hour, ...instants({ fromMs: day, toMs: day + DAY }) });
-    }
-    if (hour < atMs)
-      spans.push({ table: GRAIN_TABLES.minute, ...instants({ fromMs: hour, toMs: hour + HOUR }) });
-    const slots = await this.levelSlots(ws, series, list, spans);
-    const levels = new Map<number, number>();
-    for (const id of series) {
-      let best = days.get(id);
-      spans.forEach((span, i) => {
-        const own = slots[i]!.get(id);
-        if (!own) return;
-        const step = span.table === GRAIN_TABLES.minute ? MINUTE : HOUR;
-        const from = Math.max(0, (hourFrom - span.fromMs) / step);
-        const to = Math.min(
-          own.ts.length,
-          ((span.table === GRAIN_TABLES.minute ? atMs : hour) - span.fromMs) / step,
-        );
-        for (let k = Math.ceil(from); k < to; k++) {
-          const ts = own.ts[k]!;
-          if (Number.isNaN(ts)) continue;
-          const value = own.value[k]!;
-          // The later value wins, the larger on a tie (as arg_max over (ts, value) does).
-          if (!best || ts > best.ts || (ts === best.ts && value > best.value)) best = { ts, value };
-        }
-      });
-      if (best) levels.set(id, best.value);
-    }
-    return levels;
+  levelsAsOf(ws: number, series: number[], atMs: number): Promise<Map<number, number>> {
+    return this.reads.levelsAsOf(ws, series, atMs);
   }
 
-  /** Per span and series, the latest (ts, value) per slot: from the cache, what is missing in one query. */
-  private async levelSlots(
-    ws: number,
-    series: number[],
-    list: string,
-    spans: RangeKey[],
-  ): Promise<Map<number, { ts: Float64Array; value: Float64Array }>[]> {
-    const keyed = spans.map((span) => ({ ...span, table: `${span.table}:${list}` }));
-    const found = keyed.map((key) => this.levelSlotsCache.get(ws, key));
-    const missing = found.flatMap((f, i) => (f ? [] : [i]));
-    if (missing.length > 0) {
-      const version = this.levelSlotsCache.version(ws);
-      const params: Record<string, DuckDBValue> = { ws, series: listValue(series) };
-      const branches = missing.map((i, j) => {
-        params[`f${j}`] = iso(spans[i]!.from);
-        params[`t${j}`] = iso(spans[i]!.to);
-        return { table: spans[i]!.table, from: `f${j}`, to: `t${j}` };
-      });
-      const rows = await this.db.read((sql) =>
-        sql.rows<{ part: number; series: number; slot: number; ts: number; value: number }>(
-          q.levelSlots(branches),
-          params,
-        ),
-      );
-      const fetched = missing.map(() => new Map<number, { ts: Float64Array; value: Float64Array }>());
-      for (const row of rows) {
-        const part = fetched[row.part]!;
-        let own = part.get(row.series);
-        if (!own) {
-          const size = spans[missing[row.part]!]!.table === GRAIN_TABLES.minute ? 60 : 24;
-          own = { ts: new Float64Array(size).fill(NaN), value: new Float64Array(size) };
-          part.set(row.series, own);
-        }
-        own.ts[row.slot] = row.ts;
-        own.value[row.slot] = row.value;
-      }
-      missing.forEach((i, j) => {
-        found[i] = fetched[j]!;
-        this.levelSlotsCache.set(ws, version, keyed[i]!, fetched[j]!);
-      });
-    }
-    return found as Map<number, { ts: Float64Array; value: Float64Array }>[];
-  }
-
-  /** The closed days' part of levelsAsOf: per series its latest (ts, value), cached until a commit lands in its span. */
-  private async levelPart(
-    ws: number,
-    series: number[],
-    key: RangeKey,
-    query: string,
-    params: Record<string, DuckDBValue>,
-  ): Promise<Map<number, { ts: number; value: number }>> {
-    const cached = this.levelsCache.get(ws, key);
-    if (cached) return cached;
-    const version = this.levelsCache.version(ws);
-    const rows = await this.db.read((sql) =>
-      sql.rows<{ series: number; ts: number; value: number }>(query, {
-        ws,
-        series: listValue(series),
-        ...params,
-      }),
-    );
-    const levels = new Map(rows.map((r) => [r.series, { ts: r.ts, value: r.value }]));
-    this.levelsCache.set(ws, version, key, levels);
-    return levels;
+  /** A commit stored events of `ws` in [fromMs, toMs]: what was read over that span is stale. */
+  changed(ws: number, fromMs: number, toMs: number): void {
+    this.reads.changed(ws, fromMs, toMs);
   }
 
   /**
@@ -555,24 +271,14 @@ export class RollupService {
   /** Day buckets follow the workspace time zone: rebuild them from the minute rollups. */
   async rebuildDays(sql: Sql, ws: number, tz: string): Promise<void> {
     await sql.script(q.rebuildDays, { ws, tz, gen: ++this.gen });
-    this.totalsCache.drop(ws);
-    this.minuteProfiles.drop(ws);
-    this.hourProfiles.drop(ws);
-    this.levelsCache.drop(ws);
-    this.levelSlotsCache.drop(ws);
-    this.minuteRowsCache.drop(ws);
+    this.reads.drop(ws);
   }
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     for (const statement of q.deleteWorkspace) await sql.run(statement, { ws });
     this.seriesIds.delete(ws);
     this.seriesById.delete(ws);
-    this.totalsCache.drop(ws);
-    this.minuteProfiles.drop(ws);
-    this.hourProfiles.drop(ws);
-    this.levelsCache.drop(ws);
-    this.levelSlotsCache.drop(ws);
-    this.minuteRowsCache.drop(ws);
+    this.reads.drop(ws);
   }
 
   /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */
@@ -605,7 +311,7 @@ export class RollupService {
     const gauge = filter.metric.kind === 'gauge';
     // Short minute charts (the wall's "last hour") from cached hours; long ranges in one query.
     if (filter.grain === 'minute' && !gauge && filter.toMs - filter.fromMs <= CACHED_MINUTE_SPAN) {
-      return this.counterMinutes(filter.workspaceKey, ids, filter.fromMs, filter.toMs);
+      return this.reads.counterMinutes(filter.workspaceKey, ids, filter.fromMs, filter.toMs);
     }
     const combine = filter.metric.combine === 'mean' ? 'avg' : 'sum';
     const day = filter.grain === 'day';
@@ -635,84 +341,4 @@ export class RollupService {
       last: r.last,
     }));
   }
-
-  /**
-   * Minute rows of counters, read as whole UTC hours of per-minute aggregates over the series set:
-   * a "last hour by minute" chart that moves each minute re-reads only the hour that changed.
-   */
-  private async counterMinutes(
-    ws: number,
-    ids: number[],
-    fromMs: number,
-    toMs: number,
-  ): Promise<SeriesRow[]> {
-    const list = ids.join(',');
-    const first = floorTo(fromMs, MINUTE);
-    const hours: RangeKey[] = [];
-    for (let hour = floorTo(first, HOUR); hour < toMs; hour += HOUR) {
-      hours.push({ table: `minutes:${list}`, from: hour, to: hour + HOUR, fromMs: hour, toMs: hour + HOUR });
-    }
-    const found = hours.map((h) => this.minuteRowsCache.get(ws, h));
-    const missing = found.flatMap((f, i) => (f ? [] : [i]));
-    if (missing.length > 0) {
-      const version = this.minuteRowsCache.version(ws);
-      const params: Record<string, DuckDBValue> = { ws, series: listValue(ids) };
-      const branches = missing.map((i, j) => {
-        params[`f${j}`] = iso(hours[i]!.fromMs);
-        params[`t${j}`] = iso(hours[i]!.toMs);
-        return { from: `f${j}`, to: `t${j}` };
-      });
-      const rows = await this.db.read((sql) =>
-        sql.rows<{ part: number; slot: number; sum: number; count: number; min: number; max: number }>(
-          q.minuteAggregates(branches),
-          params,
-        ),
-      );
-      const fetched = missing.map(() => ({
-        sum: new Float64Array(60),
-        count: new Float64Array(60),
-        min: new Float64Array(60),
-        max: new Float64Array(60),
-      }));
-      for (const r of rows) {
-        const f = fetched[r.part]!;
-        f.sum[r.slot] = r.sum;
-        f.count[r.slot] = r.count;
-        f.min[r.slot] = r.min;
-        f.max[r.slot] = r.max;
-      }
-      missing.forEach((i, j) => {
-        found[i] = fetched[j]!;
-        this.minuteRowsCache.set(ws, version, hours[i]!, fetched[j]!);
-      });
-    }
-    const out: SeriesRow[] = [];
-    hours.forEach((h, i) => {
-      const f = found[i]!;
-      for (let m = 0; m < 60; m++) {
-        const bucket = h.fromMs + m * MINUTE;
-        if (bucket < first || bucket >= toMs || f.count[m] === 0) continue;
-        out.push({
-          bucket: new Date(bucket).toISOString(),
-          sum: f.sum[m]!,
-          count: f.count[m]!,
-          min: f.min[m]!,
-          max: f.max[m]!,
-          last: null,
-        });
-      }
-    });
-    return out;
-  }
-}
-
-export const iso = (ms: number) => new Date(ms).toISOString();
-
-/** `2026-03-29T00:00:00+01:00` from a local wall-clock time and the instant it stands for. */
-export function isoWithOffset(localMs: number, instantMs: number): string {
-  const offsetMin = Math.round((localMs - instantMs) / 60_000);
-  const sign = offsetMin < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMin);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${new Date(localMs).toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }

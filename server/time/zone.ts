@@ -85,3 +85,15 @@ export class ZoneOffsets {
     return offset;
   }
 }
+
+/** An instant as ISO 8601 (UTC). */
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `2026-03-29T00:00:00+01:00` from a local wall-clock time and the instant it stands for. */
+export function isoWithOffset(localMs: number, instantMs: number): string {
+  const offsetMin = Math.round((localMs - instantMs) / 60_000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMin);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${new Date(localMs).toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
