@@ -1,24 +1,11 @@
 // The demo market's producer: it talks to a hub only through the public HTTP API, like any real
 // producer, so the demo exercises (and the simulator load-tests) the path real data takes.
 import { randomUUID } from 'node:crypto';
-import {
-  Dictionary,
-  Field,
-  Float64,
-  Int32,
-  makeData,
-  RecordBatch,
-  RecordBatchStreamWriter,
-  Schema,
-  Struct,
-  TimestampMillisecond,
-  Utf8,
-  vectorFromArray,
-} from 'apache-arrow';
 import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { Workspace } from '../../shared/schemas/workspaces.js';
 import { DAY, HOUR } from '../time/zone.js';
+import { encodeArrow, type EventColumns, STRING_COLUMNS } from './arrow.js';
 import { DEMO_SEED, DEMO_WORKSPACE, GAUGE_EVERY_MS, hash, Market, type MarketEvent } from './market.js';
 
 /** pino-style: the hub passes its own logger, the CLI a console one. */
@@ -234,7 +221,7 @@ export class Feeder {
       const to = Math.min(from + DAY, end);
       const events = market.history(from, to);
       // The key names the exact span: a retry, or a rerun over the same hours, replays instead of adding.
-      await this.send(encodeArrow(events, dictionaries), `${keyBase}:h:${from}-${to}`);
+      await this.send(encodeEvents(events, dictionaries), `${keyBase}:h:${from}-${to}`);
       this.state.backfilledDays = Math.min(days, (to - start) / DAY);
     }
     this.liveFrom = end;
@@ -268,7 +255,7 @@ export class Feeder {
       previous = now;
       const events = cursor.take(now, budget);
       if (events.length > 0) {
-        const result = await this.send(encodeArrow(events, dictionaries), `${keyBase}:${sequence++}`);
+        const result = await this.send(encodeEvents(events, dictionaries), `${keyBase}:${sequence++}`);
         if (result) this.state.liveRows += result.accepted + result.rejected;
       }
       tick = Math.max(tick + 1000, Date.now());
@@ -412,11 +399,7 @@ function retryAfterMs(header: string | null): number {
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(250, Number.isFinite(ms) ? ms : 1000));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Arrow IPC, the hub's fastest format: dictionary-encoded strings, TimestampMillisecond, Float64.
-
-const STRING_COLUMNS = ['brand', 'touchpoint', 'source', 'metric'] as const;
-
+/** The dictionaries a feed encodes its events' strings against. */
 export interface Dictionaries {
   brands: string[];
   touchpoints: string[];
@@ -424,58 +407,33 @@ export interface Dictionaries {
   metrics: string[];
 }
 
-export function encodeArrow(events: MarketEvent[], dictionaries: Dictionaries): Uint8Array {
-  const lists: Record<(typeof STRING_COLUMNS)[number], string[]> = {
+/** Market events as one Arrow IPC stream (see arrow.ts). */
+function encodeEvents(events: MarketEvent[], dictionaries: Dictionaries): Uint8Array {
+  const n = events.length;
+  const lists = {
     brand: dictionaries.brands,
     touchpoint: dictionaries.touchpoints,
     source: dictionaries.sources,
     metric: dictionaries.metrics,
   };
-  const types = STRING_COLUMNS.map((_, id) => new Dictionary(new Utf8(), new Int32(), id));
-  const schema = new Schema([
-    new Field('ts', new TimestampMillisecond(), false),
-    ...STRING_COLUMNS.map((name, i) => new Field(name, types[i]!, false)),
-    new Field('value', new Float64(), false),
-  ]);
-  const n = events.length;
-  const ts = new BigInt64Array(n);
-  const value = new Float64Array(n);
-  const codes = STRING_COLUMNS.map(() => new Int32Array(n));
+  const cols: EventColumns = {
+    ...dictionaries,
+    brand: new Int32Array(n),
+    touchpoint: new Int32Array(n),
+    source: new Int32Array(n),
+    metric: new Int32Array(n),
+    ts: new Float64Array(n),
+    value: new Float64Array(n),
+  };
   const indexes = STRING_COLUMNS.map((name) => new Map(lists[name].map((s, i) => [s, i])));
-  for (let i = 0; i < n; i++) {
-    const event = events[i]!;
-    ts[i] = BigInt(event.ts);
-    value[i] = event.value;
+  events.forEach((event, i) => {
+    cols.ts[i] = event.ts;
+    cols.value[i] = event.value;
     STRING_COLUMNS.forEach((name, c) => {
       const code = indexes[c]!.get(event[name]);
       if (code === undefined) throw new Error(`"${event[name]}" is missing from the ${name} dictionary`);
-      codes[c]![i] = code;
+      cols[name][i] = code;
     });
-  }
-  const children = [
-    // TimestampMillisecond is stored as int64.
-    makeData({
-      type: new TimestampMillisecond(),
-      length: n,
-      nullCount: 0,
-      data: ts as unknown as Int32Array,
-    }),
-    ...STRING_COLUMNS.map((name, c) =>
-      makeData({
-        type: types[c]!,
-        length: n,
-        nullCount: 0,
-        data: codes[c]!,
-        dictionary: vectorFromArray(lists[name], new Utf8()),
-      }),
-    ),
-    makeData({ type: new Float64(), length: n, nullCount: 0, data: value }),
-  ];
-  const writer = new RecordBatchStreamWriter();
-  writer.reset(undefined, schema);
-  writer.write(
-    new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children })),
-  );
-  writer.finish();
-  return writer.toUint8Array(true);
+  });
+  return encodeArrow(cols, 0, n);
 }

@@ -6,7 +6,7 @@
  * closed ones: their totals cannot change unless late data or a correction lands in them. So each
  * range is cached with every series of the workspace, whatever subset a KPI needs, and dropped when
  * a commit's event-time span overlaps it. Minute edges are cached as whole hours of per-minute sums
- * (see RollupService.totals), since they move with every minute.
+ * (see WindowReads.totals), since they move with every minute.
  */
 export interface RangeKey {
   table: string;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Database } from '../../server/db/database.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
-import { mulberry32 } from '../helpers/random.js';
+import { mulberry32 } from '../../shared/random.js';
 import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
 
 const ROWS = Number(process.env.BENCH_KPI_ROWS ?? 10_000_000);

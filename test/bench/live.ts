@@ -9,7 +9,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../shared/schemas/live.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
-import { mulberry32 } from '../helpers/random.js';
+import { mulberry32 } from '../../shared/random.js';
 import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -14,7 +14,7 @@ import { Database } from '../../server/db/database.js';
 import { DEMO_BRANDS, postEvents, putWorkspace } from '../helpers/server.js';
 import { killAllHubs, killHub, startChildHub, type ChildHub } from '../helpers/child.js';
 import { CONTENT_TYPES, TS_STYLES, encode, type Format, type WireRow } from './support/wire.js';
-import { mulberry32 as prng } from '../helpers/random.js';
+import { mulberry32 as prng } from '../../shared/random.js';
 
 const CYCLES = 3;
 const LOOPS = 6;

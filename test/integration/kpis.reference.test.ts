@@ -3,7 +3,7 @@ import { formulaMetrics, KPIS, type KpiDefinition } from '../../shared/kpis.js';
 import type { Benchmark, KpiSeries } from '../../shared/schemas/kpi.js';
 import { METRICS_BY_ID } from '../../shared/vocabulary.js';
 import { postEvents, putWorkspace, startServer, toNdjson, type TestServer } from '../helpers/server.js';
-import { mulberry32 } from '../helpers/random.js';
+import { mulberry32 } from '../../shared/random.js';
 
 // Every KPI of the catalogue, for several windows (minute-aligned cuts through hour and day buckets,
 // named windows across the Paris DST change), computed by the hub from its rollups, must equal a
