@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { Workspace } from '../../shared/schemas/workspaces.js';
-import { DAY, HOUR } from '../time/zone.js';
+import { DAY, HOUR } from '../../shared/time.js';
 import { encodeArrow, type EventColumns, STRING_COLUMNS } from './arrow.js';
 import { DEMO_SEED, DEMO_WORKSPACE, GAUGE_EVERY_MS, hash, Market, type MarketEvent } from './market.js';
 

@@ -1,7 +1,7 @@
 // The demo market: a fictional cosmetics market generated from a seed as a pure function of time,
 // so history, live stream and a restarted hub all tell the same story without storing any state.
 import type { Touchpoint } from '../../shared/vocabulary.js';
-import { DAY, HOUR, MINUTE, zoneOf } from '../time/zone.js';
+import { DAY, HOUR, MINUTE, zoneOf } from '../../shared/time.js';
 import { mulberry32 } from '../../shared/random.js';
 import {
   BASE,

@@ -5,7 +5,7 @@ import type { Database, Sql } from '../db/database.js';
 import { ApiError, errors } from '../errors.js';
 import { appendColumns } from '../db/columnar.js';
 import type { RollupRows, RollupService } from '../rollups/service.js';
-import { iso } from '../time/zone.js';
+import { iso } from '../../shared/time.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import type { RawRecord } from './batch.js';
 import { q } from './queries.js';

@@ -4,7 +4,7 @@ import { aggregatesOf, type FormulaNode } from '../../shared/formula.js';
 import type { MetricDefinition, Touchpoint } from '../../shared/vocabulary.js';
 import { coverWindow } from '../rollups/cover.js';
 import type { RollupService, SeriesKey } from '../rollups/service.js';
-import type { Window, ZoneOffsets } from '../time/zone.js';
+import type { Window, ZoneOffsets } from '../../shared/time.js';
 
 export type NullReason = 'no_data' | 'zero_denominator' | 'no_value_before_start';
 export interface Value {

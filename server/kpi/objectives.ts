@@ -1,6 +1,6 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
 import type { Objective, ObjectiveProgress } from '../../shared/schemas/objectives.js';
-import { floorTo, MINUTE, nextMinute, type Window, type ZoneOffsets } from '../time/zone.js';
+import { floorTo, MINUTE, nextMinute, type Window, type ZoneOffsets } from '../../shared/time.js';
 
 type Status = ObjectiveProgress['status'];
 

@@ -1,7 +1,7 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
 import { errors } from '../errors.js';
 import type { RollupService } from '../rollups/service.js';
-import { DAY, floorTo, HOUR, isoWithOffset, type Window } from '../time/zone.js';
+import { DAY, floorTo, HOUR, isoWithOffset, type Window } from '../../shared/time.js';
 import {
   combineLevels,
   computeKpi,

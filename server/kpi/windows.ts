@@ -8,7 +8,15 @@ import {
 } from '../../shared/windows.js';
 import { errors } from '../errors.js';
 import { parseInstant } from '../http/query.js';
-import { DAY, floorTo, MINUTE, nextMinute, type Window, type ZoneOffsets, zoneOf } from '../time/zone.js';
+import {
+  DAY,
+  floorTo,
+  MINUTE,
+  nextMinute,
+  type Window,
+  type ZoneOffsets,
+  zoneOf,
+} from '../../shared/time.js';
 
 export interface ResolvedWindow {
   window: Window;

@@ -1,4 +1,4 @@
-import { ceilTo, DAY, floorTo, HOUR, MINUTE, type Window, type ZoneOffsets } from '../time/zone.js';
+import { ceilTo, DAY, floorTo, HOUR, MINUTE, type Window, type ZoneOffsets } from '../../shared/time.js';
 
 /** Ranges of rollup buckets that together cover a window exactly, coarsest grain first. */
 export interface Cover {

@@ -1,4 +1,4 @@
-import { DAY, floorTo, HOUR, MINUTE, type ZoneOffsets } from '../time/zone.js';
+import { DAY, floorTo, HOUR, MINUTE, type ZoneOffsets } from '../../shared/time.js';
 import type { RollupRows } from './service.js';
 // Partial aggregates of one commit, computed in JS from the rows the writer holds anyway, then
 // appended to the rollup tables: no SQL pass over the batch, no per-row time-zone call in SQL.

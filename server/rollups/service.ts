@@ -4,7 +4,7 @@ import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import type { MetricDefinition } from '../../shared/vocabulary.js';
 import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
-import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '../time/zone.js';
+import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '../../shared/time.js';
 import type { Cover } from './cover.js';
 import { WindowReads } from './window-reads.js';
 import { addRows, Partials, rollUp, SLICE } from './partials.js';

@@ -1,7 +1,7 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { SeriesRow } from '../../shared/schemas/series.js';
 import type { Database } from '../db/database.js';
-import { DAY, floorTo, HOUR, iso, MINUTE } from '../time/zone.js';
+import { DAY, floorTo, HOUR, iso, MINUTE } from '../../shared/time.js';
 import type { Cover } from './cover.js';
 import { GRAIN_TABLES, q } from './queries.js';
 import { RangeCache, type RangeKey } from './range-cache.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { coverWindow } from '../../server/rollups/cover.js';
-import { DAY, HOUR, MINUTE, ZoneOffsets } from '../../server/time/zone.js';
+import { DAY, HOUR, MINUTE, ZoneOffsets } from '../../shared/time.js';
 
 const ZONES = [
   'UTC',

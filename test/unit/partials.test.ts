@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Partials } from '../../server/rollups/partials.js';
-import { MINUTE, ZoneOffsets } from '../../server/time/zone.js';
+import { MINUTE, ZoneOffsets } from '../../shared/time.js';
 
 const one = (ts: number, value: number) => ({
   sum: value,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../server/errors.js';
 import { resolveWindow } from '../../server/kpi/windows.js';
-import { ZoneOffsets } from '../../server/time/zone.js';
+import { ZoneOffsets } from '../../shared/time.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const resolved = (spec: Parameters<typeof resolveWindow>[0], timezone = 'UTC') => {

@@ -1,32 +1,13 @@
 // Calendar dates of the workspace's time zone as instants: its days are the rollups' days, so a
 // custom range starts at the workspace's midnight, not the browser's.
-
-/** Offset of a zone from UTC at an instant, in ms (Paris in winter: +3 600 000). */
-function offsetAt(ms: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(ms);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - Math.floor(ms / 1000) * 1000;
-}
+import { zoneOf } from '../../../shared/time.js';
 
 /** Midnight starting a date (YYYY-MM-DD) in a zone, as an ISO instant; null when not a date. */
 export function zonedMidnight(date: string, timeZone: string): string | null {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!match) return null;
-  const guess = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  // Two passes: the offset at the guess may differ from the offset at the answer around DST.
-  let ms = guess - offsetAt(guess, timeZone);
-  ms = guess - offsetAt(ms, timeZone);
-  return new Date(ms).toISOString();
+  const midnight = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return new Date(zoneOf(timeZone).toInstant(midnight)).toISOString();
 }
 
 /** The date after a date (YYYY-MM-DD). */

@@ -1,3 +1,5 @@
+// Instants, minute/hour/day arithmetic and IANA zone offsets: the server buckets and windows with
+// them, the web app turns a workspace's calendar dates into instants with the same rules.
 /** A half-open span [fromMs, toMs) of instants. */
 export interface Window {
   fromMs: number;
