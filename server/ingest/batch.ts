@@ -1,9 +1,17 @@
 // The one decoded shape every ingest format turns into: columns, strings dictionary-encoded.
 // Validation then runs once per distinct string instead of once per row.
 
+import type { EventField } from '../../shared/schemas/ingest.js';
+import { MAX_ID_LENGTH } from '../../shared/schemas/ingest.js';
+import type { RawText } from './raw.js';
+
 /** Codes below zero mark a problem found while decoding. */
 export const MISSING = -1;
 export const WRONG_TYPE = -2;
+/** Longer than MAX_ID_LENGTH: never kept in the dictionary, so a huge string costs nothing more. */
+export const TOO_LONG = -3;
+/** An Arrow dictionary index outside its dictionary. */
+export const BAD_INDEX = -4;
 
 export class DictColumn {
   readonly values: string[] = [];
@@ -14,7 +22,9 @@ export class DictColumn {
     this.codes = new Int32Array(capacity);
   }
 
+  /** The value's code, or TOO_LONG. */
   code(value: string): number {
+    if (value.length > MAX_ID_LENGTH) return TOO_LONG;
     let code = this.index.get(value);
     if (code === undefined) {
       code = this.values.length;
@@ -31,7 +41,8 @@ export class DictColumn {
   }
 }
 
-export const NumProblem = { None: 0, Missing: 1, Invalid: 2 } as const;
+/** Invalid: not a finite number; Inexact: an integer a 64-bit float cannot hold exactly. */
+export const NumProblem = { None: 0, Missing: 1, Invalid: 2, Inexact: 3 } as const;
 
 export const STRING_FIELDS = ['brand', 'touchpoint', 'source', 'metric'] as const;
 export type StringField = (typeof STRING_FIELDS)[number];
@@ -46,8 +57,16 @@ export interface DecodedBatch {
   value: Float64Array;
   valueProblem: Uint8Array;
   strings: Record<StringField, DictColumn>;
-  /** The record as sent, for the quarantine: rebuilt on demand for rejected rows only. */
-  raw(row: number): RawRecord;
+  /** The record as sent, for the quarantine (bounded): rebuilt on demand for rejected rows only. */
+  rawText(row: number): RawText;
+  /** A short text of one field as sent, for a rejected row's message. */
+  describe(row: number, field: EventField): string;
+}
+
+/** How a decoder quotes the rows it decoded. */
+export interface RowQuoting {
+  rawText(row: number): RawText;
+  describe(row: number, field: EventField): string;
 }
 
 export type IngestFormat = 'json' | 'ndjson' | 'csv' | 'arrow' | 'replay';
@@ -153,7 +172,7 @@ export class BatchBuilder {
     this.valueProblem[row] = Number.isFinite(n) ? NumProblem.None : NumProblem.Invalid;
   }
 
-  finish(format: IngestFormat, raw: (row: number) => RawRecord): DecodedBatch {
+  finish(format: IngestFormat, quoting: RowQuoting): DecodedBatch {
     const n = this.length;
     const strings = this.strings;
     for (const field of STRING_FIELDS) strings[field].codes = strings[field].codes.subarray(0, n);
@@ -165,7 +184,8 @@ export class BatchBuilder {
       value: this.value.subarray(0, n),
       valueProblem: this.valueProblem.subarray(0, n),
       strings,
-      raw,
+      rawText: (row) => quoting.rawText(row),
+      describe: (row, field) => quoting.describe(row, field),
     };
   }
 }

@@ -10,6 +10,7 @@ import { decodeCsv } from './decode/csv.js';
 import { decodeJson } from './decode/json.js';
 import { decodeNdjson } from './decode/ndjson.js';
 import { Idempotency, type Outcome } from './idempotency.js';
+import { describeValue } from './raw.js';
 import { q } from './queries.js';
 import { type Bounds, type ReplaceScope, validate } from './validate.js';
 import type { Writer } from './writer.js';
@@ -22,6 +23,10 @@ export const DECODERS: Record<string, (body: Buffer) => Promise<DecodedBatch>> =
 };
 
 const MAX_LISTED_ERRORS = 100;
+/** A quarantine listing or replay page holds at most this much text, whatever `limit` asks. */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+/** Rows a replay reads at a time (fewer when they hold more than PAGE_BYTES). */
+const REPLAY_PAGE_ROWS = 50_000;
 const DAY_MS = 86_400_000;
 
 export interface IngestRequest {
@@ -71,7 +76,7 @@ export class IngestService {
       workspace: request.workspace,
       accepted,
       rejected,
-      raw: batch.raw,
+      rawText: batch.rawText,
       format: batch.format,
       response,
       ledger: request.idempotencyKey ? { key: request.idempotencyKey, hash: request.bodyHash } : undefined,
@@ -95,15 +100,31 @@ export class IngestService {
     const after = options.cursor === undefined ? 0n : parseCursor(options.cursor);
     return this.db.read(async (sql) => {
       const counts = await sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key });
-      const rows = await sql.rows<Omit<QuarantineRow, 'raw'> & { raw: string }>(
-        q.quarantinePage(options.reason !== undefined),
-        { ws: workspace.key, after, reason: options.reason ?? null, limit: options.limit },
-      );
+      const rows = await sql.rows<HeldRow>(q.quarantinePage(options.reason !== undefined), {
+        ws: workspace.key,
+        after,
+        reason: options.reason ?? null,
+        limit: options.limit,
+        maxBytes: PAGE_BYTES,
+      });
+      const last = rows[rows.length - 1];
+      const more =
+        last !== undefined &&
+        (await sql.one(q.quarantineAfter(options.reason !== undefined), {
+          ws: workspace.key,
+          after: BigInt(last.id),
+          reason: options.reason ?? null,
+        })) !== undefined;
       return {
-        rows: rows.map((r) => ({ ...r, raw: JSON.parse(r.raw) as Record<string, unknown> })),
+        rows: rows.map(({ raw, cut, ...row }): QuarantineRow => ({
+          ...row,
+          raw: cut ? null : (JSON.parse(raw) as Record<string, unknown>),
+          rawText: raw,
+          cut,
+        })),
         counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
         total: held(counts),
-        nextCursor: rows.length === options.limit ? rows[rows.length - 1]!.id : null,
+        nextCursor: more ? last.id : null,
       };
     });
   }
@@ -111,22 +132,28 @@ export class IngestService {
   /** Re-validates held rows against today's workspace and vocabulary; those that pass are ingested. */
   async replayQuarantine(workspace: WorkspaceState, reason?: string): Promise<ReplayResult> {
     let replayed = 0;
-    const PAGE = 50_000;
     for (let after = 0n; ;) {
-      const page = await this.db.read((sql) =>
-        sql.rows<{ id: string; format: string; raw: string }>(q.quarantinePage(reason !== undefined), {
+      const held = await this.db.read((sql) =>
+        sql.rows<HeldRow>(q.quarantinePage(reason !== undefined), {
           ws: workspace.key,
           reason: reason ?? null,
           after,
-          limit: PAGE,
+          limit: REPLAY_PAGE_ROWS,
+          maxBytes: PAGE_BYTES,
         }),
       );
-      if (page.length === 0) break;
-      after = BigInt(page[page.length - 1]!.id);
+      if (held.length === 0) break;
+      after = BigInt(held[held.length - 1]!.id);
+      // A row cut at 4 KB cannot be judged again as sent: it stays held.
+      const page = held.filter((r) => !r.cut);
+      if (page.length === 0) continue;
       const builder = new BatchBuilder(page.length);
       const records: RawRecord[] = page.map((r) => JSON.parse(r.raw) as RawRecord);
       records.forEach((record, i) => builder.push(record, page[i]!.format === 'csv'));
-      const batch = builder.finish('replay', (row) => records[row]!);
+      const batch = builder.finish('replay', {
+        rawText: (row) => ({ text: page[row]!.raw, cut: false, bytes: Buffer.byteLength(page[row]!.raw) }),
+        describe: (row, field) => describeValue(records[row]![field]),
+      });
       const { accepted, rejected } = await validate(batch, workspace, this.bounds());
       const rejectedRows = new Set(rejected.map((r) => r.row));
       const release = page.filter((_, i) => !rejectedRows.has(i)).map((r) => BigInt(r.id));
@@ -135,7 +162,7 @@ export class IngestService {
         workspace,
         accepted,
         rejected: [],
-        raw: batch.raw,
+        rawText: batch.rawText,
         format: 'replay',
         response: toResult(accepted.length, []),
         releaseQuarantine: release,
@@ -171,6 +198,9 @@ export class IngestService {
     });
   }
 }
+
+/** A held row as the page query reads it. */
+type HeldRow = Omit<QuarantineRow, 'raw' | 'rawText'> & { raw: string };
 
 /** Spreadsheet exports often start with a UTF-8 byte-order mark; it is not data. */
 function withoutBom(body: Buffer): Buffer {

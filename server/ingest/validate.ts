@@ -1,4 +1,10 @@
-import type { EventField, RowError, RowErrorCode } from '../../shared/schemas/ingest.js';
+import {
+  type EventField,
+  MAX_ABS_VALUE,
+  MAX_ID_LENGTH,
+  type RowError,
+  type RowErrorCode,
+} from '../../shared/schemas/ingest.js';
 import {
   isMetricValidFor,
   isTouchpoint,
@@ -9,9 +15,11 @@ import {
 import type { SeriesKey } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import {
+  BAD_INDEX,
   type DecodedBatch,
   MISSING,
   NumProblem,
+  TOO_LONG,
   STRING_FIELDS,
   type StringField,
   yieldToLoop,
@@ -19,6 +27,8 @@ import {
 
 /** Large batches are checked in slices of 32 k rows so the event loop keeps turning. */
 const YIELD_MASK = 0x7fff;
+/** The range of a JavaScript Date (and well inside DuckDB's TIMESTAMP): ±100 000 000 days. */
+const MAX_DATE_MS = 8.64e15;
 
 export interface Bounds {
   minMs: number;
@@ -103,11 +113,7 @@ export async function validate(
   const checkStrings = (row: number): { field: StringField; code: RowErrorCode; message: string } | null => {
     for (const field of STRING_FIELDS) {
       const code = batch.strings[field].codes[row]!;
-      if (code < 0) {
-        return code === MISSING
-          ? { field, code: 'missing_field', message: `"${field}" is missing.` }
-          : { field, code: 'invalid_type', message: `"${field}" must be a string.` };
-      }
+      if (code < 0) return { field, ...decodeProblem(batch, row, field, code) };
       const verdict = verdicts[field][code];
       if (verdict) return { field, ...verdict };
     }
@@ -155,11 +161,20 @@ export async function validate(
         row,
         'ts',
         'invalid_ts',
-        `"ts" ${JSON.stringify(batch.raw(row).ts)} is not ISO 8601 with an offset or Z, nor epoch milliseconds.`,
+        `"ts" ${batch.describe(row, 'ts')} is not ISO 8601 with an offset or Z, nor epoch milliseconds.`,
       );
       continue;
     }
     const ts = batch.ts[row]!;
+    if (!(Math.abs(ts) <= MAX_DATE_MS)) {
+      reject(
+        row,
+        'ts',
+        'invalid_ts',
+        `"ts" ${batch.describe(row, 'ts')} lies beyond any date (epoch milliseconds must lie within ±8.64e15; check its unit).`,
+      );
+      continue;
+    }
     if (ts < bounds.minMs || ts > bounds.maxMs) {
       reject(
         row,
@@ -203,7 +218,26 @@ export async function validate(
         row,
         'value',
         'invalid_value',
-        `"value" ${JSON.stringify(batch.raw(row).value)} is not a finite number.`,
+        `"value" ${batch.describe(row, 'value')} is not a finite number.`,
+      );
+      continue;
+    }
+    if (valueProblem === NumProblem.Inexact) {
+      reject(
+        row,
+        'value',
+        'invalid_value',
+        `"value" ${batch.describe(row, 'value')} is an integer beyond 2^53 that a 64-bit float cannot hold exactly; send it as a float if rounding is acceptable.`,
+      );
+      continue;
+    }
+    const value = batch.value[row]!;
+    if (!(Math.abs(value) <= MAX_ABS_VALUE)) {
+      reject(
+        row,
+        'value',
+        'value_out_of_range',
+        `"value" ${batch.describe(row, 'value')} is beyond ±1e15, the largest magnitude a value may have (sums of larger values would overflow).`,
       );
       continue;
     }
@@ -220,7 +254,7 @@ export async function validate(
     }
     keyIndex[accepted] = k;
     acceptedTs[accepted] = ts;
-    acceptedValue[accepted] = batch.value[row]!;
+    acceptedValue[accepted] = value;
     accepted++;
   }
   return {
@@ -233,6 +267,34 @@ export async function validate(
     },
     rejected,
   };
+}
+
+/** A string field's problem found while decoding (its code is below zero). */
+function decodeProblem(
+  batch: DecodedBatch,
+  row: number,
+  field: StringField,
+  code: number,
+): { code: RowErrorCode; message: string } {
+  switch (code) {
+    case MISSING:
+      return { code: 'missing_field', message: `"${field}" is missing.` };
+    case TOO_LONG:
+      return {
+        code: 'too_long',
+        message: `"${field}" ${batch.describe(row, field)} is longer than ${MAX_ID_LENGTH} characters, the longest an id may be.`,
+      };
+    case BAD_INDEX:
+      return {
+        code: 'invalid_dictionary_index',
+        message: `"${field}" is ${batch.describe(row, field)}, outside its dictionary: the producer's Arrow writer sent a broken column.`,
+      };
+    default:
+      return {
+        code: 'invalid_type',
+        message: `"${field}" must be a string, not ${batch.describe(row, field)}.`,
+      };
+  }
 }
 
 function outside(message: string): { code: RowErrorCode; message: string } {

@@ -7,7 +7,7 @@ import { appendColumns } from '../db/columnar.js';
 import type { RollupRows, RollupService } from '../rollups/service.js';
 import { iso } from '../../shared/time.js';
 import type { WorkspaceState } from '../workspaces/service.js';
-import type { RawRecord } from './batch.js';
+import type { RawText } from './raw.js';
 import { q } from './queries.js';
 import type { AcceptedRows, ReplaceScope } from './validate.js';
 
@@ -15,7 +15,7 @@ export interface WriteJob {
   workspace: WorkspaceState;
   accepted: AcceptedRows;
   rejected: RowError[];
-  raw: (row: number) => RawRecord;
+  rawText: (row: number) => RawText;
   format: string;
   response: IngestResult;
   ledger?: { key: string; hash: string };
@@ -321,7 +321,9 @@ export class Writer {
           appender.appendVarchar(error.field);
           appender.appendVarchar(error.message);
           appender.appendVarchar(job.format);
-          appender.appendVarchar(JSON.stringify(job.raw(error.row)));
+          const raw = job.rawText(error.row);
+          appender.appendVarchar(raw.cut ? `${raw.text}${cutMark(raw.bytes)}` : raw.text);
+          appender.appendBoolean(raw.cut);
           appender.endRow();
         }
       }
@@ -332,6 +334,9 @@ export class Writer {
     }
   }
 }
+
+/** Ends the kept prefix of a row cut for the quarantine. */
+export const cutMark = (bytes: number) => `… [cut: ${bytes} bytes in all]`;
 
 /** Appends accepted rows to the raw events table by raw column copies. */
 async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {

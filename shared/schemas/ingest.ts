@@ -10,9 +10,19 @@ export const INGEST_CONTENT_TYPES = [
 export const EVENT_FIELDS = ['ts', 'brand', 'touchpoint', 'source', 'metric', 'value'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 
+/** Brand, touchpoint, source and metric ids have at most this many characters. */
+export const MAX_ID_LENGTH = 64;
+/**
+ * The largest magnitude of a value: sums of values in a bucket stay finite (and counters exact
+ * up to 2^53 over billions of rows), so no stored number ever turns into an overflow.
+ */
+export const MAX_ABS_VALUE = 1e15;
+
 export const ROW_ERROR_CODES = [
   'missing_field',
   'invalid_type',
+  'too_long',
+  'invalid_dictionary_index',
   'invalid_ts',
   'ts_out_of_range',
   'unknown_brand',
@@ -21,6 +31,7 @@ export const ROW_ERROR_CODES = [
   'unknown_metric',
   'metric_not_valid_for_touchpoint',
   'invalid_value',
+  'value_out_of_range',
   'outside_replace_scope',
 ] as const;
 export type RowErrorCode = (typeof ROW_ERROR_CODES)[number];

@@ -1,9 +1,14 @@
 import { Type, type Static } from 'typebox';
 
 export const QuarantineQuery = Type.Object({
-  reason: Type.Optional(Type.String({ description: 'a row error code' })),
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page' })),
+  reason: Type.Optional(Type.String({ description: 'a row error code', maxLength: 64 })),
+  limit: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 100,
+    description: 'at most this many rows; a page also stops before 4 MB of text (follow nextCursor)',
+  }),
+  cursor: Type.Optional(Type.String({ description: 'nextCursor of the previous page', maxLength: 20 })),
 });
 export type QuarantineQuery = Static<typeof QuarantineQuery>;
 
@@ -14,7 +19,11 @@ export const QuarantineRow = Type.Object({
   field: Type.String(),
   message: Type.String(),
   format: Type.String(),
-  raw: Type.Record(Type.String(), Type.Unknown(), { description: 'the row as it was sent' }),
+  raw: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+    description: 'the row as it was sent; null when it was longer than 4 KB (see rawText)',
+  }),
+  rawText: Type.String({ description: 'the row as it was sent, as JSON text: its first 4 KB when cut' }),
+  cut: Type.Boolean({ description: 'the row was longer than 4 KB: rawText holds its beginning' }),
 });
 export type QuarantineRow = Static<typeof QuarantineRow>;
 
@@ -27,7 +36,7 @@ export const QuarantinePage = Type.Object({
 export type QuarantinePage = Static<typeof QuarantinePage>;
 
 export const QuarantineFilter = Type.Object({
-  reason: Type.Optional(Type.String({ description: 'only rows rejected for this reason' })),
+  reason: Type.Optional(Type.String({ description: 'only rows rejected for this reason', maxLength: 64 })),
 });
 export type QuarantineFilter = Static<typeof QuarantineFilter>;
 

@@ -206,12 +206,12 @@ describe('the quarantine', () => {
 
   it('filters by reason', async () => {
     const metrics = await page(server.url, { reason: 'unknown_metric' });
-    expect(byId(metrics.rows).map((r) => [r.reason, r.raw.metric])).toEqual([
+    expect(byId(metrics.rows).map((r) => [r.reason, r.raw!.metric])).toEqual([
       ['unknown_metric', 'page_views'],
       ['unknown_metric', 'dwell_time'],
     ]);
     const brands = byId((await page(server.url, { reason: 'unknown_brand' })).rows);
-    expect(brands.map((r) => [r.reason, r.raw.value])).toEqual(
+    expect(brands.map((r) => [r.reason, r.raw!.value])).toEqual(
       [10, 20, 30, 40, 50, 7, '100', '200', 1000].map((v) => ['unknown_brand', v]),
     );
     expect((await page(server.url, { reason: 'invalid_ts' })).rows).toEqual([]);
@@ -219,7 +219,7 @@ describe('the quarantine', () => {
 
   it('pages through a reason filter with limit and cursor: every row exactly once', async () => {
     const brands = (await allPages(server.url, { reason: 'unknown_brand', limit: '4' })).flat();
-    expect(brands.map((r) => r.raw.value)).toEqual([10, 20, 30, 40, 50, 7, '100', '200', 1000]);
+    expect(brands.map((r) => r.raw!.value)).toEqual([10, 20, 30, 40, 50, 7, '100', '200', 1000]);
     expect(brands.every((r) => r.reason === 'unknown_brand')).toBe(true);
   });
 
@@ -266,7 +266,7 @@ describe('the quarantine', () => {
     const held = await page(server.url);
     expect(held.total).toBe(4);
     expect(held.counts).toEqual({ unknown_brand: 1, unknown_metric: 2, invalid_value: 1 });
-    expect(byId(held.rows).map((r) => [r.reason, r.raw.brand])).toEqual([
+    expect(byId(held.rows).map((r) => [r.reason, r.raw!.brand])).toEqual([
       ['unknown_metric', 'acme'],
       ['invalid_value', 'acme'],
       ['unknown_metric', 'acme'],

@@ -18,6 +18,7 @@ import {
   type StringField,
   yieldToLoop,
 } from '../batch.js';
+import { describeValue, keepRawString } from '../raw.js';
 
 const hint =
   'Send an Arrow IPC stream with columns ts (timestamp, or int64 epoch ms), brand, touchpoint, source, metric (utf8, plain or dictionary) and value (numeric).';
@@ -60,7 +61,10 @@ export async function decodeArrow(body: Buffer): Promise<DecodedBatch> {
     appendBatch(builder, batch, index);
     await yieldToLoop();
   }
-  const decoded = builder.finish('arrow', (row) => rawRow(decoded, row));
+  const decoded = builder.finish('arrow', {
+    rawText: (row) => keepRawString(JSON.stringify(rawRow(decoded, row))),
+    describe: (row, field) => describeValue(rawRow(decoded, row)[field]),
+  });
   return decoded;
 }
 
@@ -208,11 +212,19 @@ function fillValue(builder: BatchBuilder, vector: Vector, first: number, index: 
 
 function rawRow(batch: DecodedBatch, row: number): RawRecord {
   const record: RawRecord = {};
-  record.ts = batch.tsProblem[row] === NumProblem.Missing ? null : new Date(batch.ts[row]!).toISOString();
+  const ts = batch.ts[row]!;
+  record.ts =
+    batch.tsProblem[row] === NumProblem.Missing
+      ? null
+      : Math.abs(ts) <= 8.64e15
+        ? new Date(ts).toISOString()
+        : ts;
   for (const field of STRING_FIELDS) {
     const code = batch.strings[field].codes[row]!;
     record[field] = code >= 0 ? batch.strings[field].values[code] : null;
   }
-  record.value = batch.valueProblem[row] === NumProblem.Missing ? null : batch.value[row];
+  const value = batch.value[row]!;
+  record.value =
+    batch.valueProblem[row] === NumProblem.Missing ? null : Number.isFinite(value) ? value : String(value);
   return record;
 }

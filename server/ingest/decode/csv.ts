@@ -1,6 +1,7 @@
 import { EVENT_FIELDS } from '../../../shared/schemas/ingest.js';
 import { errors } from '../../errors.js';
 import { BatchBuilder, CHUNK_ROWS, type DecodedBatch, type RawRecord, yieldToLoop } from '../batch.js';
+import { cutField, describeValue, keepRawString } from '../raw.js';
 import { Spans } from './spans.js';
 
 const hint = 'Send RFC 4180 CSV with a header row naming ts, brand, touchpoint, source, metric, value.';
@@ -90,9 +91,7 @@ export async function decodeCsv(body: Buffer): Promise<DecodedBatch> {
       if (!header) {
         header = record.fields.map((f) => f.trim());
         const missing = EVENT_FIELDS.filter((f) => !header!.includes(f));
-        if (missing.length > 0) {
-          throw errors.malformedBody(`The CSV header lacks the column(s) ${missing.join(', ')}.`, hint);
-        }
+        if (missing.length > 0) throw headerError(header, missing);
         columns = EVENT_FIELDS.map((f) => header!.indexOf(f));
         continue;
       }
@@ -116,8 +115,32 @@ export async function decodeCsv(body: Buffer): Promise<DecodedBatch> {
   }
   if (!header) throw errors.malformedBody('The CSV body is empty: no header row.', hint);
   const names = header;
-  return builder.finish('csv', (row) => {
-    const record = readRecord(texts[where.start(row)]!, where.end(row), true)!;
-    return Object.fromEntries(names.map((name, k) => [name, record.fields[k]]));
+  const fieldsOf = (row: number) => readRecord(texts[where.start(row)]!, where.end(row), true)!.fields;
+  return builder.finish('csv', {
+    rawText: (row) => {
+      const fields = fieldsOf(row);
+      return keepRawString(
+        JSON.stringify(Object.fromEntries(names.map((n, k) => [n, cutField(fields[k]!)]))),
+      );
+    },
+    describe: (row, field) => describeValue(fieldsOf(row)[names.indexOf(field)]),
   });
+}
+
+const OTHER_DELIMITERS = [';', '\t', '|'];
+
+/** A header without the event columns: say which delimiter it seems to use, if not a comma. */
+function headerError(header: string[], missing: readonly string[]) {
+  const line = header.join(',');
+  const delimiter = OTHER_DELIMITERS.find((d) =>
+    EVENT_FIELDS.every((f) => line.split(d).some((c) => c.trim() === f)),
+  );
+  if (delimiter) {
+    const name = delimiter === '\t' ? 'tabs' : `"${delimiter}"`;
+    return errors.malformedBody(
+      `The CSV header separates its columns with ${name}; this hub reads comma-separated CSV (RFC 4180).`,
+      'Export with commas as the delimiter (in Excel: "CSV UTF-8 (comma delimited)") and a dot as the decimal mark, or send JSON; nothing of this request was stored.',
+    );
+  }
+  return errors.malformedBody(`The CSV header lacks the column(s) ${missing.join(', ')}.`, hint);
 }

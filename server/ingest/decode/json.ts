@@ -1,5 +1,6 @@
 import { errors } from '../../errors.js';
 import { BatchBuilder, CHUNK_ROWS, type DecodedBatch, type RawRecord, yieldToLoop } from '../batch.js';
+import { describeValue, keepRawBytes } from '../raw.js';
 import { Spans, lineOf } from './spans.js';
 
 const QUOTE = 0x22;
@@ -30,6 +31,7 @@ async function elementSpans(body: Buffer): Promise<Spans> {
   let targetDepth = -1;
   let elementStart = -1;
   let topIsObject = false;
+  let topClosed = false;
   for (let i = 0; i < body.length; i++) {
     // Scanning is synchronous: let the event loop turn every 1 MB.
     if ((i & 0xfffff) === 0xfffff) await yieldToLoop();
@@ -43,6 +45,12 @@ async function elementSpans(body: Buffer): Promise<Spans> {
       continue;
     }
     if (isSpace(b)) continue;
+    if (topClosed) {
+      throw errors.malformedBody(
+        `The body holds more than one JSON document: a second one starts at line ${lineOf(body, i)}.`,
+        'Send one JSON array of events (or NDJSON: one event object a line, as application/x-ndjson); nothing of this request was stored.',
+      );
+    }
     if (depth === targetDepth && elementStart === -1 && b !== CLOSE_ARRAY && b !== COMMA) elementStart = i;
     switch (b) {
       case QUOTE:
@@ -83,6 +91,7 @@ async function elementSpans(body: Buffer): Promise<Spans> {
           );
         }
         if (depth === 1 && topIsObject) lastKey = '';
+        if (depth === 0) topClosed = true;
         break;
       case COMMA:
         if (depth === targetDepth) {
@@ -96,7 +105,7 @@ async function elementSpans(body: Buffer): Promise<Spans> {
       default:
         if (depth === 0) {
           throw errors.malformedBody(
-            `The body starts with "${String.fromCharCode(b)}", not an array or object.`,
+            `The body starts with ${startOf(b)}, not a JSON array or object.`,
             shapeHint,
           );
         }
@@ -136,10 +145,30 @@ export async function decodeJson(body: Buffer): Promise<DecodedBatch> {
     }
     await yieldToLoop();
   }
-  return builder.finish(
-    'json',
-    (row) => JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord,
-  );
+  return builder.finish('json', spanQuoting(body, spans));
+}
+
+/** Rejected rows of a JSON or NDJSON body are quoted from their bytes as sent. */
+export function spanQuoting(body: Buffer, spans: Spans) {
+  let parsedRow = -1;
+  let parsed: RawRecord = {};
+  return {
+    rawText: (row: number) => keepRawBytes(body.subarray(spans.start(row), spans.end(row))),
+    describe: (row: number, field: string) => {
+      if (row !== parsedRow) {
+        // JSON.parse is not recursive in V8: a 100 000-deep element parses; only printing it would not.
+        parsed = JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord;
+        parsedRow = row;
+      }
+      return describeValue(parsed[field]);
+    },
+  };
+}
+
+/** The first byte of a body, named: a printable character, or its code. */
+function startOf(b: number): string {
+  if (b >= 0x20 && b < 0x7f) return `"${String.fromCharCode(b)}"`;
+  return `byte 0x${b.toString(16).padStart(2, '0')}`;
 }
 
 function findBadElement(body: Buffer, spans: Spans, first: number, last: number) {

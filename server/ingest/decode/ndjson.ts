@@ -1,5 +1,6 @@
 import { errors } from '../../errors.js';
 import { BatchBuilder, CHUNK_ROWS, type DecodedBatch, type RawRecord, yieldToLoop } from '../batch.js';
+import { spanQuoting } from './json.js';
 import { Spans } from './spans.js';
 
 /** Newline-delimited JSON, one event object a line; blank lines are skipped and not counted. */
@@ -39,8 +40,5 @@ export async function decodeNdjson(body: Buffer): Promise<DecodedBatch> {
     }
     pos = end + 1;
   }
-  return builder.finish(
-    'ndjson',
-    (row) => JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord,
-  );
+  return builder.finish('ndjson', spanQuoting(body, spans));
 }
