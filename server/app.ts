@@ -1,10 +1,17 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { Config } from './config.js';
 import dbPlugin from './db/plugin.js';
-import { installErrorHandler } from './errors.js';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  installErrorHandler,
+  JSON_BODY_LIMIT,
+  parseJsonBody,
+} from './http/error-handler.js';
+import { installHostGuard } from './http/host-guard.js';
 import ingestPlugin from './ingest/plugin.js';
 import demoPlugin from './demo/plugin.js';
 import kpiPlugin from './kpi/plugin.js';
@@ -25,14 +32,29 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel },
     // Producers post every second or so: a line per request only when debugging.
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
-    bodyLimit: config.maxBodyMb * 1024 * 1024,
+    logController: new LogController({
+      disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    }),
+    // Ingest reads its own bodies (with MAX_BODY_MB); every other route takes small JSON.
+    bodyLimit: JSON_BODY_LIMIT,
+    // A client that never finishes its request does not hold a connection (and memory) forever.
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: Math.min(15_000, config.requestTimeoutMs), connectionsCheckingInterval: 1_000 },
     // Query lists are comma-separated strings, never repeated keys.
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  installErrorHandler(app, config.maxBodyMb);
+  installErrorHandler(app);
+  installHostGuard(app, {
+    allowedHosts: config.allowedHosts,
+    publicUrl: config.publicUrl,
+    bindHost: config.host,
+  });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   await app.register(swagger, {
     openapi: {

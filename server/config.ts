@@ -9,8 +9,18 @@ export interface Config {
   dbFile: string;
   logLevel: string;
   maxBodyMb: number;
-  /** Bound of the writer queue, in rows: past it ingest answers 429. */
+  /** Bound of the writer queue, in rows (admitted requests included): past it ingest answers 429. */
   ingestQueueRows: number;
+  /** MB of request bodies read and held at once across all uploads: past it ingest answers 429 before reading. */
+  ingestInflightMb: number;
+  /** An upload slower than this many bytes a second (over 10 s) is cut off with 408. */
+  minBodyBytesPerSecond: number;
+  /** A request (headers and body) must arrive within this many ms. */
+  requestTimeoutMs: number;
+  /** Host names (besides loopback, this machine's names and addresses, HOST and PUBLIC_URL) the hub answers to; `*`: any. */
+  allowedHosts: string;
+  /** The URL people reach the hub at (behind a proxy, say): its host name is allowed. */
+  publicUrl: string;
   /** Most rows merged into one group-commit transaction. */
   maxCommitRows: number;
   rawRetentionDays: number;
@@ -56,8 +66,31 @@ const OPTIONS: Option[] = [
     env: 'INGEST_QUEUE_ROWS',
     flag: 'ingest-queue-rows',
     kind: 'int',
-    fallback: 2_000_000,
+    fallback: 6_000_000,
   },
+  {
+    key: 'ingestInflightMb',
+    env: 'INGEST_INFLIGHT_MB',
+    flag: 'ingest-inflight-mb',
+    kind: 'int',
+    fallback: 192,
+  },
+  {
+    key: 'minBodyBytesPerSecond',
+    env: 'MIN_BODY_BYTES_PER_SECOND',
+    flag: 'min-body-bytes-per-second',
+    kind: 'int',
+    fallback: 16_384,
+  },
+  {
+    key: 'requestTimeoutMs',
+    env: 'REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    kind: 'int',
+    fallback: 120_000,
+  },
+  { key: 'allowedHosts', env: 'ALLOWED_HOSTS', flag: 'allowed-hosts', kind: 'string', fallback: '' },
+  { key: 'publicUrl', env: 'PUBLIC_URL', flag: 'public-url', kind: 'string', fallback: '' },
   { key: 'maxCommitRows', env: 'MAX_COMMIT_ROWS', flag: 'max-commit-rows', kind: 'int', fallback: 250_000 },
   {
     key: 'rawRetentionDays',
@@ -143,6 +176,16 @@ export function makeConfig(partial: Partial<Config>): Config {
   const merged = { ...defaults, ...partial };
   if (Number.isNaN(Date.parse(merged.tsMin))) {
     throw new ConfigError(`TS_MIN must be an ISO 8601 date, got "${merged.tsMin}"`);
+  }
+  if (merged.ingestInflightMb < merged.maxBodyMb) {
+    throw new ConfigError(
+      `INGEST_INFLIGHT_MB (${merged.ingestInflightMb}) must be at least MAX_BODY_MB (${merged.maxBodyMb}), or no body of the largest size could ever be read`,
+    );
+  }
+  if (merged.publicUrl !== '' && !URL.canParse(merged.publicUrl)) {
+    throw new ConfigError(
+      `PUBLIC_URL must be a URL such as https://hub.example.com, got "${merged.publicUrl}"`,
+    );
   }
   if (merged.tickMs < 100) throw new ConfigError(`TICK_MS must be at least 100, got ${merged.tickMs}`);
   if (merged.demo !== 'auto' && merged.demo !== 'off') {

@@ -1,6 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorBody } from '../shared/schemas/errors.js';
-import { INGEST_CONTENT_TYPES } from '../shared/schemas/ingest.js';
+import { CONTENT_ENCODINGS, INGEST_CONTENT_TYPES } from '../shared/schemas/ingest.js';
 
 /** An error a person can act on: the status, a stable code, what happened and how to fix it. */
 export class ApiError extends Error {
@@ -37,11 +36,13 @@ export const errors = {
       `Content-Type "${got ?? '(none)'}" is not an ingest format.`,
       `Send one of: ${INGEST_CONTENT_TYPES.join(', ')}.`,
     ),
-  tooLarge: (limitMb: number) =>
+  tooLarge: (limitMb: number, decompressed = false) =>
     new ApiError(
       413,
       'body_too_large',
-      `The request body is larger than ${limitMb} MB.`,
+      decompressed
+        ? `The request body decompresses to more than ${limitMb} MB.`
+        : `The request body is larger than ${limitMb} MB.`,
       'Split the data into several requests (each can carry its own Idempotency-Key), or raise MAX_BODY_MB.',
     ),
   queueFull: (retryAfterSeconds: number, queued: number, bound: number) =>
@@ -51,6 +52,43 @@ export const errors = {
       `The ingest queue is full (${queued} of ${bound} rows waiting for the writer).`,
       `Retry after ${retryAfterSeconds} s with the same Idempotency-Key; nothing of this request was stored.`,
       { 'retry-after': String(retryAfterSeconds) },
+    ),
+  ingestBusy: (retryAfterSeconds: number, budgetBytes: number) =>
+    new ApiError(
+      429,
+      'ingest_busy',
+      `The hub is already reading and storing ${Math.round(budgetBytes / 1048576)} MB of uploads; this one was not read.`,
+      `Retry after ${retryAfterSeconds} s with the same Idempotency-Key; nothing of this request was stored. Smaller requests get in sooner (INGEST_INFLIGHT_MB sets the budget).`,
+      { 'retry-after': String(retryAfterSeconds) },
+    ),
+  commitFailed: () =>
+    new ApiError(
+      503,
+      'commit_failed',
+      'The database could not store this request right now; nothing of it was stored.',
+      'Retry in a few seconds with the same Idempotency-Key; if it keeps failing, the server log says why.',
+      { 'retry-after': '5' },
+    ),
+  bodyTooSlow: (bytes: number, seconds: number, minPerSecond: number) =>
+    new ApiError(
+      408,
+      'body_too_slow',
+      `The body arrived too slowly: ${bytes} bytes in the last ${seconds} s, less than ${minPerSecond} bytes a second.`,
+      'Send the body at once after the headers (a slow or stalled upload holds server memory), or send smaller requests.',
+    ),
+  requestAborted: () =>
+    new ApiError(
+      400,
+      'request_aborted',
+      'The client closed the connection before the body was complete; nothing was stored.',
+      'Send the request again with the same Idempotency-Key.',
+    ),
+  unsupportedEncoding: (got: string) =>
+    new ApiError(
+      415,
+      'unsupported_encoding',
+      `Content-Encoding "${got.slice(0, 100)}" is not supported.`,
+      `Send the body uncompressed, or with Content-Encoding: ${CONTENT_ENCODINGS.join(', ')}.`,
     ),
   tooManyRows: (rows: number, bound: number) =>
     new ApiError(
@@ -71,61 +109,11 @@ export const errors = {
     new ApiError(
       422,
       'idempotency_key_reused',
-      `Idempotency-Key "${key}" was already used in this workspace with a different body.`,
-      'Use a new key for new data; a retry must send exactly the same bytes as the first attempt.',
+      `Idempotency-Key "${key}" was already used in this workspace with a different body or Content-Type.`,
+      'Use a new key for new data; a retry must send exactly the same bytes, with the same Content-Type, as the first attempt.',
     ),
   notFound: (what: string, hint: string) => new ApiError(404, 'not_found', `${what} does not exist.`, hint),
 };
-
-/** Maps every thrown error to `{ error: { code, message, hint } }`; 5xx details stay in the logs. */
-export function installErrorHandler(app: FastifyInstance, maxBodyMb: number): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) {
-      return reply.code(error.status).headers(error.headers).send(error.toBody());
-    }
-    if (error.validation) {
-      const where = error.validationContext ?? 'request';
-      return reply
-        .code(400)
-        .send(
-          new ApiError(
-            400,
-            'invalid_request',
-            `Invalid ${where}: ${error.message}`,
-            'Check the field named above against the API description at /docs.',
-          ).toBody(),
-        );
-    }
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send(errors.tooLarge(maxBodyMb).toBody());
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return reply.code(415).send(errors.unsupportedMediaType(request.headers['content-type']).toBody());
-    }
-    if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      return reply
-        .code(400)
-        .send(errors.malformedBody(error.message, 'Send a valid JSON document.').toBody());
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return reply
-        .code(status)
-        .send(
-          new ApiError(
-            status,
-            'internal_error',
-            'The server failed to handle this request.',
-            'Retry with the same Idempotency-Key; if it persists, the server log has the details.',
-          ).toBody(),
-        );
-    }
-    return reply
-      .code(status)
-      .send(new ApiError(status, error.code ?? 'bad_request', error.message, 'Check the request.').toBody());
-  });
-}
 
 /** The answer to a route nobody serves (the web plugin sets the one not-found handler). */
 export const routeNotFound = (method: string, url: string) =>

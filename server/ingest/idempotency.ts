@@ -41,6 +41,12 @@ export class Idempotency {
     }
   }
 
+  /** Whether a request with this key was stored (and can be answered without queuing anything). */
+  async stored(ws: number, key: string): Promise<boolean> {
+    const row = await this.db.read((sql) => sql.one<{ hash: string }>(q.ledgerLookup, { ws, key }));
+    return row !== undefined;
+  }
+
   private async attempt(
     ws: number,
     key: string,
@@ -51,9 +57,18 @@ export class Idempotency {
       sql.one<{ hash: string; response: string }>(q.ledgerLookup, { ws, key }),
     );
     if (stored) {
-      if (stored.hash !== hash) throw errors.idempotencyConflict(key);
+      if (!sameRequest(stored.hash, hash)) throw errors.idempotencyConflict(key);
       return { result: JSON.parse(stored.response) as IngestResult, replayed: true };
     }
     return { result: await work(), replayed: false };
   }
+}
+
+/**
+ * Fingerprints end with `|<media type>`; those stored before the media type was part of them
+ * have none, and match on the rest.
+ */
+function sameRequest(stored: string, current: string): boolean {
+  if (stored === current) return true;
+  return !stored.includes('|') && stored === current.slice(0, current.lastIndexOf('|'));
 }

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { q, schema } from './queries.js';
+import { IngestGate } from './admission.js';
 import { quarantineRoutes } from './quarantine.routes.js';
 import { ingestRoutes } from './routes.js';
 import { IngestService } from './service.js';
@@ -17,6 +18,7 @@ export default fp<{ config: Config }>(
     await app.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
     });
+    let gate: IngestGate | undefined;
     const writer = new Writer(
       app.db,
       app.rollups,
@@ -24,17 +26,31 @@ export default fp<{ config: Config }>(
       { queueRows: config.ingestQueueRows, maxCommitRows: config.maxCommitRows },
       app.log,
       {
-        committed: (accepted, rejected, seconds) => app.metrics.committed(accepted, rejected, seconds),
+        committed: (accepted, rejected, seconds) => {
+          app.metrics.committed(accepted, rejected, seconds);
+          gate?.committed(accepted + rejected);
+        },
         queueDepth: (rows) => app.metrics.queueDepth.set(rows),
       },
     );
     await writer.init();
-    const service = new IngestService(app.db, writer, config);
+    gate = new IngestGate(
+      {
+        inflightBytes: config.ingestInflightMb * 1024 * 1024,
+        queueRows: config.ingestQueueRows,
+        maxBodyBytes: config.maxBodyMb * 1024 * 1024,
+      },
+      () => writer.depth,
+    );
+    const service = new IngestService(app.db, writer, gate, config);
     app.decorate('ingest', service);
     app.workspaces.onDelete(async (sql, workspace) => {
       for (const statement of q.deleteWorkspace) await sql.run(statement, { ws: workspace.key });
     });
-    await app.register(ingestRoutes, { maxBodyMb: config.maxBodyMb });
+    await app.register(ingestRoutes, {
+      maxBodyMb: config.maxBodyMb,
+      upload: { minBytesPerSecond: config.minBodyBytesPerSecond, rateWindowMs: 10_000 },
+    });
     await app.register(quarantineRoutes);
 
     let purging: Promise<void> = Promise.resolve();

@@ -1,86 +1,91 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorBody } from '../../shared/schemas/errors.js';
-import { INGEST_CONTENT_TYPES, IngestQuery, IngestResult } from '../../shared/schemas/ingest.js';
+import {
+  CONTENT_ENCODINGS,
+  INGEST_CONTENT_TYPES,
+  IngestQuery,
+  IngestResult,
+} from '../../shared/schemas/ingest.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { ApiError, errors } from '../errors.js';
 import { parseWindow, splitList } from '../http/query.js';
+import { isAdmissionError, type Ticket } from './admission.js';
+import { checkEncoding, type RawBody, readUpload, type UploadLimits } from './upload.js';
 import type { ReplaceScope } from './validate.js';
-
-interface RawBody {
-  bytes: Buffer;
-  hash: string;
-  mediaType: string;
-}
 
 const mediaTypeOf = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() ?? '';
 
 export interface IngestRouteOptions {
   maxBodyMb: number;
+  upload: Omit<UploadLimits, 'maxBodyBytes'>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admission of an ingest request: its share of the budgets until it is answered. */
+    ingestTicket?: Ticket;
+  }
 }
 
 /**
- * POST .../events. The body is read as raw bytes (hashed while it streams in, for idempotency)
- * and decoded by the service; this encapsulated context replaces Fastify's own parsers.
+ * POST .../events. The body is read as raw bytes (decompressed, hashed while it streams in, for
+ * idempotency) and decoded by the service; this encapsulated context replaces Fastify's parsers.
  */
 export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async (app, options) => {
-  const limit = options.maxBodyMb * 1024 * 1024;
+  const limits: UploadLimits = { ...options.upload, maxBodyBytes: options.maxBodyMb * 1024 * 1024 };
+  app.decorateRequest('ingestTicket', undefined);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (request, payload, done) => {
     const mediaType = mediaTypeOf(request.headers['content-type']);
-    if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(mediaType)) {
-      done(errors.unsupportedMediaType(request.headers['content-type']), undefined);
-      payload.resume();
-      return;
-    }
-    const declared = Number(request.headers['content-length']);
-    if (declared > limit) {
-      done(errors.tooLarge(options.maxBodyMb), undefined);
-      payload.resume();
-      return;
-    }
-    const hash = createHash('sha256');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    payload.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limit) {
-        failed = true;
-        done(errors.tooLarge(options.maxBodyMb), undefined);
-        return;
-      }
-      hash.update(chunk);
-      chunks.push(chunk);
-    });
-    payload.on('end', () => {
-      if (!failed)
-        done(null, {
-          bytes: Buffer.concat(chunks, size),
-          hash: hash.digest('hex'),
-          mediaType,
-        } satisfies RawBody);
-    });
-    payload.on('error', (err) => {
-      if (!failed) done(err, undefined);
-    });
+    readUpload(request.raw, payload, mediaType, request.ingestTicket, limits).then(
+      (body) => done(null, body),
+      (error: unknown) => {
+        // The body never arrived whole: nothing will hold it.
+        request.ingestTicket?.release();
+        done(error as ApiError, undefined);
+      },
+    );
   });
+  // Answered without reaching the handler (a bad query string, say): the budget is free again.
+  app.addHook('onResponse', async (request) => request.ingestTicket?.release());
 
   app.post(
     '/api/v1/workspaces/:workspace/events',
     {
-      // Refuse an unknown workspace or a full queue before reading what may be a 64 MB body.
+      // Refuse before reading what may be a 64 MB body: an unknown workspace, an unknown format
+      // or coding, a body over the limit, or budgets that are spent (429 with Retry-After).
       onRequest: async (request) => {
-        app.workspaces.require((request.params as { workspace: string }).workspace);
-        app.ingest.writer.checkCapacity();
+        const workspace = app.workspaces.require((request.params as { workspace: string }).workspace);
+        const mediaType = mediaTypeOf(request.headers['content-type']);
+        if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(mediaType)) {
+          throw errors.unsupportedMediaType(request.headers['content-type']);
+        }
+        checkEncoding(request.headers['content-encoding']);
+        const declared = request.headers['content-length'];
+        const length = declared === undefined ? undefined : Number(declared);
+        if (length !== undefined && length > limits.maxBodyBytes) throw errors.tooLarge(options.maxBodyMb);
+        // A compressed body's length says little of its decompressed size: it is counted as it grows.
+        try {
+          request.ingestTicket = app.ingest.gate.admit(mediaType, length);
+        } catch (error) {
+          // Refused for want of room: a retry of a request already stored needs none.
+          const key = request.headers['idempotency-key'];
+          if (
+            !isAdmissionError(error) ||
+            typeof key !== 'string' ||
+            !(await app.ingest.idempotency.stored(workspace.key, key))
+          )
+            throw error;
+          request.ingestTicket = app.ingest.gate.admit(mediaType, length, { replay: true });
+        }
       },
       schema: {
         tags: ['ingest'],
         summary: 'Ingest touchpoint events',
         description: [
-          `Body: ${INGEST_CONTENT_TYPES.join(', ')}. One event = ts, brand, touchpoint, source, metric, value.`,
+          `Body: ${INGEST_CONTENT_TYPES.join(', ')}, optionally with Content-Encoding ${CONTENT_ENCODINGS.join(', ')}. One event = ts, brand, touchpoint, source, metric, value.`,
+          'A busy hub answers 429 (ingest_busy, queue_full) with Retry-After before reading the body.',
           'Valid rows are stored and rejected rows quarantined; the answer comes after the commit.',
           'Idempotency-Key: a retry with the same key and bytes returns the first answer (Idempotent-Replayed: true).',
           'Corrections: replace=true&source=&from=&to= (optionally brand=, metric=) replaces those rows in [from, to).',
@@ -94,30 +99,40 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           200: IngestResult,
           400: ErrorBody,
           404: ErrorBody,
+          408: ErrorBody,
           413: ErrorBody,
           415: ErrorBody,
           422: ErrorBody,
           429: ErrorBody,
+          503: ErrorBody,
         },
       },
     },
     async (request, reply) => {
-      const workspace = app.workspaces.require(request.params.workspace);
-      const body = request.body as RawBody | undefined;
-      if (!body) throw errors.unsupportedMediaType(request.headers['content-type']);
-      const replace = request.query.replace
-        ? replaceScope(request.query, app.ingest.replaceFloorMs())
-        : undefined;
-      const outcome = await app.ingest.ingest({
-        workspace,
-        mediaType: body.mediaType,
-        body: body.bytes,
-        bodyHash: replace ? `${body.hash}:${JSON.stringify(replace)}` : body.hash,
-        idempotencyKey: request.headers['idempotency-key'],
-        replace,
-      });
-      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-      return outcome.result;
+      const ticket = request.ingestTicket;
+      ticket?.hold();
+      try {
+        const workspace = app.workspaces.require(request.params.workspace);
+        const body = request.body as RawBody | undefined;
+        if (!body) throw errors.unsupportedMediaType(request.headers['content-type']);
+        const replace = request.query.replace
+          ? replaceScope(request.query, app.ingest.replaceFloorMs())
+          : undefined;
+        const outcome = await app.ingest.ingest({
+          workspace,
+          mediaType: body.mediaType,
+          body: body.bytes,
+          // A retry must send the same bytes, as the same format, for the same correction.
+          bodyHash: `${body.hash}${replace ? `:${JSON.stringify(replace)}` : ''}|${body.mediaType}`,
+          idempotencyKey: request.headers['idempotency-key'],
+          replace,
+          ticket,
+        });
+        if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+        return outcome.result;
+      } finally {
+        ticket?.unhold();
+      }
     },
   );
 };

@@ -9,6 +9,7 @@ import { decodeArrow } from './decode/arrow.js';
 import { decodeCsv } from './decode/csv.js';
 import { decodeJson } from './decode/json.js';
 import { decodeNdjson } from './decode/ndjson.js';
+import type { IngestGate, Ticket } from './admission.js';
 import { Idempotency, type Outcome } from './idempotency.js';
 import { describeValue } from './raw.js';
 import { q } from './queries.js';
@@ -36,6 +37,8 @@ export interface IngestRequest {
   bodyHash: string;
   idempotencyKey?: string;
   replace?: ReplaceScope;
+  /** Its admission: told the real row count once decoded. */
+  ticket?: Ticket;
 }
 
 export class IngestService {
@@ -44,6 +47,7 @@ export class IngestService {
   constructor(
     private readonly db: Database,
     readonly writer: Writer,
+    readonly gate: IngestGate,
     private readonly config: Config,
   ) {
     this.idempotency = new Idempotency(db);
@@ -65,10 +69,10 @@ export class IngestService {
   }
 
   private async decodeAndWrite(request: IngestRequest): Promise<IngestResult> {
-    this.writer.checkCapacity();
     const decode = DECODERS[request.mediaType];
     if (!decode) throw errors.unsupportedMediaType(request.mediaType);
     const batch = await decode(withoutBom(request.body));
+    request.ticket?.decoded(batch.length, request.body.length);
     await yieldToLoop();
     const { accepted, rejected } = await validate(batch, request.workspace, this.bounds(), request.replace);
     const response = toResult(accepted.length, rejected);
@@ -76,7 +80,8 @@ export class IngestService {
       workspace: request.workspace,
       accepted,
       rejected,
-      rawText: batch.rawText,
+      // Only rejected rows are quoted: without any, the decoded columns can go before the commit.
+      rawText: rejected.length > 0 ? batch.rawText : noRows,
       format: batch.format,
       response,
       ledger: request.idempotencyKey ? { key: request.idempotencyKey, hash: request.bodyHash } : undefined,
@@ -198,6 +203,10 @@ export class IngestService {
     });
   }
 }
+
+const noRows = (): never => {
+  throw new Error('no row of this request was rejected');
+};
 
 /** A held row as the page query reads it. */
 type HeldRow = Omit<QuarantineRow, 'raw' | 'rawText'> & { raw: string };

@@ -61,6 +61,8 @@ interface Pending {
 export class Writer {
   private readonly queue: Pending[] = [];
   private queuedRows = 0;
+  /** Writes waiting for room in the queue, woken in order as commits free it. */
+  private waiting: (() => void)[] = [];
   private pumping: Promise<void> | null = null;
   private readonly listeners: ((changes: CommitChange[]) => void)[] = [];
   private quarantineId = 0n;
@@ -88,26 +90,19 @@ export class Writer {
     this.listeners.push(listener);
   }
 
-  /** Refuses early, before decoding, when the queue is already full. */
-  checkCapacity(): void {
-    if (this.queuedRows >= this.options.queueRows) throw this.fullError();
-  }
-
-  private fullError() {
-    // A rough drain estimate: the writer commits well over 100 k rows a second.
-    const seconds = Math.max(1, Math.ceil(this.queuedRows / 200_000));
-    return errors.queueFull(seconds, this.queuedRows, this.options.queueRows);
-  }
-
-  /** Resolves once the job's transaction has committed. */
-  write(job: WriteJob): Promise<void> {
-    if (this.closed) {
-      return Promise.reject(errors.shuttingDown());
-    }
+  /**
+   * Resolves once the job's transaction has committed. A job that does not fit in the queue yet
+   * waits for room: it was admitted before its body was read (see IngestGate), so refusing it
+   * now would throw that work away, and what waits is bounded by the admission budgets.
+   */
+  async write(job: WriteJob): Promise<void> {
+    if (this.closed) throw errors.shuttingDown();
     const rows = job.accepted.length + job.rejected.length;
-    if (rows > this.options.queueRows)
-      return Promise.reject(errors.tooManyRows(rows, this.options.queueRows));
-    if (this.queuedRows + rows > this.options.queueRows) return Promise.reject(this.fullError());
+    if (rows > this.options.queueRows) throw errors.tooManyRows(rows, this.options.queueRows);
+    while (this.queuedRows > 0 && this.queuedRows + rows > this.options.queueRows) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.closed) throw errors.shuttingDown();
+    }
     this.queuedRows += rows;
     this.stats.queueDepth(this.queuedRows);
     return new Promise<void>((resolve, reject) => {
@@ -128,6 +123,7 @@ export class Writer {
   /** Waits until everything queued so far is committed; later writes are refused. */
   async drain(): Promise<void> {
     this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake();
     while (this.pumping) await this.pumping;
   }
 
@@ -167,9 +163,12 @@ export class Writer {
   }
 
   private fail(pending: Pending, error: unknown): void {
-    if (!(error instanceof ApiError)) this.log.error({ err: error }, 'ingest commit failed');
     this.release([pending]);
-    pending.reject(error);
+    if (error instanceof ApiError) return pending.reject(error);
+    // The transaction rolled back: nothing is stored, and the same request may well pass later
+    // (a full disk freed, memory back under the limit), so the answer says to retry.
+    this.log.error({ err: error }, 'ingest commit failed');
+    pending.reject(errors.commitFailed());
   }
 
   private takeGroup(): Pending[] {
@@ -192,6 +191,10 @@ export class Writer {
   private release(group: Pending[]): void {
     for (const p of group) this.queuedRows -= p.rows;
     this.stats.queueDepth(this.queuedRows);
+    // Each waiter checks again whether it fits; those that do not wait again, in order.
+    const woken = this.waiting;
+    this.waiting = [];
+    for (const wake of woken) wake();
   }
 
   private settle(group: Pending[], started: number): void {

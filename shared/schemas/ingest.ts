@@ -7,6 +7,9 @@ export const INGEST_CONTENT_TYPES = [
   'application/vnd.apache.arrow.stream',
 ] as const;
 
+/** Content-Encoding values an ingest body may carry (identity: none). */
+export const CONTENT_ENCODINGS = ['gzip', 'deflate', 'br', 'zstd'] as const;
+
 export const EVENT_FIELDS = ['ts', 'brand', 'touchpoint', 'source', 'metric', 'value'] as const;
 export type EventField = (typeof EVENT_FIELDS)[number];
 

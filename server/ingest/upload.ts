@@ -1,0 +1,250 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Transform, type Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { CONTENT_ENCODINGS } from '../../shared/schemas/ingest.js';
+import { ApiError, errors } from '../errors.js';
+import type { Ticket } from './admission.js';
+
+// Reading an ingest body: decompressed if it says so, bounded in size and in time, hashed as it
+// arrives (for idempotency), its bytes counted against the admission budget as they come.
+
+export interface UploadLimits {
+  maxBodyBytes: number;
+  /** A body arriving slower than this (bytes a second, over each window) is cut off. */
+  minBytesPerSecond: number;
+  /** The window over which the rate is judged (the first one starts at the headers). */
+  rateWindowMs: number;
+}
+
+export interface RawBody {
+  bytes: Buffer;
+  /** Hex SHA-256 of the decompressed bytes. */
+  hash: string;
+  mediaType: string;
+}
+
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+const startsWith = (bytes: Buffer, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+
+/** The Content-Encoding header as a list of codings, outermost last (RFC 9110 §8.4). */
+function codings(header: string | undefined): string[] {
+  if (!header) return [];
+  const list = header
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  for (const c of list) {
+    if (!(CONTENT_ENCODINGS as readonly string[]).includes(c) && c !== 'x-gzip') {
+      throw errors.unsupportedEncoding(header);
+    }
+  }
+  return list;
+}
+
+/** Checked before reading: an unknown coding is refused with the headers. */
+export function checkEncoding(header: string | undefined): void {
+  codings(header);
+}
+
+/** zstd through fzstd (Node 20's zlib has no zstd), as a Transform. */
+function zstdStream(maxBytes: number): Transform {
+  let first = true;
+  const transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        if (first) {
+          first = false;
+          checkZstdWindow(chunk, maxBytes);
+        }
+        decoder.push(chunk);
+        callback();
+      } catch (error) {
+        callback(zstdError(error));
+      }
+    },
+    flush(callback) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        callback();
+      } catch (error) {
+        callback(zstdError(error));
+      }
+    },
+  });
+  // fzstd may hand out views of its window: copy before they are overwritten.
+  const decoder = new ZstdDecompress((data) => transform.push(Buffer.from(data)));
+  return transform;
+}
+
+const zstdError = (error: unknown) =>
+  error instanceof ApiError
+    ? error
+    : errors.malformedBody(
+        `The body is not valid zstd: ${(error as Error).message}.`,
+        'Compress it with a standard zstd library, or drop Content-Encoding: zstd.',
+      );
+
+/** A frame declaring a window larger than the body limit would allocate it up front: refuse it. */
+function checkZstdWindow(head: Buffer, maxBytes: number): void {
+  if (head.length < 6 || !startsWith(head, ZSTD_MAGIC)) return;
+  const flags = head[4]!;
+  const singleSegment = (flags >> 5) & 1;
+  const contentSizeFlag = flags >> 6;
+  let window: number;
+  if (singleSegment) {
+    const dictBytes = [0, 1, 2, 4][flags & 3]!;
+    const at = 5 + dictBytes;
+    const sizeBytes = contentSizeFlag ? 1 << contentSizeFlag : 1;
+    window = 0;
+    for (let k = sizeBytes - 1; k >= 0; k--) window = window * 256 + (head[at + k] ?? 0);
+    if (contentSizeFlag === 1) window += 256;
+  } else {
+    const descriptor = head[5]!;
+    const base = 2 ** (10 + (descriptor >> 3));
+    window = base + (base / 8) * (descriptor & 7);
+  }
+  if (window > maxBytes) throw errors.tooLarge(Math.round(maxBytes / 1048576), true);
+}
+
+function decoderFor(coding: string, maxBytes: number): Transform {
+  switch (coding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return zstdStream(maxBytes);
+  }
+}
+
+/**
+ * Reads the body of `request` (a Fastify content-type parser's payload). Fails with 413 past
+ * the limit (decompressed bytes count), 408 below the minimum rate, 429 when its growth passes
+ * the admission budget, 400 on an abort or a body that does not decompress.
+ */
+export function readUpload(
+  request: IncomingMessage,
+  payload: Readable,
+  mediaType: string,
+  ticket: Ticket | undefined,
+  limits: UploadLimits,
+): Promise<RawBody> {
+  return new Promise<RawBody>((resolve, reject) => {
+    const list = codings(request.headers['content-encoding']);
+    let stream: Readable = payload;
+    // Codings are listed in the order they were applied: undo the last first.
+    for (const coding of [...list].reverse()) stream = stream.pipe(decoderFor(coding, limits.maxBodyBytes));
+
+    const hash = createHash('sha256');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let wire = 0;
+    let settled = false;
+    let windowStart = Date.now();
+    let windowWire = 0;
+
+    const finish = (error: ApiError | null, body?: RawBody) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      payload.removeListener('data', onWire);
+      if (error) {
+        chunks.length = 0;
+        // Whatever is still coming is read and dropped, so the answer can go out on this connection.
+        payload.resume();
+        if (stream !== payload) stream.destroy();
+        reject(error);
+      } else resolve(body!);
+    };
+
+    const onWire = (chunk: Buffer) => {
+      wire += chunk.length;
+      windowWire += chunk.length;
+    };
+    payload.on('data', onWire);
+
+    const timer = setInterval(
+      () => {
+        const now = Date.now();
+        if (now - windowStart < limits.rateWindowMs) return;
+        const seconds = (now - windowStart) / 1000;
+        if (windowWire < limits.minBytesPerSecond * seconds) {
+          finish(errors.bodyTooSlow(windowWire, Math.round(seconds), limits.minBytesPerSecond));
+          // A stalled client would hold the socket (and this budget) for as long as it likes.
+          request.socket.destroy();
+          return;
+        }
+        windowStart = now;
+        windowWire = 0;
+      },
+      Math.min(1000, limits.rateWindowMs),
+    );
+    timer.unref();
+
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limits.maxBodyBytes) {
+        finish(errors.tooLarge(Math.round(limits.maxBodyBytes / 1048576), list.length > 0));
+        return;
+      }
+      try {
+        ticket?.grow(size);
+      } catch (error) {
+        finish(error as ApiError);
+        return;
+      }
+      hash.update(chunk);
+      chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      if (settled) return;
+      const bytes = Buffer.concat(chunks, size);
+      if (list.length === 0) {
+        const compressed = startsWith(bytes, GZIP_MAGIC)
+          ? 'gzip'
+          : startsWith(bytes, ZSTD_MAGIC)
+            ? 'zstd'
+            : '';
+        if (compressed) {
+          finish(
+            errors.malformedBody(
+              `The body is ${compressed}-compressed but the request has no Content-Encoding header.`,
+              `Add Content-Encoding: ${compressed} (supported: ${CONTENT_ENCODINGS.join(', ')}), or send the body uncompressed.`,
+            ),
+          );
+          return;
+        }
+      }
+      finish(null, { bytes, hash: hash.digest('hex'), mediaType });
+    });
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error instanceof ApiError) return finish(error);
+      if (
+        stream !== payload &&
+        !request.destroyed &&
+        (request.complete || wire > 0) &&
+        error.code !== 'ECONNRESET'
+      ) {
+        return finish(
+          errors.malformedBody(
+            `The body does not decompress as ${list.join(', ')}: ${error.message}.`,
+            'Check the Content-Encoding header against how the body was compressed.',
+          ),
+        );
+      }
+      finish(errors.requestAborted());
+    });
+    request.on('aborted', () => finish(errors.requestAborted()));
+    request.on('close', () => {
+      if (!request.complete) finish(errors.requestAborted());
+    });
+  });
+}
