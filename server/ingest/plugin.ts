@@ -18,7 +18,14 @@ export default fp<{ config: Config }>(
     await app.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
     });
-    let gate: IngestGate | undefined;
+    const gate = new IngestGate(
+      {
+        inflightBytes: config.ingestInflightMb * 1024 * 1024,
+        queueRows: config.ingestQueueRows,
+        maxBodyBytes: config.maxBodyMb * 1024 * 1024,
+      },
+      () => writer.depth,
+    );
     const writer = new Writer(
       app.db,
       app.rollups,
@@ -28,20 +35,12 @@ export default fp<{ config: Config }>(
       {
         committed: (accepted, rejected, seconds) => {
           app.metrics.committed(accepted, rejected, seconds);
-          gate?.committed(accepted + rejected);
+          gate.committed(accepted + rejected);
         },
         queueDepth: (rows) => app.metrics.queueDepth.set(rows),
       },
     );
     await writer.init();
-    gate = new IngestGate(
-      {
-        inflightBytes: config.ingestInflightMb * 1024 * 1024,
-        queueRows: config.ingestQueueRows,
-        maxBodyBytes: config.maxBodyMb * 1024 * 1024,
-      },
-      () => writer.depth,
-    );
     const service = new IngestService(app.db, writer, gate, config);
     app.decorate('ingest', service);
     app.workspaces.onDelete(async (sql, workspace) => {
