@@ -69,7 +69,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(dbPlugin, { file: config.dbFile, memoryLimit: config.duckdbMemoryLimit });
+  await app.register(dbPlugin, {
+    file: config.dbFile,
+    memoryLimit: config.duckdbMemoryLimit,
+    threads: config.duckdbThreads || undefined,
+  });
   await app.register(opsPlugin);
   await app.register(vocabularyPlugin);
   await app.register(workspacesPlugin);

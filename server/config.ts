@@ -35,6 +35,8 @@ export interface Config {
   retentionIntervalMs: number;
   /** DuckDB's memory limit (e.g. "4GB"); empty: DuckDB's default, 80% of RAM. */
   duckdbMemoryLimit: string;
+  /** DuckDB's worker threads (0: one per core). */
+  duckdbThreads: number;
   /** How often the rolling engine recomputes subscribed values, in ms (100 at least). */
   tickMs: number;
   /** Past this many bytes unsent to a live client, it gets no deltas until it drains (then a snapshot). */
@@ -123,6 +125,7 @@ const OPTIONS: Option[] = [
     kind: 'string',
     fallback: '',
   },
+  { key: 'duckdbThreads', env: 'DUCKDB_THREADS', flag: 'duckdb-threads', kind: 'int', fallback: 0 },
   { key: 'tickMs', env: 'TICK_MS', flag: 'tick-ms', kind: 'int', fallback: 1000 },
   {
     key: 'liveBacklogBytes',

@@ -1,18 +1,9 @@
 import bindings from '@duckdb/node-bindings';
-import {
-  BIGINT,
-  DOUBLE,
-  DuckDBDataChunk,
-  INTEGER,
-  TIMESTAMP,
-  type DuckDBAppender,
-  type DuckDBType,
-} from '@duckdb/node-api';
-import { yieldToLoop } from '../loop.js';
+import { BIGINT, DOUBLE, DuckDBTableFunction, INTEGER, TIMESTAMP, type DuckDBType } from '@duckdb/node-api';
 
 /**
- * A column for the appender, copied into DuckDB vectors as raw bytes (the fast path: no value
- * objects, no BigInts). `timestamp` holds epoch milliseconds, `bigint` whole numbers below 2^53.
+ * A column to insert, copied into DuckDB vectors as raw bytes (the fast path: no value objects,
+ * no BigInts). `timestamp` holds epoch milliseconds, `bigint` whole numbers below 2^53.
  */
 export type Column =
   | { kind: 'integer'; values: Int32Array }
@@ -40,30 +31,83 @@ function toInt64Words(values: Float64Array, offset: number, n: number, scale: nu
   }
 }
 
-/** Appends `length` rows given as columns, 2048 rows a chunk; yields to the event loop now and then. */
-export async function appendColumns(
-  appender: DuckDBAppender,
+// Columns inserted by `INSERT INTO t SELECT * FROM conv_columns(<id>)`: DuckDB pulls them chunk
+// by chunk through a table function and stores them on its own threads. An appender's flush
+// stores them on the JavaScript thread instead, blocking the event loop for 100–350 ms per large
+// commit (measured: /healthz stalls under load); this path copies 2048 rows per call and yields.
+
+interface ScanJob {
+  columns: Column[];
+  length: number;
+}
+
+const scanJobs = new Map<number, ScanJob>();
+let nextScanJob = 1;
+
+/** The table function behind `insertColumns`; registered once per database (see Database.open). */
+export function columnScanFunction(): DuckDBTableFunction {
+  const words = new Int32Array(CHUNK * 2);
+  return DuckDBTableFunction.create({
+    name: 'conv_columns',
+    parameterTypes: [INTEGER],
+    bindFunction: (info) => {
+      const id = Number(info.getParameter(0));
+      const job = scanJobs.get(id);
+      if (!job) return info.setError(`no column scan ${id}`);
+      job.columns.forEach((column, c) => info.addResultColumn(`c${c}`, TYPES[column.kind]));
+      info.setCardinality(job.length, true);
+      info.setBindData({ id });
+    },
+    initFunction: (info) => {
+      // One scanning thread: chunks come out in order, each filled on the JavaScript thread anyway.
+      info.setMaxThreads(1);
+      info.setInitData({ offset: 0 });
+    },
+    mainFunction: (info, output) => {
+      const job = scanJobs.get((info.bindData as { id: number }).id)!;
+      const state = info.initData as { offset: number };
+      const offset = state.offset;
+      const n = Math.min(CHUNK, job.length - offset);
+      output.rowCount = n;
+      if (n === 0) return;
+      job.columns.forEach((column, c) => {
+        const vector = bindings.data_chunk_get_vector(output.chunk, c);
+        if (column.kind === 'integer' || column.kind === 'double') {
+          const size = column.values.BYTES_PER_ELEMENT;
+          const { buffer, byteOffset } = column.values;
+          bindings.copy_data_to_vector(
+            vector,
+            0,
+            buffer as ArrayBuffer,
+            byteOffset + offset * size,
+            n * size,
+          );
+        } else {
+          toInt64Words(column.values, offset, n, column.kind === 'timestamp' ? 1000 : 1, words);
+          bindings.copy_data_to_vector(vector, 0, words.buffer, 0, n * 8);
+        }
+      });
+      state.offset = offset + n;
+    },
+  });
+}
+
+/**
+ * Inserts `length` rows given as columns (in the table's column order) into `table`, in the
+ * connection's open transaction. `run` is the connection's statement runner.
+ */
+export async function insertColumns(
+  run: (sql: string) => Promise<void>,
+  table: string,
   columns: Column[],
   length: number,
-  yieldEvery = 32,
 ): Promise<void> {
-  const types = columns.map((c) => TYPES[c.kind]);
-  const words = new Int32Array(CHUNK * 2);
-  for (let offset = 0, chunkIndex = 0; offset < length; offset += CHUNK, chunkIndex++) {
-    const n = Math.min(CHUNK, length - offset);
-    const chunk = DuckDBDataChunk.create(types, n);
-    columns.forEach((column, c) => {
-      const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
-      if (column.kind === 'integer' || column.kind === 'double') {
-        const size = column.values.BYTES_PER_ELEMENT;
-        const { buffer, byteOffset } = column.values;
-        bindings.copy_data_to_vector(vector, 0, buffer as ArrayBuffer, byteOffset + offset * size, n * size);
-      } else {
-        toInt64Words(column.values, offset, n, column.kind === 'timestamp' ? 1000 : 1, words);
-        bindings.copy_data_to_vector(vector, 0, words.buffer, 0, n * 8);
-      }
-    });
-    appender.appendDataChunk(chunk);
-    if (chunkIndex % yieldEvery === yieldEvery - 1) await yieldToLoop();
+  if (length === 0) return;
+  const id = nextScanJob++;
+  scanJobs.set(id, { columns, length });
+  try {
+    await run(`INSERT INTO ${table} SELECT * FROM conv_columns(${id})`);
+  } finally {
+    scanJobs.delete(id);
   }
 }

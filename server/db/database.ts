@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { type Column, columnScanFunction, insertColumns } from './columnar.js';
 import {
   DuckDBInstance,
   type DuckDBAppender,
@@ -42,6 +43,11 @@ export class Sql {
   closeAppenders(): void {
     for (const appender of this.appenders.values()) appender.closeSync();
     this.appenders.clear();
+  }
+
+  /** Inserts columns into a table in the open transaction, stored off the JavaScript thread. */
+  insertColumns(table: string, columns: Column[], length: number): Promise<void> {
+    return insertColumns((statement) => this.run(statement), table, columns, length);
   }
 
   async run(sql: string, params?: Params): Promise<void> {
@@ -112,7 +118,7 @@ export class Database {
 
   static async open(
     file: string,
-    options: { memoryLimit?: string; readers?: number } = {},
+    options: { memoryLimit?: string; threads?: number; readers?: number } = {},
   ): Promise<Database> {
     const readerCount = options.readers ?? 3;
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -123,6 +129,7 @@ export class Database {
       // Fewer, larger checkpoints: the WAL already makes each commit durable.
       checkpoint_threshold: '256MB',
       ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+      ...(options.threads ? { threads: String(options.threads) } : {}),
     });
     const connect = async () => {
       const sql = new Sql(await instance.connect());
@@ -130,6 +137,7 @@ export class Database {
       return sql;
     };
     const writer = await connect();
+    writer.connection.registerTableFunction(columnScanFunction());
     const readers: Sql[] = [];
     for (let i = 0; i < readerCount; i++) readers.push(await connect());
     return new Database(instance, writer, readers);

@@ -10,11 +10,15 @@ declare module 'fastify' {
 export interface DbPluginOptions {
   file: string;
   memoryLimit?: string;
+  threads?: number;
 }
 
 export default fp<DbPluginOptions>(
   async (app, options) => {
-    const db = await Database.open(options.file, { memoryLimit: options.memoryLimit });
+    const db = await Database.open(options.file, {
+      memoryLimit: options.memoryLimit,
+      threads: options.threads,
+    });
     app.decorate('db', db);
     // Closed last (hooks run in reverse), after the writer has drained.
     app.addHook('onClose', async () => {

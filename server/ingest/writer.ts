@@ -3,7 +3,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
 import type { Database, Sql } from '../db/database.js';
 import { ApiError, errors } from '../errors.js';
-import { appendColumns } from '../db/columnar.js';
 import type { RollupRows, RollupService } from '../rollups/service.js';
 import { iso } from '../../shared/time.js';
 import type { WorkspaceState } from '../workspaces/service.js';
@@ -341,13 +340,11 @@ export class Writer {
 /** Ends the kept prefix of a row cut for the quarantine. */
 export const cutMark = (bytes: number) => `… [cut: ${bytes} bytes in all]`;
 
-/** Appends accepted rows to the raw events table by raw column copies. */
+/** Inserts accepted rows into the raw events table by raw column copies. */
 async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {
-  if (!batches.some((b) => b.length > 0)) return;
-  const appender = await sql.appender('events');
   for (const batch of batches) {
-    await appendColumns(
-      appender,
+    await sql.insertColumns(
+      'events',
       [
         { kind: 'integer', values: new Int32Array(batch.length).fill(batch.ws) },
         { kind: 'integer', values: batch.series },
@@ -357,7 +354,6 @@ async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {
       batch.length,
     );
   }
-  appender.flushSync();
 }
 
 function describeChanges(jobs: WriteJob[]): CommitChange[] {

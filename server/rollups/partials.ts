@@ -150,7 +150,7 @@ export interface Aggregate {
 }
 
 /** Rows aggregated between two turns of the event loop. */
-export const SLICE = 65_536;
+export const SLICE = 16_384;
 
 export function addRows(minute: Partials, batch: RollupRows, from: number, to: number): void {
   const one: Aggregate = { sum: 0, count: 1, min: 0, max: 0, lastTs: 0, lastValue: 0 };

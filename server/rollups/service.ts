@@ -2,7 +2,6 @@ import { listValue } from '@duckdb/node-api';
 import type { Database, Sql } from '../db/database.js';
 import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import type { MetricDefinition } from '../../shared/vocabulary.js';
-import { appendColumns } from '../db/columnar.js';
 import { yieldToLoop } from '../loop.js';
 import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '../../shared/time.js';
 import type { Cover } from './cover.js';
@@ -224,9 +223,8 @@ export class RollupService {
       [GRAIN_TABLES.hour, hour],
       [GRAIN_TABLES.day, day],
     ] as const) {
-      const appender = await sql.appender(table);
-      await appendColumns(
-        appender,
+      await sql.insertColumns(
+        table,
         [
           { kind: 'integer', values: partials.ws },
           { kind: 'integer', values: partials.series },
@@ -241,7 +239,6 @@ export class RollupService {
         ],
         partials.length,
       );
-      appender.flushSync();
     }
   }
 
