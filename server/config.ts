@@ -13,8 +13,9 @@ export interface Config {
   ingestQueueRows: number;
   /** MB of request bodies read and held at once across all uploads: past it ingest answers 429 before reading. */
   ingestInflightMb: number;
-  /** An upload slower than this many bytes a second (over 10 s) is cut off with 408. */
+  /** An upload slower than this many bytes a second (over each BODY_RATE_WINDOW_MS) is cut off with 408. */
   minBodyBytesPerSecond: number;
+  bodyRateWindowMs: number;
   /** A request (headers and body) must arrive within this many ms. */
   requestTimeoutMs: number;
   /** Host names (besides loopback, this machine's names and addresses, HOST and PUBLIC_URL) the hub answers to; `*`: any. */
@@ -83,6 +84,13 @@ const OPTIONS: Option[] = [
     flag: 'min-body-bytes-per-second',
     kind: 'int',
     fallback: 16_384,
+  },
+  {
+    key: 'bodyRateWindowMs',
+    env: 'BODY_RATE_WINDOW_MS',
+    flag: 'body-rate-window-ms',
+    kind: 'int',
+    fallback: 10_000,
   },
   {
     key: 'requestTimeoutMs',

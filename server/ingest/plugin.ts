@@ -48,7 +48,7 @@ export default fp<{ config: Config }>(
     });
     await app.register(ingestRoutes, {
       maxBodyMb: config.maxBodyMb,
-      upload: { minBytesPerSecond: config.minBodyBytesPerSecond, rateWindowMs: 10_000 },
+      upload: { minBytesPerSecond: config.minBodyBytesPerSecond, rateWindowMs: config.bodyRateWindowMs },
     });
     await app.register(quarantineRoutes);
 

@@ -112,7 +112,21 @@ export class IngestService {
         limit: options.limit,
         maxBytes: PAGE_BYTES,
       });
-      const last = rows[rows.length - 1];
+      // The query bounds the text read; the page's JSON (the row parsed and as text) is bounded here.
+      const page: QuarantineRow[] = [];
+      let bytes = 0;
+      for (const { raw, cut, ...row } of rows) {
+        const out: QuarantineRow = {
+          ...row,
+          raw: cut ? null : (JSON.parse(raw) as Record<string, unknown>),
+          rawText: raw,
+          cut,
+        };
+        bytes += Buffer.byteLength(JSON.stringify(out));
+        if (page.length > 0 && bytes > PAGE_BYTES) break;
+        page.push(out);
+      }
+      const last = page[page.length - 1];
       const more =
         last !== undefined &&
         (await sql.one(q.quarantineAfter(options.reason !== undefined), {
@@ -121,12 +135,7 @@ export class IngestService {
           reason: options.reason ?? null,
         })) !== undefined;
       return {
-        rows: rows.map(({ raw, cut, ...row }): QuarantineRow => ({
-          ...row,
-          raw: cut ? null : (JSON.parse(raw) as Record<string, unknown>),
-          rawText: raw,
-          cut,
-        })),
+        rows: page,
         counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
         total: held(counts),
         nextCursor: more ? last.id : null,

@@ -15,8 +15,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real hub on a real DuckDB file in a fresh temp dir, listening on a free loopback port. */
-export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/**
+ * A real hub on a real DuckDB file in a fresh temp dir, listening on a free loopback port.
+ * `logs` receives the hub's log lines (JSON, level info and up); none are written otherwise.
+ */
+export async function startServer(
+  overrides: Partial<Config> = {},
+  { logs }: { logs?: NodeJS.WritableStream } = {},
+): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-test-'));
   const config = makeConfig({
     dataDir,
@@ -26,7 +32,7 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     demo: 'off',
     ...overrides,
   });
-  const app = await buildApp(config, { logger: false });
+  const app = await buildApp(config, { logger: logs ? { level: 'info', stream: logs } : false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
