@@ -75,6 +75,7 @@ export const errors = {
       'body_too_slow',
       `The body arrived too slowly: ${bytes} bytes in the last ${seconds} s, less than ${minPerSecond} bytes a second.`,
       'Send the body at once after the headers (a slow or stalled upload holds server memory), or send smaller requests.',
+      { connection: 'close' },
     ),
   requestAborted: () =>
     new ApiError(

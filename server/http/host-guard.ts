@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 
 // DNS rebinding: a page on attacker.example whose name is made to resolve to 127.0.0.1 can call
@@ -70,11 +70,14 @@ const foreignOrigin = (origin: string) =>
 export function installHostGuard(app: FastifyInstance, options: HostGuardOptions): void {
   const names = allowedHostNames(options);
   if (names === '*') return;
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
+    // A refused upgrade's socket is nobody's once answered (the websocket plugin never saw it).
+    if (upgrade) reply.raw.once('finish', () => request.raw.socket.destroy());
     const host = request.headers.host ?? '';
     if (!names.has(normalize(host))) throw refused(host);
     const origin = request.headers.origin;
-    if (origin !== undefined && request.headers.upgrade?.toLowerCase() === 'websocket') {
+    if (origin !== undefined && upgrade) {
       const originHost = hostOfOrigin(origin);
       if (originHost === undefined || !names.has(originHost)) throw foreignOrigin(origin);
     }

@@ -11,7 +11,7 @@ import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { ApiError, errors } from '../errors.js';
 import { parseWindow, splitList } from '../http/query.js';
 import { isAdmissionError, type Ticket } from './admission.js';
-import { checkEncoding, type RawBody, readUpload, type UploadLimits } from './upload.js';
+import { checkEncoding, type RawBody, readUpload, type UploadLimits, watchRest } from './upload.js';
 import type { ReplaceScope } from './validate.js';
 
 const mediaTypeOf = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() ?? '';
@@ -47,8 +47,12 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
       },
     );
   });
-  // Answered without reaching the handler (a bad query string, say): the budget is free again.
-  app.addHook('onResponse', async (request) => request.ingestTicket?.release());
+  // Answered without reaching the handler (a bad query string, say): the budget is free again;
+  // answered before the body was read: what is left of it must come at a decent rate.
+  app.addHook('onResponse', async (request) => {
+    request.ingestTicket?.release();
+    watchRest(request.raw, limits);
+  });
 
   app.post(
     '/api/v1/workspaces/:workspace/events',

@@ -183,9 +183,9 @@ export function readUpload(
         if (now - windowStart < limits.rateWindowMs) return;
         const seconds = (now - windowStart) / 1000;
         if (windowWire < limits.minBytesPerSecond * seconds) {
+          // Answered with Connection: close; a client that does not read its answer loses the socket.
           finish(errors.bodyTooSlow(windowWire, Math.round(seconds), limits.minBytesPerSecond));
-          // A stalled client would hold the socket (and this budget) for as long as it likes.
-          request.socket.destroy();
+          setTimeout(() => request.socket.destroy(), 1000).unref();
           return;
         }
         windowStart = now;
@@ -260,4 +260,23 @@ export function readUpload(
       if (!request.complete) finish(errors.requestAborted());
     });
   });
+}
+
+/**
+ * After an early answer (a refusal before or while reading), Node reads and drops the rest of
+ * the body to keep the connection: a client that stops sending would hold it until the request
+ * timeout. Below the minimum rate, the connection is closed instead.
+ */
+export function watchRest(request: IncomingMessage, limits: UploadLimits): void {
+  if (request.complete || request.destroyed) return;
+  let bytes = 0;
+  request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  const timer = setInterval(() => {
+    if (bytes < (limits.minBytesPerSecond * limits.rateWindowMs) / 1000) request.socket.destroy();
+    bytes = 0;
+  }, limits.rateWindowMs);
+  timer.unref();
+  const stop = () => clearInterval(timer);
+  request.once('end', stop);
+  request.once('close', stop);
 }
