@@ -8,11 +8,14 @@ import {
   type Subscribe,
 } from '../../shared/schemas/live.js';
 import type { CommitChange } from '../ingest/writer.js';
+import { Cancelled, FairQueue, type Job } from './fair-queue.js';
 import { compute, type Dependency, type TopicContext, windowKey } from './topics.js';
 
 /** One client's subscription, as the engine sees it. */
 export interface Subscriber {
   id: string;
+  /** Whose subscription it is (see clientKey): first computations are shared fairly between clients. */
+  client: string;
   /** The seq of the last message this client got for it; a delta must follow it exactly. */
   lastSeq: number | null;
   /** Deltas were dropped (the client's socket was backed up): a snapshot is owed once it drains. */
@@ -46,6 +49,17 @@ interface Computation {
   subscribers: Set<Subscriber>;
   /** When the last subscriber left: kept a while for clients that reconnect. */
   idleSinceMs?: number;
+}
+
+/** A computation being created: its turn in the fair queue (or its run), and who waits for it. */
+interface Creation {
+  job: Job<Computation>;
+  waiters: Set<Subscriber>;
+}
+
+export interface EngineOptions {
+  /** First computations run at a time (served round-robin across clients). */
+  firstComputations?: number;
 }
 
 const LOG_SIZE = 256;
@@ -87,9 +101,11 @@ export function diff(before: LiveData, after: LiveData): Changes {
  */
 export class LiveEngine {
   private readonly computations = new Map<string, Computation>();
-  /** Computations being created: a second subscriber waits for the first's work. */
-  private readonly creating = new Map<string, Promise<Computation>>();
-  /** Commits seen per workspace: a computation created across one is computed again. */
+  /** Computations being created (or queued): a second subscriber waits for the first's work. */
+  private readonly creating = new Map<string, Creation>();
+  /** First computations, a few at a time, round-robin across clients. */
+  private readonly firsts: FairQueue;
+  /** Commits (and invalidations) seen per workspace: a computation created across one is computed again. */
   private readonly commits = new Map<string, number>();
   private readonly asOf = new Map<string, number>();
   private created = 0;
@@ -98,10 +114,19 @@ export class LiveEngine {
   constructor(
     private readonly context: (nowMs: number) => TopicContext,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    options: EngineOptions = {},
+  ) {
+    this.firsts = new FairQueue(options.firstComputations ?? 2);
+  }
 
+  /** Computations held (subscribed, or idle a while). */
   get size(): number {
     return this.computations.size;
+  }
+
+  /** First computations waiting for their turn (not counting those running). */
+  get pendingFirstComputations(): number {
+    return this.firsts.queued;
   }
 
   committed(changes: CommitChange[]): void {
@@ -119,6 +144,8 @@ export class LiveEngine {
 
   /** The workspace's configuration changed (brands, zone, weights, KPIs): recompute all of it. */
   invalidate(workspace: string): void {
+    // A first compute running meanwhile may have read the old configuration: it is marked dirty too.
+    this.commits.set(workspace, (this.commits.get(workspace) ?? 0) + 1);
     for (const c of this.computations.values()) if (c.dependency.workspace === workspace) c.dirty = true;
   }
 
@@ -138,15 +165,16 @@ export class LiveEngine {
 
   /**
    * Adds a subscriber: a snapshot, or on a resume within the epoch the deltas it missed. Throws
-   * the topic's error (unknown workspace or KPI …) before anything is sent.
+   * the topic's error (unknown workspace or KPI …) before anything is sent. A first computation
+   * waits for its client's turn; unsubscribed meanwhile, it returns without sending anything.
    */
   async subscribe(
     subscription: Pick<Subscribe, 'topic' | 'params'>,
     subscriber: Subscriber,
     resumeFromSeq?: number,
   ): Promise<void> {
-    const c = await this.computation(subscription);
-    if (!subscriber.active()) return;
+    const c = await this.computation(subscription, subscriber);
+    if (!c || !subscriber.active()) return;
     c.subscribers.add(subscriber);
     delete c.idleSinceMs;
     const first = c.log[0];
@@ -171,17 +199,38 @@ export class LiveEngine {
     else this.sendSnapshot(subscriber, c);
   }
 
-  /** The shared computation of a subscription, created (and computed once) if need be. */
-  private async computation(subscription: Pick<Subscribe, 'topic' | 'params'>): Promise<Computation> {
+  /**
+   * The shared computation of a subscription, created (and computed once) if need be, in the turn
+   * of the first client that asked for it or of any other that waits for it, whichever comes first.
+   * Undefined when every subscriber waiting for it left before it started (it is not computed).
+   */
+  private async computation(
+    subscription: Pick<Subscribe, 'topic' | 'params'>,
+    subscriber: Subscriber,
+  ): Promise<Computation | undefined> {
     const key = subscriptionKey(subscription);
     const existing = this.computations.get(key);
     if (existing) return existing;
-    let creating = this.creating.get(key);
-    if (!creating) {
-      creating = this.create(key, subscription).finally(() => this.creating.delete(key));
-      this.creating.set(key, creating);
+    let creation = this.creating.get(key);
+    if (creation && creation.job.state !== 'cancelled') creation.job.join(subscriber.client);
+    else {
+      const job = this.firsts.add(subscriber.client, () => this.create(key, subscription));
+      const mine: Creation = (creation = { job, waiters: new Set() });
+      this.creating.set(key, mine);
+      const forget = () => {
+        if (this.creating.get(key) === mine) this.creating.delete(key);
+      };
+      job.done.then(forget, forget);
     }
-    return creating;
+    creation.waiters.add(subscriber);
+    try {
+      return await creation.job.done;
+    } catch (err) {
+      if (err instanceof Cancelled) return undefined;
+      throw err;
+    } finally {
+      creation.waiters.delete(subscriber);
+    }
   }
 
   private async create(key: string, subscription: Pick<Subscribe, 'topic' | 'params'>): Promise<Computation> {
@@ -201,13 +250,23 @@ export class LiveEngine {
       // A commit that landed while it computed may not be in it: the next tick computes it again.
       dirty: (this.commits.get(workspace) ?? 0) !== commits,
       subscribers: new Set(),
+      // Nobody may be left by now: then it is dropped like any idle one.
+      idleSinceMs: Date.now(),
     };
     this.computations.set(key, c);
     return c;
   }
 
+  /** Removes a subscriber; one still waiting for a first computation gives up its place in the queue. */
   unsubscribe(subscription: Pick<Subscribe, 'topic' | 'params'>, subscriber: Subscriber): void {
-    const c = this.computations.get(subscriptionKey(subscription));
+    const key = subscriptionKey(subscription);
+    const creation = this.creating.get(key);
+    if (creation?.waiters.delete(subscriber)) {
+      creation.job.leave(subscriber.client);
+      // Nobody else waited: nothing is computed, and a new subscriber starts afresh.
+      if (creation.job.state === 'cancelled') this.creating.delete(key);
+    }
+    const c = this.computations.get(key);
     if (!c) return;
     c.subscribers.delete(subscriber);
     if (c.subscribers.size === 0) c.idleSinceMs = Date.now();

@@ -7,7 +7,7 @@ import { LiveEngine } from './engine.js';
 import { QualityCounters } from './quality.js';
 import { q, schema } from './queries.js';
 import { liveRoutes } from './routes.js';
-import { DEFAULT_LIMITS } from './socket.js';
+import { DEFAULT_LIMITS, type SocketLimits } from './socket.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,11 +18,15 @@ declare module 'fastify' {
 export interface LivePluginOptions {
   tickMs: number;
   backlogBytes: number;
+  /** Overrides of the socket and per-client bounds (DEFAULT_LIMITS otherwise). */
+  limits?: Partial<SocketLimits>;
+  /** First computations of new subscriptions run at a time, round-robin across clients (2). */
+  firstComputations?: number;
 }
 
 /** The rolling engine on the writer's commits, and the live hub that pushes its changes. */
 export default fp<LivePluginOptions>(
-  async (app, { tickMs, backlogBytes }) => {
+  async (app, { tickMs, backlogBytes, limits, firstComputations }) => {
     await app.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
     });
@@ -45,7 +49,9 @@ export default fp<LivePluginOptions>(
       const workspace = keys.get(row.ws);
       if (workspace) alerts.restore(workspace, JSON.parse(row.body) as Alert);
     }
-    const engine = new LiveEngine((nowMs) => ({ app, alerts, quality, nowMs }), app.log);
+    const engine = new LiveEngine((nowMs) => ({ app, alerts, quality, nowMs }), app.log, {
+      firstComputations,
+    });
     app.decorate('live', engine);
     // "Data as of" survives a restart: the last commit time per workspace is stored (at most every
     // 10 s each) and seeds the engine at start.
@@ -103,6 +109,7 @@ export default fp<LivePluginOptions>(
       app.metrics.liveTickSeconds.observe((performance.now() - started) / 1000);
       const clients = [...(app.websocketServer?.clients ?? [])];
       app.metrics.liveClients.set(clients.length);
+      app.metrics.livePendingFirstComputations.set(engine.pendingFirstComputations);
       app.metrics.liveBacklogBytes.set(Math.max(0, ...clients.map((c) => c.bufferedAmount)));
     };
     let running: Promise<void> = Promise.resolve();
@@ -128,7 +135,12 @@ export default fp<LivePluginOptions>(
     });
     // Added before the websocket plugin's own preClose, which closes sockets without a code.
     await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
-    await app.register(liveRoutes, { engine, alerts, epoch, limits: { ...DEFAULT_LIMITS, backlogBytes } });
+    await app.register(liveRoutes, {
+      engine,
+      alerts,
+      epoch,
+      limits: { ...DEFAULT_LIMITS, backlogBytes, ...limits },
+    });
   },
   { name: 'live', dependencies: ['db', 'ops', 'workspaces', 'kpi', 'ingest'] },
 );

@@ -16,7 +16,12 @@ export interface SocketLimits {
   backlogBytes: number;
   /** A client backed up for this long is disconnected. */
   maxStuckMs: number;
+  /** Subscriptions of one socket. */
   maxSubscriptions: number;
+  /** Subscriptions of one client (see clientKey) across all its sockets. */
+  maxSubscriptionsPerClient: number;
+  /** Sockets one client holds open at once; the next one is told why and closed (1008). */
+  maxSocketsPerClient: number;
   heartbeatMs: number;
 }
 
@@ -26,18 +31,56 @@ export const DEFAULT_LIMITS: SocketLimits = {
   backlogBytes: 256 * 1024,
   maxStuckMs: 120_000,
   maxSubscriptions: 64,
+  // A page holds one socket and a few subscriptions (the wall: about ten): 16 tabs or screens per
+  // address, 256 subscriptions in all, leaves room for a team behind one address.
+  maxSubscriptionsPerClient: 256,
+  maxSocketsPerClient: 16,
   heartbeatMs: 15_000,
 };
 
 const POLICY_VIOLATION = 1008;
 
+/** What one client holds across its sockets. */
+export interface ClientShare {
+  readonly key: string;
+  sockets: number;
+  subscriptions: number;
+}
+
+/** Every client's share of the hub (one registry per hub). */
+export class ClientShares {
+  private readonly shares = new Map<string, ClientShare>();
+
+  /** One more socket for client `key`; undefined when it holds `maxSockets` already. */
+  open(key: string, maxSockets: number): ClientShare | undefined {
+    let share = this.shares.get(key);
+    if (share && share.sockets >= maxSockets) return undefined;
+    if (!share) this.shares.set(key, (share = { key, sockets: 0, subscriptions: 0 }));
+    share.sockets++;
+    return share;
+  }
+
+  /** A socket of that client closed (its subscriptions given back first). */
+  close(share: ClientShare): void {
+    share.sockets--;
+    if (share.sockets === 0 && this.shares.get(share.key) === share) this.shares.delete(share.key);
+  }
+}
+
+export interface SocketContext {
+  engine: LiveEngine;
+  epoch: string;
+  log: FastifyBaseLogger;
+  limits: SocketLimits;
+  clients: ClientShares;
+  /** Whose socket it is (clientKey of its upgrade request). */
+  client: string;
+}
+
 /** One websocket client: validates what it says, runs its subscriptions, bounds what it is owed. */
 export function serveSocket(
   socket: WebSocket,
-  engine: LiveEngine,
-  epoch: string,
-  log: FastifyBaseLogger,
-  limits: SocketLimits = DEFAULT_LIMITS,
+  { engine, epoch, log, limits, clients, client }: SocketContext,
 ): void {
   const subscriptions = new Map<string, { subscription: Subscribe; subscriber: Subscriber }>();
   let invalid: number[] = [];
@@ -55,6 +98,26 @@ export function serveSocket(
   };
   const fail = (code: string, message: string, hint: string, id?: string) =>
     send({ type: 'error', ...(id ? { id } : {}), code, message, hint });
+
+  const share = clients.open(client, limits.maxSocketsPerClient);
+  if (!share) {
+    // Told why, then closed; no welcome, so that a browser's reconnect back-off keeps growing.
+    fail(
+      'too_many_sockets',
+      `Too many live connections from one place: at most ${limits.maxSocketsPerClient} at once.`,
+      'Close the dashboard tabs or screens you no longer watch; this page reconnects by itself.',
+    );
+    socket.close(POLICY_VIOLATION, `more than ${limits.maxSocketsPerClient} sockets from one client`);
+    return;
+  }
+  // Every subscription of this socket counts in its client's share too.
+  const hold = (id: string, entry: { subscription: Subscribe; subscriber: Subscriber }) => {
+    subscriptions.set(id, entry);
+    share.subscriptions++;
+  };
+  const release = (id: string) => {
+    if (subscriptions.delete(id)) share.subscriptions--;
+  };
 
   const rejectInvalid = (message: string, hint: string, id?: string) => {
     const now = Date.now();
@@ -106,7 +169,7 @@ export function serveSocket(
             'Unsubscribe an id you subscribed.',
             m.id,
           );
-        subscriptions.delete(m.id);
+        release(m.id);
         engine.unsubscribe(s.subscription, s.subscriber);
         return;
       }
@@ -127,27 +190,36 @@ export function serveSocket(
             m.id,
           );
         }
+        if (share.subscriptions >= limits.maxSubscriptionsPerClient) {
+          return fail(
+            'too_many_subscriptions',
+            `Too many live views open at once: at most ${limits.maxSubscriptionsPerClient} subscriptions per client, across all its tabs and screens.`,
+            'Close the dashboard tabs or screens you no longer watch, then reload this page.',
+            m.id,
+          );
+        }
         const mine = () => subscriptions.get(m.id)?.subscriber === subscriber;
         const subscriber: Subscriber = {
           id: m.id,
+          client: share.key,
           lastSeq: null,
           stale: false,
           send,
           congested,
           // The server ended it (its workspace or KPI went away): the id is free again.
           ended: () => {
-            if (mine()) subscriptions.delete(m.id);
+            if (mine()) release(m.id);
           },
           active: () => mine() && socket.readyState === socket.OPEN,
         };
-        subscriptions.set(m.id, { subscription: m, subscriber });
+        hold(m.id, { subscription: m, subscriber });
         const resume = m.resumeFrom && m.resumeFrom.epoch === epoch ? m.resumeFrom.seq : undefined;
         try {
           await engine.subscribe(m, subscriber, resume);
         } catch (err) {
           // Unsubscribed (and maybe subscribed again under the same id) meanwhile: not ours to answer.
           if (!mine()) return;
-          subscriptions.delete(m.id);
+          release(m.id);
           if (err instanceof ApiError && err.status < 500) return fail(err.code, err.message, err.hint, m.id);
           log.error({ err }, 'live subscription failed');
           return fail(
@@ -183,7 +255,9 @@ export function serveSocket(
     clearInterval(heartbeat);
     for (const { subscription, subscriber } of subscriptions.values())
       engine.unsubscribe(subscription, subscriber);
+    share.subscriptions -= subscriptions.size;
     subscriptions.clear();
+    clients.close(share);
   });
   send({ type: 'welcome', epoch, heartbeatMs: limits.heartbeatMs });
 }

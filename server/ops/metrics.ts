@@ -41,6 +41,11 @@ export class Metrics {
     help: 'Open live websockets',
     registers: [this.registry],
   });
+  readonly livePendingFirstComputations = new Gauge({
+    name: 'convergence_live_pending_first_computations',
+    help: 'First computations of new subscriptions waiting their turn in the fair queue',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'convergence_' });
