@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ListText } from './text.js';
 
 export const INGEST_CONTENT_TYPES = [
   'application/json',
@@ -61,7 +62,7 @@ export const IngestQuery = Type.Object({
   source: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]{1,64}$' })),
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
-  brand: Type.Optional(Type.String()),
-  metric: Type.Optional(Type.String()),
+  brand: Type.Optional(ListText({ description: 'comma-separated brand ids' })),
+  metric: Type.Optional(ListText({ description: 'comma-separated metric ids' })),
 });
 export type IngestQuery = Static<typeof IngestQuery>;

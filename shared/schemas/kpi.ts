@@ -1,23 +1,18 @@
 import { Type, type Static } from 'typebox';
+import { IdText, ListText, TimeText } from './text.js';
 import { Nullable } from './nullable.js';
 
 export const WindowQuery = Type.Object({
-  window: Type.Optional(
-    Type.String({ description: '1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd' }),
-  ),
-  from: Type.Optional(Type.String({ description: 'explicit start (ISO 8601), floored to the minute' })),
-  to: Type.Optional(
-    Type.String({ description: 'explicit end, exclusive (ISO 8601), floored to the minute' }),
-  ),
-  at: Type.Optional(Type.String({ description: '"now" for named windows (ISO 8601); the clock by default' })),
-  touchpoint: Type.Optional(
-    Type.String({ description: 'comma-separated touchpoints, within the KPI’s own' }),
-  ),
-  source: Type.Optional(Type.String({ description: 'comma-separated sources' })),
+  window: Type.Optional(TimeText({ description: '1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd' })),
+  from: Type.Optional(TimeText({ description: 'explicit start (ISO 8601), floored to the minute' })),
+  to: Type.Optional(TimeText({ description: 'explicit end, exclusive (ISO 8601), floored to the minute' })),
+  at: Type.Optional(TimeText({ description: '"now" for named windows (ISO 8601); the clock by default' })),
+  touchpoint: Type.Optional(ListText({ description: 'comma-separated touchpoints, within the KPI’s own' })),
+  source: Type.Optional(ListText({ description: 'comma-separated sources' })),
 });
 export type WindowQuery = Static<typeof WindowQuery>;
 
-export const BenchmarkQuery = Type.Intersect([Type.Object({ kpi: Type.String() }), WindowQuery]);
+export const BenchmarkQuery = Type.Intersect([Type.Object({ kpi: IdText() }), WindowQuery]);
 export type BenchmarkQuery = Static<typeof BenchmarkQuery>;
 
 export const WindowOut = Type.Object({
@@ -70,11 +65,8 @@ export const KpiInfo = Type.Object({
 export const KpiCatalogue = Type.Object({ rows: Type.Array(KpiInfo) });
 export type KpiCatalogue = Static<typeof KpiCatalogue>;
 
-export const KpiParams = Type.Object({ workspace: Type.String(), kpi: Type.String() });
-export const KpiBrandQuery = Type.Intersect([
-  Type.Object({ brand: Type.Optional(Type.String()) }),
-  WindowQuery,
-]);
+export const KpiParams = Type.Object({ workspace: IdText(), kpi: IdText() });
+export const KpiBrandQuery = Type.Intersect([Type.Object({ brand: Type.Optional(IdText()) }), WindowQuery]);
 export type KpiBrandQuery = Static<typeof KpiBrandQuery>;
 
 export const KpiValue = Type.Object({
@@ -92,11 +84,11 @@ export type KpiValue = Static<typeof KpiValue>;
 
 export const KpiSeriesQuery = Type.Object({
   grain: Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('week')], { default: 'day' }),
-  from: Type.String({ description: 'ISO 8601; the bucket holding it is the first' }),
-  to: Type.String({ description: 'ISO 8601, exclusive' }),
-  brands: Type.Optional(Type.String({ description: 'comma-separated brand ids; the whole set by default' })),
-  touchpoint: Type.Optional(Type.String()),
-  source: Type.Optional(Type.String()),
+  from: TimeText({ description: 'ISO 8601; the bucket holding it is the first' }),
+  to: TimeText({ description: 'ISO 8601, exclusive' }),
+  brands: Type.Optional(ListText({ description: 'comma-separated brand ids; the whole set by default' })),
+  touchpoint: Type.Optional(ListText()),
+  source: Type.Optional(ListText()),
 });
 export type KpiSeriesQuery = Static<typeof KpiSeriesQuery>;
 
@@ -118,10 +110,12 @@ export const KpiSeries = Type.Object({
 export type KpiSeries = Static<typeof KpiSeries>;
 
 export const DpiWeights = Type.Object({
-  touchpoints: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+  touchpoints: Type.Record(IdText(), Type.Number({ minimum: 0 }), {
+    maxProperties: 16,
     description: 'weight of each touchpoint score in the overall DPI (default 1; 0 leaves it out)',
   }),
-  kpis: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+  kpis: Type.Record(IdText(), Type.Number({ minimum: 0 }), {
+    maxProperties: 256,
     description: 'weight of each KPI in its touchpoint score (default 1; 0 leaves it out)',
   }),
 });

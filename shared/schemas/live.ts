@@ -1,6 +1,7 @@
 // The websocket protocol of GET /api/v1/live: JSON messages tagged by `type`, validated by the server
 // with these schemas. The data model (parts, deltas) is described in ../live.ts.
 import { Type, type Static, type TSchema } from 'typebox';
+import { IdText } from './text.js';
 import { type Topic, WALL_BOARDS } from '../live.js';
 
 // The plain types and helpers (no schema library): what the web app imports.
@@ -21,8 +22,8 @@ const LiveWindow = Type.String({
 export const TilesParams = Type.Object(
   {
     workspace: Workspace,
-    brand: Type.Optional(Type.String({ description: 'the own brand by default' })),
-    kpis: Type.Array(Type.String(), { minItems: 1, maxItems: 32 }),
+    brand: Type.Optional(IdText({ description: 'the own brand by default' })),
+    kpis: Type.Array(IdText(), { minItems: 1, maxItems: 32 }),
     window: LiveWindow,
   },
   { additionalProperties: false },
@@ -32,9 +33,9 @@ export type TilesParams = Static<typeof TilesParams>;
 export const BenchmarkParams = Type.Object(
   {
     workspace: Workspace,
-    kpi: Type.String(),
+    kpi: IdText(),
     window: LiveWindow,
-    touchpoint: Type.Optional(Type.String()),
+    touchpoint: Type.Optional(IdText()),
   },
   { additionalProperties: false },
 );
@@ -43,8 +44,8 @@ export type BenchmarkParams = Static<typeof BenchmarkParams>;
 export const SeriesParams = Type.Object(
   {
     workspace: Workspace,
-    kpi: Type.String(),
-    brands: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),
+    kpi: IdText(),
+    brands: Type.Optional(Type.Array(IdText(), { maxItems: 32 })),
     grain: Type.Union([Type.Literal('hour'), Type.Literal('day')]),
     window: Type.Optional(LiveWindow),
   },
@@ -55,7 +56,7 @@ export type SeriesParams = Static<typeof SeriesParams>;
 export const WorkspaceParams = Type.Object({ workspace: Workspace }, { additionalProperties: false });
 export type WorkspaceParams = Static<typeof WorkspaceParams>;
 
-export const ResumeFrom = Type.Object({ epoch: Type.String(), seq: Type.Integer({ minimum: 0 }) });
+export const ResumeFrom = Type.Object({ epoch: IdText(), seq: Type.Integer({ minimum: 0 }) });
 
 const subscribe = <T extends Topic, P extends TSchema>(topic: T, params: P) =>
   Type.Object(
@@ -88,7 +89,7 @@ export type ClientMessage = Static<typeof ClientMessage>;
 /** GET/PUT /api/v1/workspaces/{workspace}/wall: which tiles and boards the live wall shows. */
 export const WallLayout = Type.Object(
   {
-    kpis: Type.Array(Type.String(), { minItems: 1, maxItems: 12, description: 'tiles, in order' }),
+    kpis: Type.Array(IdText(), { minItems: 1, maxItems: 12, description: 'tiles, in order' }),
     boards: Type.Array(
       Type.Union([
         Type.Literal('tiles'),
@@ -103,6 +104,7 @@ export const WallLayout = Type.Object(
       },
     ),
     window: Type.String({
+      maxLength: 8,
       description: 'the tiles’ window: 1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd',
     }),
     rotateSeconds: Type.Integer({ minimum: 5, maximum: 600, description: 'kiosk rotation between boards' }),

@@ -1,8 +1,9 @@
 import { Type, type Static } from 'typebox';
+import { IdText } from './text.js';
 
 export const MetricInput = Type.Object({
   kind: Type.Union([Type.Literal('counter'), Type.Literal('gauge')]),
-  unit: Type.Optional(Type.String({ default: 'count' })),
+  unit: Type.Optional(IdText({ default: 'count' })),
   touchpoints: Type.Array(
     Type.Union([
       Type.Literal('search'),
@@ -18,11 +19,13 @@ export const MetricInput = Type.Object({
       description: 'gauges: how sources combine (default sum)',
     }),
   ),
-  label: Type.Optional(Type.Object({ en: Type.String(), fr: Type.String() })),
+  label: Type.Optional(
+    Type.Object({ en: Type.String({ maxLength: 200 }), fr: Type.String({ maxLength: 200 }) }),
+  ),
 });
 export type MetricInput = Static<typeof MetricInput>;
 
 export const MetricParams = Type.Object({
-  workspace: Type.String(),
+  workspace: IdText(),
   id: Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: 'metric id: [a-z][a-z0-9_]{0,63}' }),
 });

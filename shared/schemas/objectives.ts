@@ -1,9 +1,10 @@
 import { Type, type Static } from 'typebox';
+import { IdText, TimeText } from './text.js';
 import { Nullable } from './nullable.js';
 
 export const ObjectiveInput = Type.Object({
-  kpi: Type.String(),
-  brand: Type.Optional(Type.String({ description: 'default: the own brand' })),
+  kpi: IdText(),
+  brand: Type.Optional(IdText({ description: 'default: the own brand' })),
   period: Type.Union([
     Type.Object({ from: Type.String({ format: 'date-time' }), to: Type.String({ format: 'date-time' }) }),
     Type.Object({
@@ -54,9 +55,9 @@ export const ObjectiveList = Type.Object({ rows: Type.Array(ObjectiveProgress) }
 export type ObjectiveList = Static<typeof ObjectiveList>;
 
 export const ObjectiveParams = Type.Object({
-  workspace: Type.String(),
+  workspace: IdText(),
   id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
 });
 export const ObjectiveListQuery = Type.Object({
-  at: Type.Optional(Type.String({ description: '"now" (ISO 8601); the clock by default' })),
+  at: Type.Optional(TimeText({ description: '"now" (ISO 8601); the clock by default' })),
 });

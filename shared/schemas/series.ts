@@ -1,13 +1,14 @@
 import { Type, type Static } from 'typebox';
+import { IdText, ListText } from './text.js';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
 
 export const SeriesQuery = Type.Object({
-  metric: Type.String({ description: 'metric id' }),
-  brand: Type.Optional(Type.String({ description: 'comma-separated brand ids; all brands when absent' })),
-  touchpoint: Type.Optional(Type.String({ description: 'comma-separated touchpoints' })),
-  source: Type.Optional(Type.String({ description: 'comma-separated sources' })),
+  metric: IdText({ description: 'metric id' }),
+  brand: Type.Optional(ListText({ description: 'comma-separated brand ids; all brands when absent' })),
+  touchpoint: Type.Optional(ListText({ description: 'comma-separated touchpoints' })),
+  source: Type.Optional(ListText({ description: 'comma-separated sources' })),
   grain: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' }),
   from: Type.String({ format: 'date-time', description: 'inclusive start, ISO 8601' }),
   to: Type.String({ format: 'date-time', description: 'exclusive end, ISO 8601' }),

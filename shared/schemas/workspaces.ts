@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { IdText } from './text.js';
 import { ID_PATTERN } from '../vocabulary.js';
 
 export const WorkspaceId = Type.String({
@@ -17,7 +18,7 @@ export type Brand = Static<typeof Brand>;
 
 export const WorkspaceInput = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  timezone: Type.Optional(Type.String({ description: 'IANA time zone name, default UTC', default: 'UTC' })),
+  timezone: Type.Optional(IdText({ description: 'IANA time zone name, default UTC', default: 'UTC' })),
   brands: Type.Array(Brand, { minItems: 1, maxItems: 200 }),
 });
 export type WorkspaceInput = Static<typeof WorkspaceInput>;

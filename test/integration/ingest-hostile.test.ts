@@ -397,6 +397,19 @@ describe('whole-request errors a person can act on', () => {
     expect(levels.filter((level) => level >= 50)).toEqual([]);
   });
 
+  it('every text a client sends has a length bound: a 3 000-character list or a 100-character id is a 400 naming it', async () => {
+    const long = await fetch(
+      `${server.url}/api/v1/workspaces/errors/benchmark?${new URLSearchParams({ kpi: 'share_of_voice', window: '7d', source: 'web,'.repeat(750) })}`,
+    );
+    expect((await expectError(long, 400, 'invalid_request')).message).toContain('source');
+    const metric = await fetch(`${server.url}/api/v1/workspaces/errors/metrics/${'m'.repeat(100)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'counter', touchpoints: ['site'], unit: 'u'.repeat(100) }),
+    });
+    expect(metric.status).toBe(400);
+  });
+
   it('the media type is part of the idempotency fingerprint: same key, same bytes, other Content-Type is a 422', async () => {
     const body = `[${JSON.stringify(good(30))}]`;
     const first = await postEvents(server.url, 'errors', body, JSON_TYPE, { idempotencyKey: 'fingerprint' });
