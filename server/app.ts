@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -48,6 +49,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
+  // `Expect: 100-continue`: ingest asks for the body only once the request is admitted (see
+  // ingest/routes.ts); every other route at once, as Node would.
+  app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (!/^\/api\/v1\/workspaces\/[^/?]+\/events(\?|$)/.test(request.url ?? '')) response.writeContinue();
+    app.server.emit('request', request, response);
+  });
   installHostGuard(app, {
     allowedHosts: config.allowedHosts,
     publicUrl: config.publicUrl,

@@ -41,8 +41,11 @@ export class DictColumn {
   }
 }
 
-/** Invalid: not a finite number; Inexact: an integer a 64-bit float cannot hold exactly. */
-export const NumProblem = { None: 0, Missing: 1, Invalid: 2, Inexact: 3 } as const;
+/**
+ * Invalid: not a finite number; Inexact: an integer a 64-bit float cannot hold exactly; BadIndex: an
+ * Arrow dictionary index outside its dictionary.
+ */
+export const NumProblem = { None: 0, Missing: 1, Invalid: 2, Inexact: 3, BadIndex: 4 } as const;
 
 export const STRING_FIELDS = ['brand', 'touchpoint', 'source', 'metric'] as const;
 export type StringField = (typeof STRING_FIELDS)[number];
@@ -236,7 +239,9 @@ function parseIso(s: string): number {
       const start = i;
       while (i < n && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
       if (i === start || i - start > 9) return NaN;
-      ms = Number(s.slice(start, Math.min(i, start + 3)).padEnd(3, '0'));
+      // Kept to the microsecond, as stored (nanoseconds round to the nearest, halves up).
+      const nanos = Number(s.slice(start, i).padEnd(9, '0'));
+      ms = Math.floor((nanos + 500) / 1000) / 1000;
     }
   }
   let offset = 0;
@@ -270,7 +275,8 @@ function parseIso(s: string): number {
   }
   if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) return NaN;
   if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+  // Date.UTC drops fractions of a millisecond: they are added after.
+  return Date.UTC(year, month - 1, day, hour, minute, second) + ms - offset;
 }
 
 export { yieldToLoop } from '../loop.js';

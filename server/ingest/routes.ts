@@ -1,4 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
@@ -15,6 +17,14 @@ import { checkEncoding, type RawBody, readUpload, type UploadLimits, watchRest }
 import type { ReplaceScope } from './validate.js';
 
 const mediaTypeOf = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** Past this, an unread body is not worth keeping the connection for. */
+const KEEP_ALIVE_BODY_BYTES = 64 * 1024;
+
+const unreadBodyIsLarge = (headers: IncomingHttpHeaders) =>
+  headers.expect?.toLowerCase() !== '100-continue' &&
+  (headers['transfer-encoding'] !== undefined ||
+    Number(headers['content-length'] ?? 0) > KEEP_ALIVE_BODY_BYTES);
 
 export interface IngestRouteOptions {
   maxBodyMb: number;
@@ -54,35 +64,50 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
     watchRest(request.raw, limits);
   });
 
+  /** Refuses what cannot be taken before its body is read, or admits it under the budgets. */
+  const admit = async (request: FastifyRequest) => {
+    const workspace = app.workspaces.require((request.params as { workspace: string }).workspace);
+    const mediaType = mediaTypeOf(request.headers['content-type']);
+    if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(mediaType)) {
+      throw errors.unsupportedMediaType(request.headers['content-type']);
+    }
+    checkEncoding(request.headers['content-encoding']);
+    const declared = request.headers['content-length'];
+    const length = declared === undefined ? undefined : Number(declared);
+    if (length !== undefined && length > limits.maxBodyBytes) throw errors.tooLarge(options.maxBodyMb);
+    // A compressed body's length says little of its decompressed size: it is counted as it grows.
+    try {
+      request.ingestTicket = app.ingest.gate.admit(mediaType, length);
+    } catch (error) {
+      // Refused for want of room: a retry of a request already stored needs none.
+      const key = request.headers['idempotency-key'];
+      if (
+        !isAdmissionError(error) ||
+        typeof key !== 'string' ||
+        !(await app.ingest.idempotency.stored(workspace.key, key))
+      )
+        throw error;
+      request.ingestTicket = app.ingest.gate.admit(mediaType, length, { replay: true });
+    }
+  };
+
   app.post(
     '/api/v1/workspaces/:workspace/events',
     {
-      // Refuse before reading what may be a 64 MB body: an unknown workspace, an unknown format
+      // Refused before reading what may be a 64 MB body: an unknown workspace, an unknown format
       // or coding, a body over the limit, or budgets that are spent (429 with Retry-After).
-      onRequest: async (request) => {
-        const workspace = app.workspaces.require((request.params as { workspace: string }).workspace);
-        const mediaType = mediaTypeOf(request.headers['content-type']);
-        if (!(INGEST_CONTENT_TYPES as readonly string[]).includes(mediaType)) {
-          throw errors.unsupportedMediaType(request.headers['content-type']);
-        }
-        checkEncoding(request.headers['content-encoding']);
-        const declared = request.headers['content-length'];
-        const length = declared === undefined ? undefined : Number(declared);
-        if (length !== undefined && length > limits.maxBodyBytes) throw errors.tooLarge(options.maxBodyMb);
-        // A compressed body's length says little of its decompressed size: it is counted as it grows.
+      onRequest: async (request, reply) => {
         try {
-          request.ingestTicket = app.ingest.gate.admit(mediaType, length);
+          await admit(request);
         } catch (error) {
-          // Refused for want of room: a retry of a request already stored needs none.
-          const key = request.headers['idempotency-key'];
-          if (
-            !isAdmissionError(error) ||
-            typeof key !== 'string' ||
-            !(await app.ingest.idempotency.stored(workspace.key, key))
-          )
-            throw error;
-          request.ingestTicket = app.ingest.gate.admit(mediaType, length, { replay: true });
+          // A body left unread goes with the connection: the client stops sending it at once
+          // (a large one would otherwise be read to the end, only to be dropped).
+          if (error instanceof ApiError && unreadBodyIsLarge(request.headers))
+            reply.header('connection', 'close');
+          throw error;
         }
+        // `Expect: 100-continue` (curl's default for large bodies): the body is asked for only now.
+        if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
       },
       schema: {
         tags: ['ingest'],

@@ -156,6 +156,10 @@ export async function validate(
       reject(row, 'ts', 'missing_field', '"ts" is missing.');
       continue;
     }
+    if (tsProblem === NumProblem.BadIndex) {
+      reject(row, 'ts', 'invalid_dictionary_index', badIndex(batch, row, 'ts'));
+      continue;
+    }
     if (tsProblem === NumProblem.Invalid) {
       reject(
         row,
@@ -211,6 +215,10 @@ export async function validate(
     const valueProblem = batch.valueProblem[row];
     if (valueProblem === NumProblem.Missing) {
       reject(row, 'value', 'missing_field', '"value" is missing.');
+      continue;
+    }
+    if (valueProblem === NumProblem.BadIndex) {
+      reject(row, 'value', 'invalid_dictionary_index', badIndex(batch, row, 'value'));
       continue;
     }
     if (valueProblem === NumProblem.Invalid) {
@@ -285,10 +293,7 @@ function decodeProblem(
         message: `"${field}" ${batch.describe(row, field)} is longer than ${MAX_ID_LENGTH} characters, the longest an id may be.`,
       };
     case BAD_INDEX:
-      return {
-        code: 'invalid_dictionary_index',
-        message: `"${field}" is ${batch.describe(row, field)}, outside its dictionary: the producer's Arrow writer sent a broken column.`,
-      };
+      return { code: 'invalid_dictionary_index', message: badIndex(batch, row, field) };
     default:
       return {
         code: 'invalid_type',
@@ -296,6 +301,9 @@ function decodeProblem(
       };
   }
 }
+
+const badIndex = (batch: DecodedBatch, row: number, field: EventField) =>
+  `"${field}" is ${batch.describe(row, field)}, outside its dictionary: the producer's Arrow writer sent a broken column.`;
 
 function outside(message: string): { code: RowErrorCode; message: string } {
   return {

@@ -193,6 +193,23 @@ describe('hostile rows: judged one by one, never a 500', () => {
     expect(await visits(server.url, w)).toEqual({ sum: 3, count: 1 });
   });
 
+  it('microseconds in ISO text are kept, as Arrow timestamps keep them', async () => {
+    const w = await fresh();
+    const rows = [
+      { ...good(0), ts: '2026-03-10T10:00:00.123456Z' },
+      { ...good(0), ts: '2026-03-10T11:00:00.000001+01:00' },
+    ];
+    expect((await postEvents(server.url, w, toNdjson(rows), NDJSON)).status).toBe(200);
+    const ws = server.app.workspaces.require(w).key;
+    const stored = await server.app.db.read((sql) =>
+      sql.rows<{ us: string }>('SELECT epoch_us(ts)::VARCHAR AS us FROM events WHERE ws = $ws ORDER BY ts', {
+        ws,
+      }),
+    );
+    const base = Date.parse('2026-03-10T10:00:00Z') * 1000;
+    expect(stored.map((r) => r.us)).toEqual([String(base + 1), String(base + 123_456)]);
+  });
+
   it('ids longer than 64 characters are too_long rejections quoting only their beginning', async () => {
     const w = await fresh();
     const huge = 'x'.repeat(1_000_000);

@@ -176,9 +176,22 @@ describe('time limits', () => {
       expect(answer.status).toBe(429);
       expect((JSON.parse(answer.body) as ErrorBody).error.code).toBe('ingest_busy');
       expect(Number(/retry-after: *(\d+)/i.exec(answer.headers)?.[1])).toBeGreaterThanOrEqual(1);
+      // A client that asks first (Expect: 100-continue, as curl does) is told no before sending anything.
+      const asked = await rawAnswer(
+        port,
+        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+      );
+      expect(asked.status).toBe(429);
     } finally {
       holder.destroy();
     }
+    // With room again, it is asked for its body.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const welcome = await rawAnswer(
+      port,
+      `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect(welcome.status).toBe(100);
   });
 
   it('a websocket lives on past REQUEST_TIMEOUT_MS', async () => {
