@@ -1,5 +1,14 @@
 import bindings from '@duckdb/node-bindings';
-import { BIGINT, DOUBLE, DuckDBTableFunction, INTEGER, TIMESTAMP, type DuckDBType } from '@duckdb/node-api';
+import {
+  BIGINT,
+  DOUBLE,
+  type DuckDBAppender,
+  DuckDBDataChunk,
+  DuckDBTableFunction,
+  INTEGER,
+  TIMESTAMP,
+  type DuckDBType,
+} from '@duckdb/node-api';
 
 /**
  * A column to insert, copied into DuckDB vectors as raw bytes (the fast path: no value objects,
@@ -29,6 +38,46 @@ function toInt64Words(values: Float64Array, offset: number, n: number, scale: nu
     out[2 * i] = v - hi * TWO_32;
     out[2 * i + 1] = hi;
   }
+}
+
+/** Copies rows [offset, offset + n) of `columns` into the vectors of `chunk`. */
+function fillChunk(
+  chunk: DuckDBDataChunk,
+  columns: Column[],
+  offset: number,
+  n: number,
+  words: Int32Array,
+): void {
+  columns.forEach((column, c) => {
+    const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
+    if (column.kind === 'integer' || column.kind === 'double') {
+      const size = column.values.BYTES_PER_ELEMENT;
+      const { buffer, byteOffset } = column.values;
+      bindings.copy_data_to_vector(vector, 0, buffer as ArrayBuffer, byteOffset + offset * size, n * size);
+    } else {
+      toInt64Words(column.values, offset, n, column.kind === 'timestamp' ? 1000 : 1, words);
+      bindings.copy_data_to_vector(vector, 0, words.buffer as ArrayBuffer, 0, n * 8);
+    }
+  });
+}
+
+/**
+ * Up to this many rows go through the table's appender: its flush, on the JavaScript thread,
+ * takes a few milliseconds at this size, less than a statement through the table function costs.
+ */
+export const APPEND_MAX_ROWS = 65_536;
+
+/** Appends a few rows through an appender (flushed here, in the open transaction). */
+export function appendColumns(appender: DuckDBAppender, columns: Column[], length: number): void {
+  const types = columns.map((c) => TYPES[c.kind]);
+  const words = new Int32Array(CHUNK * 2);
+  for (let offset = 0; offset < length; offset += CHUNK) {
+    const n = Math.min(CHUNK, length - offset);
+    const chunk = DuckDBDataChunk.create(types, n);
+    fillChunk(chunk, columns, offset, n, words);
+    appender.appendDataChunk(chunk);
+  }
+  appender.flushSync();
 }
 
 // Columns inserted by `INSERT INTO t SELECT * FROM conv_columns(<id>)`: DuckDB pulls them chunk
@@ -66,35 +115,18 @@ export function columnScanFunction(): DuckDBTableFunction {
     mainFunction: (info, output) => {
       const job = scanJobs.get((info.bindData as { id: number }).id)!;
       const state = info.initData as { offset: number };
-      const offset = state.offset;
-      const n = Math.min(CHUNK, job.length - offset);
+      const n = Math.min(CHUNK, job.length - state.offset);
       output.rowCount = n;
       if (n === 0) return;
-      job.columns.forEach((column, c) => {
-        const vector = bindings.data_chunk_get_vector(output.chunk, c);
-        if (column.kind === 'integer' || column.kind === 'double') {
-          const size = column.values.BYTES_PER_ELEMENT;
-          const { buffer, byteOffset } = column.values;
-          bindings.copy_data_to_vector(
-            vector,
-            0,
-            buffer as ArrayBuffer,
-            byteOffset + offset * size,
-            n * size,
-          );
-        } else {
-          toInt64Words(column.values, offset, n, column.kind === 'timestamp' ? 1000 : 1, words);
-          bindings.copy_data_to_vector(vector, 0, words.buffer, 0, n * 8);
-        }
-      });
-      state.offset = offset + n;
+      fillChunk(output, job.columns, state.offset, n, words);
+      state.offset += n;
     },
   });
 }
 
 /**
- * Inserts `length` rows given as columns (in the table's column order) into `table`, in the
- * connection's open transaction. `run` is the connection's statement runner.
+ * Inserts `length` rows (of more than APPEND_MAX_ROWS) given as columns, in the table's column
+ * order, into `table`, in the connection's open transaction. `run` runs a statement on it.
  */
 export async function insertColumns(
   run: (sql: string) => Promise<void>,

@@ -1,6 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Column, columnScanFunction, insertColumns } from './columnar.js';
+import {
+  APPEND_MAX_ROWS,
+  appendColumns,
+  type Column,
+  columnScanFunction,
+  insertColumns,
+} from './columnar.js';
 import {
   DuckDBInstance,
   type DuckDBAppender,
@@ -45,8 +51,13 @@ export class Sql {
     this.appenders.clear();
   }
 
-  /** Inserts columns into a table in the open transaction, stored off the JavaScript thread. */
-  insertColumns(table: string, columns: Column[], length: number): Promise<void> {
+  /**
+   * Inserts columns into a table in the open transaction: a few rows through its appender, many
+   * through the table function, stored off the JavaScript thread (see columnar.ts).
+   */
+  async insertColumns(table: string, columns: Column[], length: number): Promise<void> {
+    if (length === 0) return;
+    if (length <= APPEND_MAX_ROWS) return appendColumns(await this.appender(table), columns, length);
     return insertColumns((statement) => this.run(statement), table, columns, length);
   }
 

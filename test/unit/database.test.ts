@@ -64,3 +64,62 @@ describe('the writer connection', () => {
     expect(await values()).toEqual([1, 4]);
   });
 });
+
+describe('inserting columns', () => {
+  const rows = (n: number, base: number) => ({
+    ws: new Int32Array(n).fill(7),
+    series: Int32Array.from({ length: n }, (_, i) => i % 97),
+    ts: Float64Array.from({ length: n }, (_, i) => Date.parse('2026-03-10T10:00:00Z') + i * 1.5 + base),
+    value: Float64Array.from({ length: n }, (_, i) => (i % 11) + 0.25),
+  });
+  const insert = (sql: Parameters<Parameters<Database['write']>[0]>[0], r: ReturnType<typeof rows>) =>
+    sql.insertColumns(
+      'c',
+      [
+        { kind: 'integer', values: r.ws },
+        { kind: 'integer', values: r.series },
+        { kind: 'timestamp', values: r.ts },
+        { kind: 'double', values: r.value },
+      ],
+      r.ws.length,
+    );
+  const totals = () =>
+    db.read((sql) =>
+      sql.one<{ n: number; s: number; us: string }>(
+        'SELECT count(*)::INTEGER AS n, sum(value) AS s, sum(epoch_us(ts))::VARCHAR AS us FROM c',
+      ),
+    );
+
+  it('stores a few rows (appender) and many (table function) exactly, in the transaction that holds them', async () => {
+    await db.write((sql) =>
+      sql.run('CREATE TABLE c (ws INTEGER, series INTEGER, ts TIMESTAMP, value DOUBLE)'),
+    );
+    const small = rows(1_000, 0);
+    const large = rows(200_003, 0.5);
+    await db.write((sql) => sql.transaction(() => insert(sql, small)));
+    await db.write((sql) => sql.transaction(() => insert(sql, large)));
+    // A failed transaction leaves nothing of its large insert behind.
+    await db
+      .write((sql) =>
+        sql.transaction(async () => {
+          await insert(sql, rows(100_000, 0));
+          throw new Error('the batch fails after its insert');
+        }),
+      )
+      .catch(() => undefined);
+    const expected = [small, large].reduce(
+      (t, r) => ({
+        n: t.n + r.ws.length,
+        s: t.s + r.value.reduce((a, b) => a + b, 0),
+        us: t.us + r.ts.reduce((a, b) => a + BigInt(Math.round(b * 1000)), 0n),
+      }),
+      { n: 0, s: 0, us: 0n },
+    );
+    const got = await totals();
+    expect({ n: got!.n, s: got!.s, us: got!.us }).toEqual({
+      n: expected.n,
+      s: expected.s,
+      us: String(expected.us),
+    });
+  });
+});
