@@ -32,8 +32,9 @@ export default fp<RollupPluginOptions>(
           .catch((err: unknown) => app.log.error({ err }, 'rollup compaction failed'));
       }, options.compactIntervalMs);
       timer.unref();
-      app.addHook('onClose', async () => {
+      app.addHook('preClose', async () => {
         clearInterval(timer);
+        service.stopCompaction();
         await running;
       });
     }

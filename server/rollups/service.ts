@@ -48,6 +48,9 @@ const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source
  * transaction, so whatever is acknowledged is in the rollups; queries merge partial rows.
  */
 export class RollupService {
+  /** The writer connection while a compaction runs on it (to interrupt at shutdown). */
+  private compacting: Sql | undefined;
+  private stopping = false;
   /** Per workspace: series id by key (ingest's look-up) and key by id (queries'). */
   private readonly seriesIds = new Map<number, Map<string, number>>();
   private readonly seriesById = new Map<number, Map<number, SeriesKey>>();
@@ -281,19 +284,37 @@ export class RollupService {
   /** Merges partial rows appended since the last run into one row per key. Returns rows merged. */
   async compact(): Promise<number> {
     return this.db.write(async (sql) => {
+      if (this.stopping) return 0;
       const watermark = Number((await sql.one<{ value: string }>(q.watermark))?.value ?? 0);
       const gen = this.gen;
       if (gen <= watermark) return 0;
       let merged = 0;
-      await sql.transaction(async () => {
-        for (const table of Object.values(GRAIN_TABLES)) {
-          merged += Number((await sql.one<{ n: string }>(q.partialCount(table), { watermark }))!.n);
-          await sql.script(q.compact(table), { watermark, gen });
-        }
-        await sql.script(q.setWatermark, { gen });
-      });
+      this.compacting = sql;
+      try {
+        await sql.transaction(async () => {
+          for (const table of Object.values(GRAIN_TABLES)) {
+            merged += Number((await sql.one<{ n: string }>(q.partialCount(table), { watermark }))!.n);
+            await sql.script(q.compact(table), { watermark, gen });
+          }
+          await sql.script(q.setWatermark, { gen });
+        });
+      } catch (error) {
+        if (this.stopping) return 0;
+        throw error;
+      } finally {
+        this.compacting = undefined;
+      }
       return merged;
     });
+  }
+
+  /**
+   * At shutdown: a compaction under way is interrupted (it rolls back; the next start merges the
+   * same partials), since merging a large backlog can take longer than a stop may.
+   */
+  stopCompaction(): void {
+    this.stopping = true;
+    this.compacting?.connection.interrupt();
   }
 
   /** One row per bucket; gauges combine their per-key latest values as the metric says. */
