@@ -285,12 +285,12 @@ export class RollupService {
   async compact(): Promise<number> {
     return this.db.write(async (sql) => {
       if (this.stopping) return 0;
-      const watermark = Number((await sql.one<{ value: string }>(q.watermark))?.value ?? 0);
-      const gen = this.gen;
-      if (gen <= watermark) return 0;
-      let merged = 0;
       this.compacting = sql;
       try {
+        const watermark = Number((await sql.one<{ value: string }>(q.watermark))?.value ?? 0);
+        const gen = this.gen;
+        if (gen <= watermark || this.stopping) return 0;
+        let merged = 0;
         await sql.transaction(async () => {
           for (const table of Object.values(GRAIN_TABLES)) {
             merged += Number((await sql.one<{ n: string }>(q.partialCount(table), { watermark }))!.n);
@@ -298,13 +298,13 @@ export class RollupService {
           }
           await sql.script(q.setWatermark, { gen });
         });
+        return merged;
       } catch (error) {
         if (this.stopping) return 0;
         throw error;
       } finally {
         this.compacting = undefined;
       }
-      return merged;
     });
   }
 
