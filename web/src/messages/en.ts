@@ -183,6 +183,7 @@ export default {
     message: 'Message',
     received: 'Received',
     raw: 'Row as sent',
+    cut: 'Longer than 4 KB: only its beginning is kept.',
     replay: 'Replay the quarantine',
     replayHint: 'Re-validates held rows against today’s brands and vocabulary; those that pass are ingested.',
     replayed: '{replayed} rows replayed, {still} still rejected.',

@@ -190,6 +190,7 @@ const fr: typeof en = {
     message: 'Message',
     received: 'Reçue',
     raw: 'Ligne telle qu’envoyée',
+    cut: 'Plus de 4 Ko : seul son début est conservé.',
     replay: 'Rejouer la quarantaine',
     replayHint:
       'Revalide les lignes retenues avec les marques et le vocabulaire actuels ; celles qui passent sont ingérées.',
