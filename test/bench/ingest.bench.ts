@@ -212,7 +212,7 @@ export function hubEnv(options: BenchOptions): Record<string, string> {
 }
 
 /** PUT /api/v1/workspaces/{id} (the clients' process does not load the server's modules). */
-async function putWorkspace(url: string): Promise<void> {
+export async function putWorkspace(url: string): Promise<void> {
   const response = await fetch(`${url}/api/v1/workspaces/${WORKSPACE}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },

@@ -38,8 +38,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { makeConfig } from '../../server/config.js';
 import { type ChildHub, startChildHub } from '../helpers/child.js';
-import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
-import { ARROW } from './ingest.bench.js';
+import { generate, toArrowIpc, WORKSPACE } from './data.js';
+import { ARROW, putWorkspace } from './ingest.bench.js';
 import { cpuPressureAvg60, fmtInt, fmtRate, mb, procCpuSeconds, procMemory, RssSampler } from './measure.js';
 import {
   type BenchChild,
@@ -343,17 +343,6 @@ async function phase(run: Run, name: string, clients: number, seconds: number): 
     cpuHub: ((procCpuSeconds(pid) ?? cpuStart) - cpuStart) / wall,
     cpuClients: (used.user + used.system) / 1e6 / wall,
   };
-}
-
-/** PUT /api/v1/workspaces/{id}, as a client would (this process loads none of the server's modules). */
-async function putWorkspace(url: string): Promise<void> {
-  const response = await fetch(`${url}/api/v1/workspaces/${WORKSPACE}`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Bench', timezone: 'UTC', brands: BRANDS }),
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`PUT workspace ${WORKSPACE}: ${response.status} ${text}`);
 }
 
 /** Rows of `events` in a DuckDB file no process holds any more (opened read-only). */

@@ -34,20 +34,11 @@ const KINDS: [touchpoint: string, source: string, metric: string][] = [
   ['search', 'an-aggregator-with-a-long-name', 'clicks'],
 ];
 
-interface Ev {
-  brand: string;
-  touchpoint: string;
-  source: string;
-  metric: string;
-  us: bigint;
-  value: number;
-}
-
 /**
  * N events; `msOnly`: whole milliseconds, for producers that write timestamps from JS numbers;
  * `quarters`: values in quarters, which a decimal(18, 2) writer converts without rounding.
  */
-function events(msOnly: boolean, quarters = false): Ev[] {
+function events(msOnly: boolean, quarters = false): StoredEvent[] {
   return Array.from({ length: N }, (_, i) => {
     const [touchpoint, source, metric] = KINDS[i % KINDS.length]!;
     const us = BASE_US + BigInt(i) * 61_234_567n + (msOnly ? 0n : BigInt((i * 7919) % 1000));
@@ -65,10 +56,10 @@ function events(msOnly: boolean, quarters = false): Ev[] {
 const EXACT_US = events(false);
 const EXACT_MS = events(true);
 const EXACT_QUARTERS = events(true, true);
-const msOf = (e: Ev) => Number(e.us / 1000n);
-const col = <K extends keyof Ev>(evs: Ev[], key: K) => evs.map((e) => e[key]);
+const msOf = (e: StoredEvent) => Number(e.us / 1000n);
+const col = <K extends keyof StoredEvent>(evs: StoredEvent[], key: K) => evs.map((e) => e[key]);
 
-const byKey = (list: (Ev | StoredEvent)[]) =>
+const byKey = (list: StoredEvent[]) =>
   [...list]
     .map(({ brand, touchpoint, source, metric, us, value }) => ({
       brand,
@@ -86,7 +77,7 @@ const byKey = (list: (Ev | StoredEvent)[]) =>
 // Python producers: columns built from Python objects, types inferred as a user's would be.
 
 const usToDatetime = 'datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=v)';
-function pyColumns(evs: Ev[]): PyColumn[] {
+function pyColumns(evs: StoredEvent[]): PyColumn[] {
   return [
     { name: 'ts', expr: `pa.array([${usToDatetime} for v in values])`, values: evs.map((e) => Number(e.us)) },
     ...(['brand', 'touchpoint', 'source', 'metric'] as const).map((name) => ({
@@ -98,7 +89,7 @@ function pyColumns(evs: Ev[]): PyColumn[] {
   ];
 }
 
-function polarsColumns(evs: Ev[], ts: string): Extract<PyCase, { producer: 'polars' }>['columns'] {
+function polarsColumns(evs: StoredEvent[], ts: string): Extract<PyCase, { producer: 'polars' }>['columns'] {
   return [
     {
       name: 'ts',
@@ -119,7 +110,7 @@ function polarsColumns(evs: Ev[], ts: string): Extract<PyCase, { producer: 'pola
 
 interface Producer {
   name: string;
-  events: Ev[];
+  events: StoredEvent[];
   /** The stream, written now (JavaScript producers) or by Python in beforeAll. */
   bytes?: () => Uint8Array;
   python?: PyCase;
@@ -268,7 +259,7 @@ const producers: Producer[] = [
   },
 ];
 
-function nodePolars(evs: Ev[]) {
+function nodePolars(evs: StoredEvent[]) {
   return pl.DataFrame({
     ts: evs.map((e) => new Date(msOf(e))),
     brand: col(evs, 'brand'),
@@ -279,7 +270,7 @@ function nodePolars(evs: Ev[]) {
   });
 }
 
-function flechetteTable(evs: Ev[]) {
+function flechetteTable(evs: StoredEvent[]) {
   return flechette.tableFromArrays(
     {
       ts: evs.map(msOf),

@@ -5,6 +5,7 @@ import { type TestServer, putWorkspace, startServer } from '../helpers/server.js
 import {
   type PyColumn,
   PythonProducer,
+  type StoredEvent,
   postArrow,
   pythonVersions,
   storedEvents,
@@ -341,14 +342,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc
 
 type Outcome =
   | {
-      stored: {
-        brand: string;
-        touchpoint: string;
-        source: string;
-        metric: string;
-        us: bigint;
-        value: number;
-      };
+      stored: StoredEvent;
     }
   | { field: string; code: string };
 
