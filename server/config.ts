@@ -11,7 +11,7 @@ export interface Config {
   maxBodyMb: number;
   /** Bound of the writer queue, in rows (admitted requests included): past it ingest answers 429. */
   ingestQueueRows: number;
-  /** MB of request bodies read and held at once across all uploads: past it ingest answers 429 before reading. */
+  /** MB of request bodies read and held at once across all uploads: past it ingest answers 429 before reading (0: the larger of 192 and 2 × MAX_BODY_MB). */
   ingestInflightMb: number;
   /** An upload slower than this many bytes a second (over each BODY_RATE_WINDOW_MS) is cut off with 408. */
   minBodyBytesPerSecond: number;
@@ -76,7 +76,8 @@ const OPTIONS: Option[] = [
     env: 'INGEST_INFLIGHT_MB',
     flag: 'ingest-inflight-mb',
     kind: 'int',
-    fallback: 192,
+    // 0: the larger of 192 and twice MAX_BODY_MB (see makeConfig).
+    fallback: 0,
   },
   {
     key: 'minBodyBytesPerSecond',
@@ -188,6 +189,7 @@ export function makeConfig(partial: Partial<Config>): Config {
   if (Number.isNaN(Date.parse(merged.tsMin))) {
     throw new ConfigError(`TS_MIN must be an ISO 8601 date, got "${merged.tsMin}"`);
   }
+  if (merged.ingestInflightMb === 0) merged.ingestInflightMb = Math.max(192, 2 * merged.maxBodyMb);
   if (merged.ingestInflightMb < merged.maxBodyMb) {
     throw new ConfigError(
       `INGEST_INFLIGHT_MB (${merged.ingestInflightMb}) must be at least MAX_BODY_MB (${merged.maxBodyMb}), or no body of the largest size could ever be read`,

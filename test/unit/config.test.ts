@@ -39,4 +39,14 @@ describe('config', () => {
     expect(() => readConfig([], { TS_MIN: 'yesterday' })).toThrow(/TS_MIN/);
     expect(() => readConfig(['--no-such-flag', '1'], {})).toThrow(/no-such-flag/);
   });
+
+  it('sizes the upload budget from the body limit unless told, and refuses one no body could fit', () => {
+    expect(readConfig([], {}).ingestInflightMb).toBe(192);
+    expect(readConfig([], { MAX_BODY_MB: '256' }).ingestInflightMb).toBe(512);
+    expect(readConfig([], { INGEST_INFLIGHT_MB: '300' }).ingestInflightMb).toBe(300);
+    expect(() => readConfig([], { MAX_BODY_MB: '128', INGEST_INFLIGHT_MB: '100' })).toThrow(
+      /INGEST_INFLIGHT_MB \(100\) must be at least MAX_BODY_MB \(128\)/,
+    );
+    expect(() => readConfig([], { PUBLIC_URL: 'hub.example.com' })).toThrow(/PUBLIC_URL must be a URL/);
+  });
 });
