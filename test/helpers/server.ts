@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
 import { buildApp } from '../../server/app.js';
 import { type Config, makeConfig } from '../../server/config.js';
@@ -137,3 +138,18 @@ export const event = (
   value: number,
   ts = '2026-03-10T10:00:00Z',
 ): EventRow => ({ ts, brand, touchpoint, source, metric, value });
+
+/** A whole-request error: its status and code, and a non-empty message and hint. */
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+): Promise<ErrorBody['error']> {
+  const body = (await response.json()) as ErrorBody;
+  expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
+  expect(typeof body.error.message).toBe('string');
+  expect(body.error.message.length).toBeGreaterThan(0);
+  expect(typeof body.error.hint).toBe('string');
+  expect(body.error.hint.length).toBeGreaterThan(0);
+  return body.error;
+}

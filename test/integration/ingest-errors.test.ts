@@ -1,11 +1,11 @@
 import { Float64, Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
 import {
   type EventRow,
   type TestServer,
+  expectError,
   postEvents,
   putWorkspace,
   startServer,
@@ -42,17 +42,6 @@ async function ingest(
     body: (await response.json()) as IngestResult,
     replayed: response.headers.get('idempotent-replayed'),
   };
-}
-
-/** The whole-request error: its status, and a body with code, message and hint. */
-async function expectError(response: Response, status: number, code: string): Promise<ErrorBody['error']> {
-  const body = (await response.json()) as ErrorBody;
-  expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
-  expect(typeof body.error.message).toBe('string');
-  expect(body.error.message.length).toBeGreaterThan(0);
-  expect(typeof body.error.hint).toBe('string');
-  expect(body.error.hint.length).toBeGreaterThan(0);
-  return body.error;
 }
 
 async function visits(url: string, ws: string, params: Record<string, string> = {}): Promise<SeriesRow[]> {

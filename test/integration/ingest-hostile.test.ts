@@ -11,6 +11,7 @@ import type { SeriesRow } from '../../shared/schemas/series.js';
 import {
   type EventRow,
   type TestServer,
+  expectError,
   postEvents,
   putWorkspace,
   startServer,
@@ -39,14 +40,6 @@ const good = (minute: number, value = 1): EventRow => ({
 
 async function answer<T = IngestResult>(response: Response): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
-}
-
-async function expectError(response: Response, status: number, code: string): Promise<ErrorBody['error']> {
-  const { status: got, body } = await answer<ErrorBody>(response);
-  expect({ status: got, code: body.error?.code }).toEqual({ status, code });
-  expect(body.error.message.length).toBeGreaterThan(0);
-  expect(body.error.hint.length).toBeGreaterThan(0);
-  return body.error;
 }
 
 async function visits(url: string, ws: string): Promise<{ sum: number | null; count: number }> {
