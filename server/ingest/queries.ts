@@ -31,29 +31,13 @@ export const q = {
 
   maxQuarantineId: `SELECT COALESCE(max(id), 0)::BIGINT AS id FROM quarantine`,
   quarantineCounts: `SELECT reason, count(*)::INTEGER AS n FROM quarantine WHERE ws = $ws GROUP BY reason ORDER BY reason`,
-  /**
-   * Held rows after a cursor: at most $limit rows and $maxBytes of text (one row at least). Rows
-   * stored whole before rows were cut at 4 KB are cut here.
-   */
-  quarantinePage: (
-    withReason: boolean,
-  ) => `SELECT n::VARCHAR AS id, "receivedAt", reason, field, message, format, raw, cut
-    FROM (
-      SELECT id AS n, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "receivedAt", reason, field, message, format,
-        CASE WHEN NOT cut AND strlen(raw) > 4096 THEN left(raw, 4096) ELSE raw END AS raw,
-        cut OR strlen(raw) > 4096 AS cut,
-        row_number() OVER (ORDER BY id) AS k,
-        sum(strlen(message) + least(strlen(raw), 16384)) OVER (ORDER BY id) AS upto
-      FROM (
-        SELECT * FROM quarantine
-        WHERE ws = $ws AND id > $after ${withReason ? 'AND reason = $reason' : ''}
-        ORDER BY id LIMIT $limit
-      )
-    )
-    WHERE k = 1 OR upto <= $maxBytes
-    ORDER BY n`,
-  quarantineAfter: (withReason: boolean) =>
-    `SELECT 1 AS more FROM quarantine WHERE ws = $ws AND id > $after ${withReason ? 'AND reason = $reason' : ''} LIMIT 1`,
+  /** Held rows after a cursor; rows stored whole before rows were cut at 4 KB are cut here. */
+  quarantinePage: (withReason: boolean) => `SELECT id::VARCHAR AS id,
+      strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "receivedAt", reason, field, message, format,
+      CASE WHEN cut OR strlen(raw) <= 4096 THEN raw ELSE left(raw, 4096) END AS raw,
+      cut OR strlen(raw) > 4096 AS cut
+    FROM quarantine WHERE ws = $ws AND quarantine.id > $after ${withReason ? 'AND reason = $reason' : ''}
+    ORDER BY quarantine.id LIMIT $limit`,
   quarantineDeleteIds: `DELETE FROM quarantine WHERE ws = $ws AND list_contains($ids, id)`,
   quarantinePurge: (withReason: boolean) =>
     `DELETE FROM quarantine WHERE ws = $ws ${withReason ? 'AND reason = $reason' : ''}`,

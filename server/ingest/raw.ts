@@ -4,12 +4,14 @@
 /** The quarantine keeps at most this many bytes of a rejected row as it was sent. */
 export const RAW_KEEP_BYTES = 4096;
 
-/** A rejected row as sent: JSON text, cut to RAW_KEEP_BYTES (then `cut`, and `bytes` is its whole size). */
+/** A rejected row as sent, as kept: its JSON text, or its first RAW_KEEP_BYTES and a mark (`cut`). */
 export interface RawText {
   text: string;
   cut: boolean;
-  bytes: number;
 }
+
+/** Ends the kept prefix of a cut row. */
+const cutMark = (bytes: number) => `… [cut: ${bytes} bytes in all]`;
 
 /** The longest prefix of `bytes` of at most `max` bytes that ends on a UTF-8 character boundary. */
 function utf8Prefix(bytes: Uint8Array, max: number): number {
@@ -21,18 +23,16 @@ function utf8Prefix(bytes: Uint8Array, max: number): number {
 }
 
 export function keepRawBytes(bytes: Buffer): RawText {
-  if (bytes.length <= RAW_KEEP_BYTES)
-    return { text: bytes.toString('utf8'), cut: false, bytes: bytes.length };
+  if (bytes.length <= RAW_KEEP_BYTES) return { text: bytes.toString('utf8'), cut: false };
   return {
-    text: bytes.toString('utf8', 0, utf8Prefix(bytes, RAW_KEEP_BYTES)),
+    text: `${bytes.toString('utf8', 0, utf8Prefix(bytes, RAW_KEEP_BYTES))}${cutMark(bytes.length)}`,
     cut: true,
-    bytes: bytes.length,
   };
 }
 
 export function keepRawString(text: string): RawText {
   // A character takes at most 3 bytes in UTF-8 (4 for a surrogate pair, which is 2 characters).
-  if (text.length * 3 <= RAW_KEEP_BYTES) return { text, cut: false, bytes: Buffer.byteLength(text) };
+  if (text.length * 3 <= RAW_KEEP_BYTES) return { text, cut: false };
   return keepRawBytes(Buffer.from(text, 'utf8'));
 }
 

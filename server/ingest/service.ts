@@ -24,10 +24,10 @@ export const DECODERS: Record<string, (body: Buffer) => Promise<DecodedBatch>> =
 };
 
 const MAX_LISTED_ERRORS = 100;
-/** A quarantine listing or replay page holds at most this much text, whatever `limit` asks. */
+/** A quarantine listing page is at most this much JSON, whatever `limit` asks. */
 export const PAGE_BYTES = 4 * 1024 * 1024;
-/** Rows a replay reads at a time (fewer when they hold more than PAGE_BYTES). */
-const REPLAY_PAGE_ROWS = 50_000;
+/** Rows a replay reads at a time: each keeps at most 4 KB, so about 4 MB a page. */
+const REPLAY_PAGE_ROWS = 1000;
 const DAY_MS = 86_400_000;
 
 export interface IngestRequest {
@@ -105,17 +105,16 @@ export class IngestService {
     const after = options.cursor === undefined ? 0n : parseCursor(options.cursor);
     return this.db.read(async (sql) => {
       const counts = await sql.rows<{ reason: string; n: number }>(q.quarantineCounts, { ws: workspace.key });
+      // One row more than asked tells whether another page follows.
       const rows = await sql.rows<HeldRow>(q.quarantinePage(options.reason !== undefined), {
         ws: workspace.key,
         after,
         reason: options.reason ?? null,
-        limit: options.limit,
-        maxBytes: PAGE_BYTES,
+        limit: options.limit + 1,
       });
-      // The query bounds the text read; the page's JSON (the row parsed and as text) is bounded here.
       const page: QuarantineRow[] = [];
       let bytes = 0;
-      for (const { raw, cut, ...row } of rows) {
+      for (const { raw, cut, ...row } of rows.slice(0, options.limit)) {
         const out: QuarantineRow = {
           ...row,
           raw: cut ? null : (JSON.parse(raw) as Record<string, unknown>),
@@ -126,19 +125,11 @@ export class IngestService {
         if (page.length > 0 && bytes > PAGE_BYTES) break;
         page.push(out);
       }
-      const last = page[page.length - 1];
-      const more =
-        last !== undefined &&
-        (await sql.one(q.quarantineAfter(options.reason !== undefined), {
-          ws: workspace.key,
-          after: BigInt(last.id),
-          reason: options.reason ?? null,
-        })) !== undefined;
       return {
         rows: page,
         counts: Object.fromEntries(counts.map((c) => [c.reason, c.n])),
         total: held(counts),
-        nextCursor: more ? last.id : null,
+        nextCursor: page.length < rows.length ? page[page.length - 1]!.id : null,
       };
     });
   }
@@ -153,7 +144,6 @@ export class IngestService {
           reason: reason ?? null,
           after,
           limit: REPLAY_PAGE_ROWS,
-          maxBytes: PAGE_BYTES,
         }),
       );
       if (held.length === 0) break;
@@ -165,7 +155,7 @@ export class IngestService {
       const records: RawRecord[] = page.map((r) => JSON.parse(r.raw) as RawRecord);
       records.forEach((record, i) => builder.push(record, page[i]!.format === 'csv'));
       const batch = builder.finish('replay', {
-        rawText: (row) => ({ text: page[row]!.raw, cut: false, bytes: Buffer.byteLength(page[row]!.raw) }),
+        rawText: (row) => ({ text: page[row]!.raw, cut: false }),
         describe: (row, field) => describeValue(records[row]![field]),
       });
       const { accepted, rejected } = await validate(batch, workspace, this.bounds());

@@ -324,7 +324,7 @@ export class Writer {
           appender.appendVarchar(error.message);
           appender.appendVarchar(job.format);
           const raw = job.rawText(error.row);
-          appender.appendVarchar(raw.cut ? `${raw.text}${cutMark(raw.bytes)}` : raw.text);
+          appender.appendVarchar(raw.text);
           appender.appendBoolean(raw.cut);
           appender.endRow();
         }
@@ -336,9 +336,6 @@ export class Writer {
     }
   }
 }
-
-/** Ends the kept prefix of a row cut for the quarantine. */
-export const cutMark = (bytes: number) => `… [cut: ${bytes} bytes in all]`;
 
 /** Inserts accepted rows into the raw events table by raw column copies. */
 async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {

@@ -60,7 +60,7 @@ describe('the answer to a fault of the hub', () => {
         value: new Float64Array([1]),
       },
       rejected: [],
-      rawText: () => ({ text: '{}', cut: false, bytes: 2 }),
+      rawText: () => ({ text: '{}', cut: false }),
       format: 'json',
       response: { accepted: 1, rejected: 0, errors: [] },
     };
