@@ -49,11 +49,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
-  // `Expect: 100-continue`: ingest asks for the body only once the request is admitted (see
-  // ingest/routes.ts); every other route at once, as Node would.
-  app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
-    if (!/^\/api\/v1\/workspaces\/[^/?]+\/events(\?|$)/.test(request.url ?? '')) response.writeContinue();
-    app.server.emit('request', request, response);
+  // `Expect: 100-continue` (curl's default for large bodies): the body is asked for only once every
+  // onRequest hook has passed, so a request refused there (an ingest over its budget) never sends it.
+  app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) =>
+    app.server.emit('request', request, response),
+  );
+  app.addHook('preParsing', async (request, reply) => {
+    if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
   });
   installHostGuard(app, {
     allowedHosts: config.allowedHosts,

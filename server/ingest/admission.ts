@@ -9,8 +9,6 @@ export interface GateOptions {
   inflightBytes: number;
   /** Rows waiting for the writer, counting those admitted and still being read or decoded. */
   queueRows: number;
-  /** One body may not be larger than this. */
-  maxBodyBytes: number;
 }
 
 /** Bytes per row of each format before any was measured: on the low side, so rows are not over-estimated. */
@@ -27,7 +25,7 @@ class Rate {
   private bucketStart = 0;
   private bucket = 0;
 
-  add(amount: number, now: number): void {
+  add(amount: number, now = Date.now()): void {
     this.roll(now);
     this.bucket += amount;
   }
@@ -44,7 +42,7 @@ class Rate {
   }
 
   /** Per second, or undefined before the first second with traffic. */
-  value(now: number): number | undefined {
+  value(now = Date.now()): number | undefined {
     this.roll(now);
     return this.perSecond > 0 ? this.perSecond : undefined;
   }
@@ -55,6 +53,7 @@ export class Ticket {
   bytes = 0;
   rows = 0;
   private released = false;
+  private held = false;
 
   constructor(
     private readonly gate: IngestGate,
@@ -73,8 +72,6 @@ export class Ticket {
     if (this.released) return;
     this.gate.decoded(this, rows, bodyBytes);
   }
-
-  private held = false;
 
   /** The handler works on it: only `unhold` frees it (an aborted client does not free memory still in use). */
   hold(): void {
@@ -104,38 +101,21 @@ export class IngestGate {
   constructor(
     private readonly options: GateOptions,
     private readonly writerDepth: () => number,
-    private readonly random: () => number = Math.random,
   ) {}
-
-  get bytes(): number {
-    return this.inflightBytes;
-  }
 
   /**
    * Admits a request of `declared` bytes (Content-Length; undefined when chunked) or throws 429
-   * with a Retry-After drawn from the measured drain rate. An idle hub always admits one request,
-   * whatever its size below the body limit.
+   * with a Retry-After drawn from the measured drain rate.
    */
-  admit(
-    mediaType: string,
-    declared: number | undefined,
-    { replay = false, now = Date.now() }: { replay?: boolean; now?: number } = {},
-  ): Ticket {
+  admit(mediaType: string, declared: number | undefined, { replay = false } = {}): Ticket {
     const bytes = declared ?? 0;
     // A retry of a stored request is answered from the ledger: it queues nothing.
     const rows = replay ? 0 : this.estimateRows(mediaType, bytes);
+    this.checkBytes(this.inflightBytes, bytes);
     const queued = this.reservedRows + this.writerDepth();
-    if (this.inflightBytes > 0 && this.inflightBytes + bytes > this.options.inflightBytes) {
-      const excess = this.inflightBytes + bytes - this.options.inflightBytes;
-      throw errors.ingestBusy(this.retryAfter(excess, this.bytesDone.value(now)), this.options.inflightBytes);
-    }
     if (queued > 0 && queued + rows > this.options.queueRows) {
       const excess = queued + rows - this.options.queueRows;
-      throw errors.queueFull(
-        this.retryAfter(excess, this.rowsDone.value(now)),
-        queued,
-        this.options.queueRows,
-      );
+      throw errors.queueFull(this.retryAfter(excess, this.rowsDone.value()), queued, this.options.queueRows);
     }
     const ticket = new Ticket(this, mediaType, replay);
     ticket.bytes = bytes;
@@ -149,15 +129,7 @@ export class IngestGate {
     if (bytes <= ticket.bytes) return;
     const more = bytes - ticket.bytes;
     // Only a body that grows past its declared length (chunked, or decompressing) gets here.
-    if (this.inflightBytes - ticket.bytes > 0 && this.inflightBytes + more > this.options.inflightBytes) {
-      throw errors.ingestBusy(
-        this.retryAfter(
-          this.inflightBytes + more - this.options.inflightBytes,
-          this.bytesDone.value(Date.now()),
-        ),
-        this.options.inflightBytes,
-      );
-    }
+    this.checkBytes(this.inflightBytes - ticket.bytes, bytes);
     this.inflightBytes += more;
     ticket.bytes = bytes;
     const rows = ticket.replay ? 0 : this.estimateRows(ticket.mediaType, bytes);
@@ -177,15 +149,25 @@ export class IngestGate {
   }
 
   release(ticket: Ticket): void {
-    const now = Date.now();
     this.inflightBytes -= ticket.bytes;
     this.reservedRows -= ticket.rows;
-    this.bytesDone.add(ticket.bytes, now);
+    this.bytesDone.add(ticket.bytes);
   }
 
   /** Rows committed by the writer: the drain rate of the queue. */
   committed(rows: number): void {
-    this.rowsDone.add(rows, Date.now());
+    this.rowsDone.add(rows);
+  }
+
+  /**
+   * Room for a body of `bytes` beside `others` bytes held by other requests; with none held, any
+   * body (below the body limit) fits, so an idle hub always admits one.
+   */
+  private checkBytes(others: number, bytes: number): void {
+    if (others > 0 && others + bytes > this.options.inflightBytes) {
+      const excess = others + bytes - this.options.inflightBytes;
+      throw errors.ingestBusy(this.retryAfter(excess, this.bytesDone.value()), this.options.inflightBytes);
+    }
   }
 
   private estimateRows(mediaType: string, bytes: number): number {
@@ -199,7 +181,7 @@ export class IngestGate {
   private retryAfter(excess: number, rate: number | undefined): number {
     const seconds = rate ? Math.max(1, Math.ceil(excess / rate)) : 1;
     const spread = Math.max(1, Math.ceil(seconds / 2));
-    return Math.min(60, seconds + Math.floor(this.random() * (spread + 1)));
+    return Math.min(60, seconds + Math.floor(Math.random() * (spread + 1)));
   }
 }
 

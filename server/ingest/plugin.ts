@@ -23,7 +23,6 @@ export default fp<{ config: Config }>(
       {
         inflightBytes: config.ingestInflightMb * 1024 * 1024,
         queueRows: config.ingestQueueRows,
-        maxBodyBytes: config.maxBodyMb * 1024 * 1024,
       },
       () => writer.depth,
     );

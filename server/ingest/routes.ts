@@ -106,8 +106,6 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
             reply.header('connection', 'close');
           throw error;
         }
-        // `Expect: 100-continue` (curl's default for large bodies): the body is asked for only now.
-        if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
       },
       schema: {
         tags: ['ingest'],
