@@ -71,11 +71,6 @@ function fastifyError(error: FastifyError): ApiError | undefined {
         'This route takes application/json bodies.',
         'Send the body as JSON with Content-Type: application/json.',
       );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return errors.malformedBody(
-        'The body is empty but Content-Type says application/json.',
-        'Send a JSON document, or no Content-Type header.',
-      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(
         400,

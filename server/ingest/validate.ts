@@ -151,48 +151,12 @@ export async function validate(
 
   for (let row = 0; row < batch.length; row++) {
     if ((row & YIELD_MASK) === YIELD_MASK) await yieldToLoop();
-    const tsProblem = batch.tsProblem[row];
-    if (tsProblem === NumProblem.Missing) {
-      reject(row, 'ts', 'missing_field', '"ts" is missing.');
-      continue;
-    }
-    if (tsProblem === NumProblem.BadIndex) {
-      reject(row, 'ts', 'invalid_dictionary_index', badIndex(batch, row, 'ts'));
-      continue;
-    }
-    if (tsProblem === NumProblem.Invalid) {
-      reject(
-        row,
-        'ts',
-        'invalid_ts',
-        `"ts" ${batch.describe(row, 'ts')} is not ISO 8601 with an offset or Z, nor epoch milliseconds.`,
-      );
+    const tsVerdict = checkTs(batch, row, bounds, scope);
+    if (tsVerdict) {
+      reject(row, 'ts', tsVerdict.code, tsVerdict.message);
       continue;
     }
     const ts = batch.ts[row]!;
-    if (!(Math.abs(ts) <= MAX_DATE_MS)) {
-      reject(
-        row,
-        'ts',
-        'invalid_ts',
-        `"ts" ${batch.describe(row, 'ts')} lies beyond any date (epoch milliseconds must lie within ±8.64e15; check its unit).`,
-      );
-      continue;
-    }
-    if (ts < bounds.minMs || ts > bounds.maxMs) {
-      reject(
-        row,
-        'ts',
-        'ts_out_of_range',
-        `"ts" ${new Date(ts).toISOString()} is outside ${new Date(bounds.minMs).toISOString()} .. ${new Date(bounds.maxMs).toISOString()}.`,
-      );
-      continue;
-    }
-    if (scope && (ts < scope.fromMs || ts >= scope.toMs)) {
-      const o = outside(`"ts" ${new Date(ts).toISOString()} is outside the replaced window.`);
-      reject(row, 'ts', o.code, o.message);
-      continue;
-    }
     const b = brand.codes[row]!;
     const t = touchpoint.codes[row]!;
     const s = source.codes[row]!;
@@ -212,41 +176,9 @@ export async function validate(
       reject(row, verdict.field, verdict.code, verdict.message);
       continue;
     }
-    const valueProblem = batch.valueProblem[row];
-    if (valueProblem === NumProblem.Missing) {
-      reject(row, 'value', 'missing_field', '"value" is missing.');
-      continue;
-    }
-    if (valueProblem === NumProblem.BadIndex) {
-      reject(row, 'value', 'invalid_dictionary_index', badIndex(batch, row, 'value'));
-      continue;
-    }
-    if (valueProblem === NumProblem.Invalid) {
-      reject(
-        row,
-        'value',
-        'invalid_value',
-        `"value" ${batch.describe(row, 'value')} is not a finite number.`,
-      );
-      continue;
-    }
-    if (valueProblem === NumProblem.Inexact) {
-      reject(
-        row,
-        'value',
-        'invalid_value',
-        `"value" ${batch.describe(row, 'value')} is an integer beyond 2^53 that a 64-bit float cannot hold exactly; send it as a float if rounding is acceptable.`,
-      );
-      continue;
-    }
-    const value = batch.value[row]!;
-    if (!(Math.abs(value) <= MAX_ABS_VALUE)) {
-      reject(
-        row,
-        'value',
-        'value_out_of_range',
-        `"value" ${batch.describe(row, 'value')} is beyond ±1e15, the largest magnitude a value may have (sums of larger values would overflow).`,
-      );
+    const valueVerdict = checkValue(batch, row);
+    if (valueVerdict) {
+      reject(row, 'value', valueVerdict.code, valueVerdict.message);
       continue;
     }
     let k = comboKeys.get(combo);
@@ -262,7 +194,7 @@ export async function validate(
     }
     keyIndex[accepted] = k;
     acceptedTs[accepted] = ts;
-    acceptedValue[accepted] = value;
+    acceptedValue[accepted] = batch.value[row]!;
     accepted++;
   }
   return {
@@ -275,6 +207,65 @@ export async function validate(
     },
     rejected,
   };
+}
+
+/** A row's time: its problem found while decoding, or out of any date, of the bounds, of the scope. */
+function checkTs(batch: DecodedBatch, row: number, bounds: Bounds, scope?: ReplaceScope): Verdict {
+  switch (batch.tsProblem[row]) {
+    case NumProblem.Missing:
+      return { code: 'missing_field', message: '"ts" is missing.' };
+    case NumProblem.BadIndex:
+      return { code: 'invalid_dictionary_index', message: badIndex(batch, row, 'ts') };
+    case NumProblem.Invalid:
+      return {
+        code: 'invalid_ts',
+        message: `"ts" ${batch.describe(row, 'ts')} is not ISO 8601 with an offset or Z, nor epoch milliseconds.`,
+      };
+  }
+  const ts = batch.ts[row]!;
+  if (!(Math.abs(ts) <= MAX_DATE_MS)) {
+    return {
+      code: 'invalid_ts',
+      message: `"ts" ${batch.describe(row, 'ts')} lies beyond any date (epoch milliseconds must lie within ±8.64e15; check its unit).`,
+    };
+  }
+  if (ts < bounds.minMs || ts > bounds.maxMs) {
+    return {
+      code: 'ts_out_of_range',
+      message: `"ts" ${new Date(ts).toISOString()} is outside ${new Date(bounds.minMs).toISOString()} .. ${new Date(bounds.maxMs).toISOString()}.`,
+    };
+  }
+  if (scope && (ts < scope.fromMs || ts >= scope.toMs)) {
+    return outside(`"ts" ${new Date(ts).toISOString()} is outside the replaced window.`);
+  }
+  return null;
+}
+
+/** A row's value: its problem found while decoding, or a magnitude no sum could hold. */
+function checkValue(batch: DecodedBatch, row: number): Verdict {
+  switch (batch.valueProblem[row]) {
+    case NumProblem.Missing:
+      return { code: 'missing_field', message: '"value" is missing.' };
+    case NumProblem.BadIndex:
+      return { code: 'invalid_dictionary_index', message: badIndex(batch, row, 'value') };
+    case NumProblem.Invalid:
+      return {
+        code: 'invalid_value',
+        message: `"value" ${batch.describe(row, 'value')} is not a finite number.`,
+      };
+    case NumProblem.Inexact:
+      return {
+        code: 'invalid_value',
+        message: `"value" ${batch.describe(row, 'value')} is an integer beyond 2^53 that a 64-bit float cannot hold exactly; send it as a float if rounding is acceptable.`,
+      };
+  }
+  if (!(Math.abs(batch.value[row]!) <= MAX_ABS_VALUE)) {
+    return {
+      code: 'value_out_of_range',
+      message: `"value" ${batch.describe(row, 'value')} is beyond ±1e15, the largest magnitude a value may have (sums of larger values would overflow).`,
+    };
+  }
+  return null;
 }
 
 /** A string field's problem found while decoding (its code is below zero). */
