@@ -1,7 +1,6 @@
 import { errors } from '../../errors.js';
 import { BatchBuilder, CHUNK_ROWS, type DecodedBatch, type RawRecord, yieldToLoop } from '../batch.js';
-import { describeValue, keepRawBytes } from '../raw.js';
-import { Spans, lineOf } from './spans.js';
+import { lineOf, Spans, spanQuoting } from './spans.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -146,23 +145,6 @@ export async function decodeJson(body: Buffer): Promise<DecodedBatch> {
     await yieldToLoop();
   }
   return builder.finish('json', spanQuoting(body, spans));
-}
-
-/** Rejected rows of a JSON or NDJSON body are quoted from their bytes as sent. */
-export function spanQuoting(body: Buffer, spans: Spans) {
-  let parsedRow = -1;
-  let parsed: RawRecord = {};
-  return {
-    rawText: (row: number) => keepRawBytes(body.subarray(spans.start(row), spans.end(row))),
-    describe: (row: number, field: string) => {
-      if (row !== parsedRow) {
-        // JSON.parse is not recursive in V8: a 100 000-deep element parses; only printing it would not.
-        parsed = JSON.parse(body.toString('utf8', spans.start(row), spans.end(row))) as RawRecord;
-        parsedRow = row;
-      }
-      return describeValue(parsed[field]);
-    },
-  };
 }
 
 /** The first byte of a body, named: a printable character, or its code. */

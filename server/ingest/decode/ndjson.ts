@@ -1,7 +1,6 @@
 import { errors } from '../../errors.js';
 import { BatchBuilder, CHUNK_ROWS, type DecodedBatch, type RawRecord, yieldToLoop } from '../batch.js';
-import { spanQuoting } from './json.js';
-import { Spans } from './spans.js';
+import { Spans, spanQuoting } from './spans.js';
 
 /** Newline-delimited JSON, one event object a line; blank lines are skipped and not counted. */
 export async function decodeNdjson(body: Buffer): Promise<DecodedBatch> {
