@@ -2,80 +2,12 @@
 // clients). A client is its remote address: Linux loopback answers on all of 127.0.0.0/8, so each
 // simulated client binds its sockets to an address of its own (`localAddress`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { KPIS } from '../../shared/kpis.js';
-import type { ServerMessage, Subscribe } from '../../shared/schemas/live.js';
+import type { Subscribe } from '../../shared/schemas/live.js';
+import { LiveClient } from '../helpers/live-client.js';
 import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
-
-/** A socket that records every message and can wait for one matching a predicate. */
-class Client {
-  readonly messages: ServerMessage[] = [];
-  private waiters: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as ServerMessage;
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => (w.test(m) ? (w.resolve(m), false) : true));
-    });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-  }
-
-  /** A socket from `address` (one simulated client per loopback address). */
-  static async open(address: string): Promise<Client> {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/live`, { localAddress: address });
-    const client = new Client(ws);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    return client;
-  }
-
-  send(message: unknown): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  /** The first message (already received or to come) matching `test`. */
-  next<T extends ServerMessage>(test: (m: ServerMessage) => boolean, timeoutMs = 30_000): Promise<T> {
-    const seen = this.messages.find(test);
-    if (seen) return Promise.resolve(seen as T);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no matching message; got ${JSON.stringify(this.messages.slice(-5))}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        test,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as T);
-        },
-      });
-    });
-  }
-
-  /** Resolves once the server has read everything sent before (it handles a socket's messages in order). */
-  async sync(): Promise<void> {
-    const from = this.messages.length;
-    this.send({ type: 'ping' });
-    await this.next((m) => m.type === 'pong' && this.messages.indexOf(m) >= from);
-  }
-
-  count(type: ServerMessage['type']): number {
-    return this.messages.filter((m) => m.type === type).length;
-  }
-
-  close(): Promise<unknown> {
-    this.ws.close();
-    return this.closed;
-  }
-}
 
 type Topic = Pick<Subscribe, 'topic' | 'params'>;
 const WINDOWS = ['1h', '24h', '7d', '28d', '30d', '90d', 'today', 'wtd', 'mtd', 'qtd', 'ytd'];
@@ -104,15 +36,15 @@ const distinct: Topic[] = [
 ];
 
 /** Subscribes `socket` to distinct[from, to), ids a<from>…; at most 64 (the per-socket bound). */
-function subscribeAll(socket: Client, from: number, to: number): void {
+function subscribeAll(socket: LiveClient, from: number, to: number): void {
   for (let j = from; j < to; j++) socket.send({ type: 'subscribe', id: `a${j}`, ...distinct[j] });
 }
 
 /** Sockets from one address holding distinct[from, to), 64 each. */
-async function flood(address: string, from: number, to: number): Promise<Client[]> {
-  const sockets: Client[] = [];
+async function flood(address: string, from: number, to: number): Promise<LiveClient[]> {
+  const sockets: LiveClient[] = [];
   for (let i = from; i < to; i += 64) {
-    const socket = await Client.open(address);
+    const socket = await LiveClient.open(server.url, address);
     subscribeAll(socket, i, Math.min(to, i + 64));
     sockets.push(socket);
   }
@@ -124,7 +56,7 @@ const single = (...brands: string[]): Topic => ({
   topic: 'series',
   params: { workspace: 'fair', kpi: 'mentions', grain: 'hour', window: '7d', brands },
 });
-const snapshots = (sockets: Client[]) => sockets.reduce((n, s) => n + s.count('snapshot'), 0);
+const snapshots = (sockets: LiveClient[]) => sockets.reduce((n, s) => n + s.count('snapshot'), 0);
 
 const hour = 3_600_000;
 
@@ -154,7 +86,7 @@ describe('first computations are served round-robin across clients', () => {
     // Every one of its subscriptions has reached the server (and waits for its first computation).
     await Promise.all(greedy.map((s) => s.sync()));
 
-    const modest = await Client.open('127.0.0.3');
+    const modest = await LiveClient.open(server.url, '127.0.0.3');
     modest.send({ type: 'subscribe', id: 'mine', ...single('acme') });
     await modest.next((m) => m.type === 'snapshot' && m.id === 'mine');
     const served = snapshots(greedy);
@@ -169,7 +101,7 @@ describe('first computations are served round-robin across clients', () => {
   it('drops queued first computations when their subscribers unsubscribe or close', async () => {
     const before = server.app.live.size;
     // One socket subscribes and unsubscribes at once, two more subscribe and close (series: 264…).
-    const first = await Client.open('127.0.0.4');
+    const first = await LiveClient.open(server.url, '127.0.0.4');
     subscribeAll(first, 264, 328);
     for (let j = 264; j < 328; j++) first.send({ type: 'unsubscribe', id: `a${j}` });
     const rest = await flood('127.0.0.4', 328, 456);
@@ -177,7 +109,7 @@ describe('first computations are served round-robin across clients', () => {
     await Promise.all(rest.map((s) => s.close()));
     await expect.poll(() => server.app.live.pendingFirstComputations, { timeout: 30_000 }).toBe(0);
 
-    const modest = await Client.open('127.0.0.5');
+    const modest = await LiveClient.open(server.url, '127.0.0.5');
     modest.send({ type: 'subscribe', id: 'mine', ...single('globex') });
     await modest.next((m) => m.type === 'snapshot' && m.id === 'mine');
     // Only those already started when their subscribers left were computed, not the 192.
@@ -193,7 +125,7 @@ describe('a client has a budget of subscriptions and sockets', () => {
     const sockets = await flood(address, 456, 712);
     await Promise.all(sockets.map((s) => s.sync()));
     // A fifth socket is accepted, but a subscription on it is over the client's budget.
-    const fifth = await Client.open(address);
+    const fifth = await LiveClient.open(server.url, address);
     fifth.send({ type: 'subscribe', id: 'over', ...single('initech') });
     const refused = await fifth.next((m) => m.type === 'error' && m.id === 'over');
     expect(refused).toMatchObject({
@@ -202,7 +134,7 @@ describe('a client has a budget of subscriptions and sockets', () => {
       hint: expect.any(String),
     });
     // Another client is not affected.
-    const other = await Client.open('127.0.0.7');
+    const other = await LiveClient.open(server.url, '127.0.0.7');
     other.send({ type: 'subscribe', id: 'fine', ...single('initech') });
     await other.next((m) => m.type === 'snapshot' && m.id === 'fine');
 
@@ -217,10 +149,10 @@ describe('a client has a budget of subscriptions and sockets', () => {
     });
 
     // Sockets: 5 open, 11 more reach 16; the 17th is told why, then closed (policy violation).
-    const more: Client[] = [];
-    for (let i = 0; i < 11; i++) more.push(await Client.open(address));
+    const more: LiveClient[] = [];
+    for (let i = 0; i < 11; i++) more.push(await LiveClient.open(server.url, address));
     for (const s of more) await s.next((m) => m.type === 'welcome');
-    const extra = await Client.open(address);
+    const extra = await LiveClient.open(server.url, address);
     expect(await extra.closed).toMatchObject({ code: 1008, reason: expect.stringContaining('16') });
     expect(extra.messages).toEqual([
       expect.objectContaining({ type: 'error', code: 'too_many_sockets', hint: expect.any(String) }),
@@ -229,7 +161,7 @@ describe('a client has a budget of subscriptions and sockets', () => {
     // Closing sockets gives their places back (the socket's, and those of its subscriptions).
     await Promise.all([sockets[1]!.close(), ...more.map((s) => s.close())]);
     await expect.poll(() => server.app.websocketServer.clients.size, { timeout: 10_000 }).toBe(5);
-    const back = await Client.open(address);
+    const back = await LiveClient.open(server.url, address);
     back.send({ type: 'subscribe', id: 'back', ...single('acme', 'globex') });
     await back.next((m) => m.type === 'snapshot' && m.id === 'back');
     // The sockets still open are served in full; none failed (which would have freed places).

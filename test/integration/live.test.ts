@@ -1,71 +1,11 @@
 // The live websocket (GET /api/v1/live) with real clients against the running server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { applyDelta, type LiveData, type ServerMessage, type Tile } from '../../shared/schemas/live.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
+import { LiveClient } from '../helpers/live-client.js';
 import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
-
-/** A client that records every message and can wait for one matching a predicate. */
-class Client {
-  readonly messages: ServerMessage[] = [];
-  private waiters: { test: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
-  closed: Promise<{ code: number; reason: string }>;
-
-  constructor(readonly ws: WebSocket) {
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as ServerMessage;
-      this.messages.push(m);
-      this.waiters = this.waiters.filter((w) => (w.test(m) ? (w.resolve(m), false) : true));
-    });
-    this.closed = new Promise((resolve) =>
-      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-  }
-
-  static async open(url: string): Promise<Client> {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/live`);
-    const client = new Client(ws);
-    await new Promise((resolve, reject) => {
-      ws.once('open', resolve);
-      ws.once('error', reject);
-    });
-    return client;
-  }
-
-  send(message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
-
-  /** The first message (already received or to come) matching `test`. */
-  next<T extends ServerMessage>(test: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<T> {
-    const seen = this.messages.find(test);
-    if (seen) return Promise.resolve(seen as T);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no matching message; got ${JSON.stringify(this.messages.slice(-5))}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
-        test,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as T);
-        },
-      });
-    });
-  }
-
-  /** Messages for one subscription id, in order. */
-  of(id: string): ServerMessage[] {
-    return this.messages.filter((m) => 'id' in m && m.id === id);
-  }
-
-  close(): void {
-    this.ws.close();
-  }
-}
 
 type Snapshot = Extract<ServerMessage, { type: 'snapshot' }>;
 type Delta = Extract<ServerMessage, { type: 'delta' }>;
@@ -107,7 +47,7 @@ afterAll(async () => {
 
 describe('GET /api/v1/live', () => {
   it('welcomes with an epoch, snapshots a subscription, then sends deltas after an ingest', async () => {
-    const client = await Client.open(server.url);
+    const client = await LiveClient.open(server.url);
     const welcome = await client.next((m) => m.type === 'welcome');
     expect(welcome).toMatchObject({ type: 'welcome', epoch: expect.any(String) });
     client.send({ type: 'subscribe', id: 't', topic: 'tiles', params: tiles });
@@ -129,7 +69,7 @@ describe('GET /api/v1/live', () => {
     expect(delta.asOf).not.toBeNull();
 
     // What the client holds equals what a fresh subscriber gets.
-    const fresh = await Client.open(server.url);
+    const fresh = await LiveClient.open(server.url);
     fresh.send({ type: 'subscribe', id: 'f', topic: 'tiles', params: { ...tiles, kpis: [...tiles.kpis] } });
     const other = await fresh.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 'f');
     expect(replay(client.of('t')).data).toEqual(other.data);
@@ -139,7 +79,7 @@ describe('GET /api/v1/live', () => {
   });
 
   it('shapes benchmark data like the REST benchmark', async () => {
-    const client = await Client.open(server.url);
+    const client = await LiveClient.open(server.url);
     client.send({
       type: 'subscribe',
       id: 'b',
@@ -159,7 +99,7 @@ describe('GET /api/v1/live', () => {
   });
 
   it('resumes within an epoch with the deltas it missed, and snapshots on a seq it cannot serve', async () => {
-    const first = await Client.open(server.url);
+    const first = await LiveClient.open(server.url);
     const { epoch } = await first.next<Extract<ServerMessage, { type: 'welcome' }>>(
       (m) => m.type === 'welcome',
     );
@@ -176,7 +116,7 @@ describe('GET /api/v1/live', () => {
     // Let a tick publish the change while nobody listens.
     await new Promise((r) => setTimeout(r, 500));
 
-    const second = await Client.open(server.url);
+    const second = await LiveClient.open(server.url);
     second.send({
       type: 'subscribe',
       id: 'r',
@@ -190,7 +130,7 @@ describe('GET /api/v1/live', () => {
     const resumed = replay([snapshot, ...second.of('r')]);
     expect((resumed.data['tile:mentions'] as Tile).rank).toBe(1);
 
-    const third = await Client.open(server.url);
+    const third = await LiveClient.open(server.url);
     third.send({
       type: 'subscribe',
       id: 'r',
@@ -204,7 +144,7 @@ describe('GET /api/v1/live', () => {
   });
 
   it('keeps one stream per id when an id is unsubscribed and reused while its first snapshot is computed', async () => {
-    const client = await Client.open(server.url);
+    const client = await LiveClient.open(server.url);
     const params = { workspace: 'live', kpi: 'engagements', window: '28d' };
     client.send({ type: 'subscribe', id: 'again', topic: 'benchmark', params });
     client.send({ type: 'unsubscribe', id: 'again' });
@@ -225,7 +165,7 @@ describe('GET /api/v1/live', () => {
   });
 
   it('answers bad messages with an error and keeps the socket open', async () => {
-    const client = await Client.open(server.url);
+    const client = await LiveClient.open(server.url);
     client.send('not json');
     expect(await client.next((m) => m.type === 'error')).toMatchObject({ code: 'invalid_message' });
     client.send({ type: 'subscribe', id: 'x', topic: 'weather', params: {} });
@@ -254,17 +194,17 @@ describe('GET /api/v1/live', () => {
   });
 
   it('closes the socket with a policy violation on an oversized frame or a flood of invalid ones', async () => {
-    const big = await Client.open(server.url);
+    const big = await LiveClient.open(server.url);
     big.send(JSON.stringify({ type: 'ping', pad: 'x'.repeat(64 * 1024) }));
     expect(await big.closed).toMatchObject({ code: 1008, reason: expect.stringContaining('bytes') });
 
-    const flood = await Client.open(server.url);
+    const flood = await LiveClient.open(server.url);
     for (let i = 0; i < 30; i++) flood.send('{');
     expect(await flood.closed).toMatchObject({ code: 1008, reason: expect.stringContaining('invalid') });
   });
 
   it('moves relative windows with the clock', async () => {
-    const client = await Client.open(server.url);
+    const client = await LiveClient.open(server.url);
     client.send({
       type: 'subscribe',
       id: 'w',
@@ -301,8 +241,8 @@ describe('a client that stops reading', () => {
       ).toBe(200);
       const params = { workspace: 'slow', kpi: 'mentions', grain: 'hour', window: '90d' };
 
-      const slow = await Client.open(slowServer.url);
-      const reader = await Client.open(slowServer.url);
+      const slow = await LiveClient.open(slowServer.url);
+      const reader = await LiveClient.open(slowServer.url);
       await slow.next((m) => m.type === 'welcome');
       // Stop reading: bytes pile up in the kernel, then in the server's socket buffer.
       (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
@@ -366,7 +306,7 @@ describe('data-quality alerts', () => {
     );
     let hub = await startChildHub(dataDir, { TICK_MS: '100' });
     await putWorkspace(hub.url, 'q');
-    const client = await Client.open(hub.url);
+    const client = await LiveClient.open(hub.url);
     client.send({ type: 'subscribe', id: 'a', topic: 'alerts', params: { workspace: 'q' } });
     await client.next((m) => m.type === 'snapshot' && m.id === 'a');
     // 60 rows of an unknown brand, 10 good ones.
@@ -418,7 +358,7 @@ describe('the live hub across a restart', () => {
     );
     let hub = await startChildHub(dataDir, { TICK_MS: '100' });
     await putWorkspace(hub.url, 'live');
-    const client = await Client.open(hub.url);
+    const client = await LiveClient.open(hub.url);
     const { epoch } = await client.next<Extract<ServerMessage, { type: 'welcome' }>>(
       (m) => m.type === 'welcome',
     );
@@ -437,7 +377,7 @@ describe('the live hub across a restart', () => {
     expect((await client.closed).code).toBe(1001);
 
     hub = await startChildHub(dataDir, { TICK_MS: '100' });
-    const again = await Client.open(hub.url);
+    const again = await LiveClient.open(hub.url);
     const welcome = await again.next<Extract<ServerMessage, { type: 'welcome' }>>(
       (m) => m.type === 'welcome',
     );
