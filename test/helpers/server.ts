@@ -129,6 +129,17 @@ export const counterRow = (bucket: string, values: number[]): SeriesRow => ({
   last: null,
 });
 
+/** A visit of acme's site, `minute` minutes after 10 March 2026 10:00Z. */
+export const visitAt = (minute: number, value = 1, over: Partial<EventRow> = {}): EventRow => ({
+  ts: new Date(Date.parse('2026-03-10T10:00:00Z') + minute * 60_000).toISOString(),
+  brand: 'acme',
+  touchpoint: 'site',
+  source: 'web',
+  metric: 'visits',
+  value,
+  ...over,
+});
+
 /** One event, 10 March 2026 10:00Z unless told otherwise. */
 export const event = (
   brand: string,

@@ -3,9 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
 import {
-  type EventRow,
   type TestServer,
   expectError,
+  visitAt,
   postEvents,
   putWorkspace,
   startServer,
@@ -18,16 +18,6 @@ const NDJSON = 'application/x-ndjson';
 const CSV = 'text/csv';
 const ARROW = 'application/vnd.apache.arrow.stream';
 const WINDOW = { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' };
-
-const ev = (minute: number, value: number, over: Partial<EventRow> = {}): EventRow => ({
-  ts: new Date(Date.parse('2026-03-10T10:00:00Z') + minute * 60_000).toISOString(),
-  brand: 'acme',
-  touchpoint: 'site',
-  source: 'web',
-  metric: 'visits',
-  value,
-  ...over,
-});
 
 async function ingest(
   url: string,
@@ -73,25 +63,25 @@ describe('row rejections', () => {
     await putWorkspace(server.url, 'rows-json');
     const farFuture = new Date(Date.now() + 2 * 86_400_000).toISOString();
     const rows: object[] = [
-      ev(0, 5), // 0 valid
-      { ...ev(1, 1), brand: undefined }, // 1 missing brand
-      { ...ev(2, 1), brand: 42 }, // 2 brand as a number
-      { ...ev(3, 1), ts: 'yesterday' }, // 3
-      { ...ev(4, 1), ts: '2026-03-10T10:00:00' }, // 4 no offset
-      { ...ev(5, 1), ts: '1999-12-31T23:59:59Z' }, // 5 before 2000
-      { ...ev(6, 1), ts: farFuture }, // 6 more than a day ahead
-      ev(7, 1, { brand: 'umbrella' }), // 7
-      ev(8, 1, { touchpoint: 'radio' }), // 8
-      ev(9, 1, { source: 'Web' }), // 9 uppercase
-      ev(10, 1, { metric: 'page_views' }), // 10
-      ev(11, 1, { touchpoint: 'social', source: 'facebook', metric: 'clicks' }), // 11 clicks on social
-      { ...ev(12, 1), value: '12' }, // 12 a string value in JSON
-      { ...ev(13, 1), value: null }, // 13 null value (NaN cannot be written in JSON)
-      { ...ev(14, 1), ts: undefined }, // 14 missing ts
-      { ...ev(15, 1), metric: undefined }, // 15 missing metric
-      ev(16, 7), // 16 valid
-      ev(17, 1, { source: 'web site' }), // 17 a space in the source
-      { ...ev(18, 1), value: true }, // 18 a boolean value
+      visitAt(0, 5), // 0 valid
+      { ...visitAt(1, 1), brand: undefined }, // 1 missing brand
+      { ...visitAt(2, 1), brand: 42 }, // 2 brand as a number
+      { ...visitAt(3, 1), ts: 'yesterday' }, // 3
+      { ...visitAt(4, 1), ts: '2026-03-10T10:00:00' }, // 4 no offset
+      { ...visitAt(5, 1), ts: '1999-12-31T23:59:59Z' }, // 5 before 2000
+      { ...visitAt(6, 1), ts: farFuture }, // 6 more than a day ahead
+      visitAt(7, 1, { brand: 'umbrella' }), // 7
+      visitAt(8, 1, { touchpoint: 'radio' }), // 8
+      visitAt(9, 1, { source: 'Web' }), // 9 uppercase
+      visitAt(10, 1, { metric: 'page_views' }), // 10
+      visitAt(11, 1, { touchpoint: 'social', source: 'facebook', metric: 'clicks' }), // 11 clicks on social
+      { ...visitAt(12, 1), value: '12' }, // 12 a string value in JSON
+      { ...visitAt(13, 1), value: null }, // 13 null value (NaN cannot be written in JSON)
+      { ...visitAt(14, 1), ts: undefined }, // 14 missing ts
+      { ...visitAt(15, 1), metric: undefined }, // 15 missing metric
+      visitAt(16, 7), // 16 valid
+      visitAt(17, 1, { source: 'web site' }), // 17 a space in the source
+      { ...visitAt(18, 1), value: true }, // 18 a boolean value
     ];
     const { status, body } = await ingest(server.url, 'rows-json', JSON.stringify(rows), JSON_TYPE);
     expect(status).toBe(200);
@@ -126,15 +116,15 @@ describe('row rejections', () => {
   it('NDJSON: the row index counts non-empty lines only', async () => {
     await putWorkspace(server.url, 'rows-ndjson');
     const body = [
-      JSON.stringify(ev(0, 1)), // row 0
+      JSON.stringify(visitAt(0, 1)), // row 0
       '',
-      JSON.stringify(ev(1, 2)), // row 1
+      JSON.stringify(visitAt(1, 2)), // row 1
       '   ',
       '',
-      JSON.stringify(ev(2, 3, { brand: 'umbrella' })), // row 2, on line 6
-      JSON.stringify({ ...ev(3, 4), value: null }), // row 3
+      JSON.stringify(visitAt(2, 3, { brand: 'umbrella' })), // row 2, on line 6
+      JSON.stringify({ ...visitAt(3, 4), value: null }), // row 3
       '',
-      JSON.stringify(ev(4, 8)), // row 4
+      JSON.stringify(visitAt(4, 8)), // row 4
     ].join('\n');
     const result = await ingest(server.url, 'rows-ndjson', body, NDJSON);
     expect(result.status).toBe(200);
@@ -151,13 +141,13 @@ describe('row rejections', () => {
     await putWorkspace(server.url, 'rows-csv');
     const body = [
       'ts,brand,touchpoint,source,metric,value',
-      `${ev(0, 1).ts},acme,site,web,visits,1`, // record 0
-      `${ev(1, 1).ts},acme,site,"we\nb",visits,2`, // record 1: a quoted field over two lines
-      `${ev(2, 1).ts},globex,site,web,visits,4`, // record 2
-      `${ev(3, 1).ts},acme,site,web,visits,abc`, // record 3, on line 6
-      `${ev(4, 1).ts},acme,site,web,visits,`, // record 4: empty value
+      `${visitAt(0, 1).ts},acme,site,web,visits,1`, // record 0
+      `${visitAt(1, 1).ts},acme,site,"we\nb",visits,2`, // record 1: a quoted field over two lines
+      `${visitAt(2, 1).ts},globex,site,web,visits,4`, // record 2
+      `${visitAt(3, 1).ts},acme,site,web,visits,abc`, // record 3, on line 6
+      `${visitAt(4, 1).ts},acme,site,web,visits,`, // record 4: empty value
       `not-a-date,acme,site,web,visits,1`, // record 5
-      `${ev(6, 1).ts},acme,site,web,visits,"16"`, // record 6: quoted number
+      `${visitAt(6, 1).ts},acme,site,web,visits,"16"`, // record 6: quoted number
     ].join('\n');
     const result = await ingest(server.url, 'rows-csv', body, CSV);
     expect(result.status).toBe(200);
@@ -238,7 +228,12 @@ describe('row rejections', () => {
     await putWorkspace(server.url, 'rows-tricky');
     const body = JSON.stringify({
       meta: { events: [{ ts: 'not an event' }], note: 'a "quoted" ], [ {note}' },
-      events: [ev(0, 1), ev(1, 2, { brand: 'um"br],[{ella}\\' }), ev(2, 4, { source: 'a,b' }), ev(3, 8)],
+      events: [
+        visitAt(0, 1),
+        visitAt(1, 2, { brand: 'um"br],[{ella}\\' }),
+        visitAt(2, 4, { source: 'a,b' }),
+        visitAt(3, 8),
+      ],
       after: [[], {}],
     });
     const result = await ingest(server.url, 'rows-tricky', body, JSON_TYPE);
@@ -254,10 +249,10 @@ describe('row rejections', () => {
   it('NDJSON with CRLF line ends counts rows the same way', async () => {
     await putWorkspace(server.url, 'rows-crlf');
     const body = [
-      JSON.stringify(ev(0, 1)),
+      JSON.stringify(visitAt(0, 1)),
       '',
-      JSON.stringify(ev(1, 2, { metric: 'nope' })),
-      JSON.stringify(ev(2, 4)),
+      JSON.stringify(visitAt(1, 2, { metric: 'nope' })),
+      JSON.stringify(visitAt(2, 4)),
     ]
       .map((line) => `${line}\r\n`)
       .join('');
@@ -271,7 +266,7 @@ describe('row rejections', () => {
     await putWorkspace(server.url, 'rows-many');
     // 260 rows: even rows name an unknown brand, odd rows are valid with value = row index.
     const rows = Array.from({ length: 260 }, (_, i) =>
-      i % 2 === 0 ? ev(i % 600, 1, { brand: 'umbrella' }) : ev(i % 600, i),
+      i % 2 === 0 ? visitAt(i % 600, 1, { brand: 'umbrella' }) : visitAt(i % 600, i),
     );
     const result = await ingest(server.url, 'rows-many', toNdjson(rows), NDJSON);
     expect(result.status).toBe(200);
@@ -301,7 +296,7 @@ describe('whole-request errors', () => {
   });
 
   it('malformed JSON: 400 naming the element and its line, nothing stored', async () => {
-    const body = `[\n  ${JSON.stringify(ev(0, 1))},\n  {"ts": oops, "brand": "acme"},\n  ${JSON.stringify(ev(2, 1))}\n]`;
+    const body = `[\n  ${JSON.stringify(visitAt(0, 1))},\n  {"ts": oops, "brand": "acme"},\n  ${JSON.stringify(visitAt(2, 1))}\n]`;
     const error = await expectError(
       await postEvents(server.url, 'req', body, JSON_TYPE),
       400,
@@ -317,7 +312,7 @@ describe('whole-request errors', () => {
     await expectError(await postEvents(server.url, 'req', '"hello"', JSON_TYPE), 400, 'malformed_body');
     await expectError(await postEvents(server.url, 'req', '[1, 2]', JSON_TYPE), 400, 'malformed_body');
     await expectError(
-      await postEvents(server.url, 'req', `[${JSON.stringify(ev(0, 1))}`, JSON_TYPE),
+      await postEvents(server.url, 'req', `[${JSON.stringify(visitAt(0, 1))}`, JSON_TYPE),
       400,
       'malformed_body',
     );
@@ -325,10 +320,10 @@ describe('whole-request errors', () => {
 
   it('malformed NDJSON line: 400 saying "Line N", nothing stored', async () => {
     const body = [
-      JSON.stringify(ev(0, 1)),
+      JSON.stringify(visitAt(0, 1)),
       '',
       '{"ts": "2026-03-10T10:00:00Z",',
-      JSON.stringify(ev(1, 1)),
+      JSON.stringify(visitAt(1, 1)),
     ].join('\n');
     const error = await expectError(await postEvents(server.url, 'req', body, NDJSON), 400, 'malformed_body');
     expect(error.message).toContain('Line 3');
@@ -353,7 +348,7 @@ describe('whole-request errors', () => {
 
   it('unknown workspace: 404 unknown_workspace', async () => {
     const error = await expectError(
-      await postEvents(server.url, 'nowhere', JSON.stringify([ev(0, 1)]), JSON_TYPE),
+      await postEvents(server.url, 'nowhere', JSON.stringify([visitAt(0, 1)]), JSON_TYPE),
       404,
       'unknown_workspace',
     );
@@ -361,7 +356,7 @@ describe('whole-request errors', () => {
   });
 
   it('a body larger than MAX_BODY_MB: 413 body_too_large, nothing stored', async () => {
-    const row = JSON.stringify(ev(0, 1)) + '\n';
+    const row = JSON.stringify(visitAt(0, 1)) + '\n';
     const big = row.repeat(Math.ceil((1.5 * 1024 * 1024) / row.length));
     expect(big.length).toBeGreaterThan(1024 * 1024);
     const error = await expectError(await postEvents(small.url, 'req', big, NDJSON), 413, 'body_too_large');
@@ -370,7 +365,7 @@ describe('whole-request errors', () => {
   });
 
   it('a streamed (chunked) body larger than MAX_BODY_MB: 413 too', async () => {
-    const row = new TextEncoder().encode(JSON.stringify(ev(0, 1)) + '\n');
+    const row = new TextEncoder().encode(JSON.stringify(visitAt(0, 1)) + '\n');
     const chunk = new Uint8Array(row.length * 1000);
     for (let i = 0; i < 1000; i++) chunk.set(row, i * row.length);
     let sent = 0;
@@ -392,9 +387,9 @@ describe('whole-request errors', () => {
   });
 
   it('a body just under MAX_BODY_MB is accepted', async () => {
-    const rowBytes = toNdjson([ev(0, 1)]).length;
+    const rowBytes = toNdjson([visitAt(0, 1)]).length;
     const count = Math.floor((1000 * 1024) / rowBytes);
-    const body = toNdjson(Array.from({ length: count }, () => ev(0, 1)));
+    const body = toNdjson(Array.from({ length: count }, () => visitAt(0, 1)));
     expect(body.length).toBeLessThan(1024 * 1024);
     expect(body.length).toBeGreaterThan(990 * 1024);
     const result = await ingest(small.url, 'req', body, NDJSON);
@@ -405,7 +400,7 @@ describe('whole-request errors', () => {
 
   it('text/plain: 415 whose hint lists the supported types', async () => {
     const error = await expectError(
-      await postEvents(server.url, 'req', JSON.stringify([ev(0, 1)]), 'text/plain'),
+      await postEvents(server.url, 'req', JSON.stringify([visitAt(0, 1)]), 'text/plain'),
       415,
       'unsupported_media_type',
     );
@@ -426,7 +421,7 @@ describe('idempotency keys', () => {
 
   it('same key and same bytes: the same answer, replayed, counted once', async () => {
     await putWorkspace(server.url, 'idem-same');
-    const body = JSON.stringify([ev(0, 3), ev(1, 4), ev(2, 5, { brand: 'umbrella' })]);
+    const body = JSON.stringify([visitAt(0, 3), visitAt(1, 4), visitAt(2, 5, { brand: 'umbrella' })]);
     const first = await ingest(server.url, 'idem-same', body, JSON_TYPE, { idempotencyKey: 'batch-1' });
     expect(first.status).toBe(200);
     expect(first.replayed).toBeNull();
@@ -444,11 +439,11 @@ describe('idempotency keys', () => {
 
   it('same key with different bytes: 422, nothing stored', async () => {
     await putWorkspace(server.url, 'idem-diff');
-    const first = await ingest(server.url, 'idem-diff', JSON.stringify([ev(0, 3)]), JSON_TYPE, {
+    const first = await ingest(server.url, 'idem-diff', JSON.stringify([visitAt(0, 3)]), JSON_TYPE, {
       idempotencyKey: 'k',
     });
     expect(first.status).toBe(200);
-    const response = await postEvents(server.url, 'idem-diff', JSON.stringify([ev(0, 30)]), JSON_TYPE, {
+    const response = await postEvents(server.url, 'idem-diff', JSON.stringify([visitAt(0, 30)]), JSON_TYPE, {
       idempotencyKey: 'k',
     });
     await expectError(response, 422, 'idempotency_key_reused');
@@ -458,10 +453,10 @@ describe('idempotency keys', () => {
   it('a key belongs to its workspace: the same key elsewhere is a new request', async () => {
     await putWorkspace(server.url, 'idem-ws-a');
     await putWorkspace(server.url, 'idem-ws-b');
-    const a = await ingest(server.url, 'idem-ws-a', JSON.stringify([ev(0, 1)]), JSON_TYPE, {
+    const a = await ingest(server.url, 'idem-ws-a', JSON.stringify([visitAt(0, 1)]), JSON_TYPE, {
       idempotencyKey: 'shared',
     });
-    const b = await ingest(server.url, 'idem-ws-b', JSON.stringify([ev(0, 2)]), JSON_TYPE, {
+    const b = await ingest(server.url, 'idem-ws-b', JSON.stringify([visitAt(0, 2)]), JSON_TYPE, {
       idempotencyKey: 'shared',
     });
     expect([a.status, a.replayed, b.status, b.replayed]).toEqual([200, null, 200, null]);
@@ -470,7 +465,7 @@ describe('idempotency keys', () => {
 
   it('concurrent duplicates are applied once', async () => {
     await putWorkspace(server.url, 'idem-race');
-    const rows = Array.from({ length: 3000 }, (_, i) => ev(i % 500, 2));
+    const rows = Array.from({ length: 3000 }, (_, i) => visitAt(i % 500, 2));
     const body = toNdjson(rows);
     const answers = await Promise.all(
       Array.from({ length: 8 }, () =>
@@ -487,7 +482,10 @@ describe('idempotency keys', () => {
 
   it('concurrent requests with one key and different bytes: one is stored, the other is 422', async () => {
     await putWorkspace(server.url, 'idem-clash');
-    const bodies = [toNdjson(Array.from({ length: 2000 }, () => ev(0, 1))), toNdjson([ev(0, 1000)])];
+    const bodies = [
+      toNdjson(Array.from({ length: 2000 }, () => visitAt(0, 1))),
+      toNdjson([visitAt(0, 1000)]),
+    ];
     const [a, b] = await Promise.all(
       bodies.map((body) => postEvents(server.url, 'idem-clash', body, NDJSON, { idempotencyKey: 'clash' })),
     );
@@ -502,7 +500,7 @@ describe('idempotency keys', () => {
   });
 
   it('an error answer is not remembered: the retry proceeds', async () => {
-    const body = JSON.stringify([ev(0, 9)]);
+    const body = JSON.stringify([visitAt(0, 9)]);
     const missing = await postEvents(server.url, 'idem-late', body, JSON_TYPE, { idempotencyKey: 'late-1' });
     await expectError(missing, 404, 'unknown_workspace');
     await putWorkspace(server.url, 'idem-late');
@@ -519,7 +517,7 @@ describe('idempotency keys', () => {
       idempotencyKey: 'fix-1',
     });
     await expectError(broken, 400, 'malformed_body');
-    const fixed = await ingest(server.url, 'idem-fix', JSON.stringify([ev(0, 6)]), JSON_TYPE, {
+    const fixed = await ingest(server.url, 'idem-fix', JSON.stringify([visitAt(0, 6)]), JSON_TYPE, {
       idempotencyKey: 'fix-1',
     });
     expect(fixed.status).toBe(200);
@@ -530,7 +528,7 @@ describe('idempotency keys', () => {
   it('a key survives a restart', async () => {
     let first: TestServer | undefined = await startServer();
     const dataDir = first.dataDir;
-    const body = toCsv([ev(0, 11), ev(1, 12)]);
+    const body = toCsv([visitAt(0, 11), visitAt(1, 12)]);
     let restarted: TestServer | undefined;
     try {
       await putWorkspace(first.url, 'idem-restart');
@@ -548,7 +546,7 @@ describe('idempotency keys', () => {
       expect(after.status).toBe(200);
       expect(after.replayed).toBe('true');
       expect(after.body).toEqual(before.body);
-      const conflict = await postEvents(restarted.url, 'idem-restart', toCsv([ev(0, 99)]), CSV, {
+      const conflict = await postEvents(restarted.url, 'idem-restart', toCsv([visitAt(0, 99)]), CSV, {
         idempotencyKey: 'nightly-2026-03-10',
       });
       await expectError(conflict, 422, 'idempotency_key_reused');

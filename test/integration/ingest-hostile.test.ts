@@ -9,9 +9,9 @@ import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { QuarantinePage } from '../../shared/schemas/quarantine.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
 import {
-  type EventRow,
   type TestServer,
   expectError,
+  visitAt,
   postEvents,
   putWorkspace,
   startServer,
@@ -28,15 +28,6 @@ const NDJSON = 'application/x-ndjson';
 const CSV = 'text/csv';
 const ARROW = 'application/vnd.apache.arrow.stream';
 const WINDOW = { from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00Z' };
-
-const good = (minute: number, value = 1): EventRow => ({
-  ts: new Date(Date.parse('2026-03-10T10:00:00Z') + minute * 60_000).toISOString(),
-  brand: 'acme',
-  touchpoint: 'site',
-  source: 'web',
-  metric: 'visits',
-  value,
-});
 
 async function answer<T = IngestResult>(response: Response): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
@@ -103,14 +94,14 @@ describe('hostile rows: judged one by one, never a 500', () => {
       [
         JSON_TYPE,
         '100000000000000000000',
-        `[{"ts":1e20,"brand":"acme","touchpoint":"site","source":"web","metric":"visits","value":5}, ${JSON.stringify(good(1))}]`,
+        `[{"ts":1e20,"brand":"acme","touchpoint":"site","source":"web","metric":"visits","value":5}, ${JSON.stringify(visitAt(1))}]`,
       ],
       [
         NDJSON,
         '9000000000000000',
-        `{"ts":9e15,"brand":"acme","touchpoint":"site","source":"web","metric":"visits","value":5}\n${JSON.stringify(good(1))}\n`,
+        `{"ts":9e15,"brand":"acme","touchpoint":"site","source":"web","metric":"visits","value":5}\n${JSON.stringify(visitAt(1))}\n`,
       ],
-      [CSV, '"9000000000000000"', toCsv([{ ...good(0), ts: '9000000000000000' }, good(1)])],
+      [CSV, '"9000000000000000"', toCsv([{ ...visitAt(0), ts: '9000000000000000' }, visitAt(1)])],
     ];
     for (const [type, shown, body] of cases) {
       const w = await fresh();
@@ -172,7 +163,7 @@ describe('hostile rows: judged one by one, never a 500', () => {
       await postEvents(
         server.url,
         w,
-        toNdjson([good(0, 1.7e308), good(0, 1.7e308), good(0, 3), good(1, -2e15)]),
+        toNdjson([visitAt(0, 1.7e308), visitAt(0, 1.7e308), visitAt(0, 3), visitAt(1, -2e15)]),
         NDJSON,
       ),
     );
@@ -189,8 +180,8 @@ describe('hostile rows: judged one by one, never a 500', () => {
   it('microseconds in ISO text are kept, as Arrow timestamps keep them', async () => {
     const w = await fresh();
     const rows = [
-      { ...good(0), ts: '2026-03-10T10:00:00.123456Z' },
-      { ...good(0), ts: '2026-03-10T11:00:00.000001+01:00' },
+      { ...visitAt(0), ts: '2026-03-10T10:00:00.123456Z' },
+      { ...visitAt(0), ts: '2026-03-10T11:00:00.000001+01:00' },
     ];
     expect((await postEvents(server.url, w, toNdjson(rows), NDJSON)).status).toBe(200);
     const ws = server.app.workspaces.require(w).key;
@@ -210,7 +201,7 @@ describe('hostile rows: judged one by one, never a 500', () => {
       await postEvents(
         server.url,
         w,
-        toNdjson([{ ...good(0), brand: huge }, { ...good(1), metric: 'm'.repeat(65) }, good(2)]),
+        toNdjson([{ ...visitAt(0), brand: huge }, { ...visitAt(1), metric: 'm'.repeat(65) }, visitAt(2)]),
         NDJSON,
       ),
     );
@@ -244,7 +235,7 @@ describe('whole-request errors a person can act on', () => {
   });
 
   it('a gzip body without Content-Encoding says so; with it, it is stored (gzip, deflate, br, zstd)', async () => {
-    const ndjson = toNdjson([good(0), good(1)]);
+    const ndjson = toNdjson([visitAt(0), visitAt(1)]);
     const missing = await expectError(
       await postEvents(server.url, 'errors', zlib.gzipSync(ndjson), NDJSON),
       400,
@@ -316,7 +307,7 @@ describe('whole-request errors a person can act on', () => {
 
   it('two JSON documents back to back are refused as such, nothing stored', async () => {
     const before = await visits(server.url, 'errors');
-    const body = `${JSON.stringify([good(5)])}${JSON.stringify([good(6)])}`;
+    const body = `${JSON.stringify([visitAt(5)])}${JSON.stringify([visitAt(6)])}`;
     const error = await expectError(
       await postEvents(server.url, 'errors', body, JSON_TYPE),
       400,
@@ -392,7 +383,7 @@ describe('whole-request errors a person can act on', () => {
     await new Promise<void>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => {
         socket.write(
-          `POST /api/v1/workspaces/errors/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: 100000\r\n\r\n${JSON.stringify(good(0))}\n`,
+          `POST /api/v1/workspaces/errors/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: 100000\r\n\r\n${JSON.stringify(visitAt(0))}\n`,
         );
         setTimeout(() => {
           socket.destroy();
@@ -421,7 +412,7 @@ describe('whole-request errors a person can act on', () => {
   });
 
   it('the media type is part of the idempotency fingerprint: same key, same bytes, other Content-Type is a 422', async () => {
-    const body = `[${JSON.stringify(good(30))}]`;
+    const body = `[${JSON.stringify(visitAt(30))}]`;
     const first = await postEvents(server.url, 'errors', body, JSON_TYPE, { idempotencyKey: 'fingerprint' });
     expect(first.status).toBe(200);
     const before = await visits(server.url, 'errors');

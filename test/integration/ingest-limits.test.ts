@@ -10,28 +10,18 @@ import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { QuarantinePage } from '../../shared/schemas/quarantine.js';
 import { type ChildHub, killAllHubs, REPO_ROOT, startChildHub } from '../helpers/child.js';
 import {
-  type EventRow,
   type TestServer,
   postEvents,
   putWorkspace,
   startServer,
   toNdjson,
+  visitAt,
 } from '../helpers/server.js';
 
 // Bounded memory and time whatever a client does: unfinished and trickling uploads, more uploads
 // than the hub can hold, huge quarantined rows, foreign host names, a request that never ends.
 
 const NDJSON = 'application/x-ndjson';
-
-const row = (minute: number, over: Partial<EventRow> = {}): EventRow => ({
-  ts: new Date(Date.parse('2026-03-10T10:00:00Z') + minute * 60_000).toISOString(),
-  brand: 'acme',
-  touchpoint: 'site',
-  source: 'web',
-  metric: 'visits',
-  value: 1,
-  ...over,
-});
 
 /** Sends `head` on a raw socket and resolves with the status line and body of the first answer. */
 function rawAnswer(port: number, head: string): Promise<{ status: number; headers: string; body: string }> {
@@ -127,7 +117,7 @@ describe('uploads that never finish, from another process', () => {
     expect(peakRss).toBeLessThan(700);
 
     // The budget is free again: a normal request goes through.
-    const ok = await postEvents(hub.url, 'limits', toNdjson([row(0)]), NDJSON);
+    const ok = await postEvents(hub.url, 'limits', toNdjson([visitAt(0)]), NDJSON);
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as IngestResult).accepted).toBe(1);
   });
@@ -164,7 +154,7 @@ describe('time limits', () => {
     // Holds 6 of the 8 MB: declared, a little sent, then nothing.
     const holder = net.connect(port, '127.0.0.1', () =>
       holder.write(
-        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${6 * 1024 * 1024}\r\n\r\n${JSON.stringify(row(0))}\n`,
+        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${6 * 1024 * 1024}\r\n\r\n${JSON.stringify(visitAt(0))}\n`,
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -225,7 +215,7 @@ describe('Retry-After follows the drain and is spread', () => {
 
   it('refused clients are not all told to come back at the same second', async () => {
     const bodies = Array.from({ length: 40 }, (_, i) =>
-      toNdjson(Array.from({ length: 2_000 }, (_, r) => row((i * 2_000 + r) % 30_000, { value: i }))),
+      toNdjson(Array.from({ length: 2_000 }, (_, r) => visitAt((i * 2_000 + r) % 30_000, i))),
     );
     const answers = await Promise.all(
       bodies.map(async (body, i) => {
@@ -307,7 +297,7 @@ describe('the quarantine keeps little of a huge row, and pages stay small', () =
   });
 
   it('keeps the first 4 KB of a 1 MB rejected row, marked as cut', async () => {
-    const huge = { ...row(0, { brand: 'nobody' }), note: 'n'.repeat(1024 * 1024) };
+    const huge = { ...visitAt(0, 1, { brand: 'nobody' }), note: 'n'.repeat(1024 * 1024) };
     const response = await postEvents(server.url, 'held', toNdjson([huge]), NDJSON);
     expect(response.status).toBe(200);
     const page = (await (
@@ -322,7 +312,7 @@ describe('the quarantine keeps little of a huge row, and pages stay small', () =
   it('a listing page is at most 4 MB whatever limit asks, and the pages hold every row once', async () => {
     // 1 200 rejected rows of about 3.9 KB each: 4.7 MB of raw text, about twice that as JSON.
     const rows = Array.from({ length: 1_200 }, (_, i) => ({
-      ...row(i, { brand: 'nobody' }),
+      ...visitAt(i, 1, { brand: 'nobody' }),
       note: `${i}:`.padEnd(3_700, 'x'),
     }));
     for (let i = 0; i < rows.length; i += 400) {
