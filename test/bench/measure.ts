@@ -161,3 +161,15 @@ export function cpuPressureAvg60(): number | null {
     return null;
   }
 }
+
+/** An integer setting of a bench from the environment (`1_000_000` spelled with underscores is fine). */
+export function intEnv(name: string, fallback: number, min = 0): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+}
+
+/** BENCH_QUICK=1: a smoke run, everything smaller. */
+export const quickBench = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';

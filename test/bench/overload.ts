@@ -25,7 +25,7 @@
 // crashed (or had to be killed).
 //
 //   BENCH_QUICK=1                 a smoke run: 150 k-row bodies, 8 s per phase, 8 clients, and
-//                                 INGEST_QUEUE_ROWS=200000 (the default 2 M, scaled as the bodies)
+//                                 INGEST_QUEUE_ROWS a tenth of the default (scaled as the bodies)
 //   BENCH_OVERLOAD_SECONDS=N      duration of each loaded phase (default 30; quick 8)
 //   BENCH_OVERLOAD_CLIENTS=N      clients of the overload phase (default 32; quick 8)
 //   BENCH_OVERLOAD_ROWS=N         rows per body (default 1,500,000; quick 150,000)
@@ -40,7 +40,17 @@ import { makeConfig } from '../../server/config.js';
 import { type ChildHub, startChildHub } from '../helpers/child.js';
 import { generate, toArrowIpc, WORKSPACE } from './data.js';
 import { ARROW, putWorkspace } from './ingest.bench.js';
-import { cpuPressureAvg60, fmtInt, fmtRate, mb, procCpuSeconds, procMemory, RssSampler } from './measure.js';
+import {
+  cpuPressureAvg60,
+  fmtInt,
+  fmtRate,
+  intEnv,
+  mb,
+  procCpuSeconds,
+  procMemory,
+  quickBench,
+  RssSampler,
+} from './measure.js';
 import {
   type BenchChild,
   killAllChildren,
@@ -51,15 +61,7 @@ import {
   tempDir,
 } from './processes.js';
 
-const env = process.env;
-const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
-const intEnv = (name: string, fallback: number, min = 0) => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return n;
-};
+const quick = quickBench;
 
 const SECONDS = intEnv('BENCH_OVERLOAD_SECONDS', quick ? 8 : 30, 1);
 const CLIENTS = intEnv('BENCH_OVERLOAD_CLIENTS', quick ? 8 : 32, 1);
@@ -400,13 +402,12 @@ async function main(): Promise<number> {
       `encoded in ${((performance.now() - t) / 1000).toFixed(1)} s`,
   );
 
-  // The hub's defaults take 64 MB bodies and 2 M queued rows (one 1.5 M-row body fits in the
-  // queue, two do not); BENCH_QUICK scales the queue bound down with the bodies, so that its
-  // clients meet the same bound. Raised only if a body needs it.
+  // The hub's own defaults, but a body limit that lets the bodies in, and with BENCH_QUICK a queue
+  // bound scaled down as the bodies are, so that its clients meet the same bound.
+  const defaults = makeConfig({});
   const hubEnv: Record<string, string> = { ...HUB_ENV };
-  if (bodyMb > 64) hubEnv.MAX_BODY_MB = String(Math.ceil(bodyMb) + 1);
-  const queueRows = Math.max(BODY_ROWS, quick ? 200_000 : 2_000_000);
-  if (queueRows !== 2_000_000) hubEnv.INGEST_QUEUE_ROWS = String(queueRows);
+  if (bodyMb > defaults.maxBodyMb) hubEnv.MAX_BODY_MB = String(Math.ceil(bodyMb) + 1);
+  if (quick) hubEnv.INGEST_QUEUE_ROWS = String(Math.max(BODY_ROWS, defaults.ingestQueueRows / 10));
   log(
     `Hub: node --import tsx server/main.ts on a fresh DATA_DIR, ` +
       Object.entries({ ...hubEnv, LOG_LEVEL: 'warn' })

@@ -43,19 +43,23 @@ import {
   type Target,
   type Workload,
 } from './ingest.bench.js';
-import { cpuPressureAvg60, fmtInt, fmtRate, fmtSec, mb, median, procMemory, RssSampler } from './measure.js';
+import {
+  cpuPressureAvg60,
+  fmtInt,
+  fmtRate,
+  fmtSec,
+  intEnv,
+  mb,
+  median,
+  procMemory,
+  quickBench,
+  RssSampler,
+} from './measure.js';
 import { killAllChildren } from './processes.js';
 
 const env = process.env;
-const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+const quick = quickBench;
 const scale = quick ? 10 : 1;
-const intEnv = (name: string, fallback: number) => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return n;
-};
 
 const ROWS = 1_000_000 / scale;
 const SEED = 42;
