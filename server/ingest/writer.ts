@@ -7,6 +7,7 @@ import type { RollupRows, RollupService } from '../rollups/service.js';
 import { iso } from '../../shared/time.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import type { RawText } from './raw.js';
+import { type CommitChange, describeChanges } from './changes.js';
 import { q } from './queries.js';
 import type { AcceptedRows, ReplaceScope } from './validate.js';
 
@@ -21,22 +22,6 @@ export interface WriteJob {
   replace?: ReplaceScope;
   /** Quarantine rows to drop in the same transaction (a replay that now passes). */
   releaseQuarantine?: bigint[];
-}
-
-/** What a commit changed, for whoever recomputes derived values (the rolling engine). */
-export interface CommitChange {
-  workspace: string;
-  workspaceKey: number;
-  metrics: string[];
-  /** A correction scoped to no metric: any metric of its source may have changed. */
-  allMetrics: boolean;
-  sources: string[];
-  fromMs: number;
-  toMs: number;
-  rows: number;
-  /** Rows rejected (quarantined) in this commit, per reason. */
-  rejected: Record<string, number>;
-  committedAt: number;
 }
 
 export interface WriterStats {
@@ -367,48 +352,4 @@ async function appendEvents(sql: Sql, batches: RollupRows[]): Promise<void> {
     ],
     length,
   );
-}
-
-function describeChanges(jobs: WriteJob[]): CommitChange[] {
-  const byWorkspace = new Map<string, CommitChange>();
-  const committedAt = Date.now();
-  for (const job of jobs) {
-    const { accepted } = job;
-    if (accepted.length === 0 && job.rejected.length === 0 && !job.replace) continue;
-    let change = byWorkspace.get(job.workspace.id);
-    if (!change) {
-      change = {
-        workspace: job.workspace.id,
-        workspaceKey: job.workspace.key,
-        metrics: [],
-        allMetrics: false,
-        sources: [],
-        fromMs: Infinity,
-        toMs: -Infinity,
-        rows: 0,
-        rejected: {},
-        committedAt,
-      };
-      byWorkspace.set(job.workspace.id, change);
-    }
-    for (const key of accepted.keys) {
-      if (!change.metrics.includes(key.metric)) change.metrics.push(key.metric);
-      if (!change.sources.includes(key.source)) change.sources.push(key.source);
-    }
-    for (const error of job.rejected) change.rejected[error.code] = (change.rejected[error.code] ?? 0) + 1;
-    for (let i = 0; i < accepted.length; i++) {
-      const ts = accepted.ts[i]!;
-      if (ts < change.fromMs) change.fromMs = ts;
-      if (ts > change.toMs) change.toMs = ts;
-    }
-    if (job.replace) {
-      change.fromMs = Math.min(change.fromMs, job.replace.fromMs);
-      change.toMs = Math.max(change.toMs, job.replace.toMs);
-      for (const m of job.replace.metrics ?? []) if (!change.metrics.includes(m)) change.metrics.push(m);
-      if (!job.replace.metrics) change.allMetrics = true;
-      if (!change.sources.includes(job.replace.source)) change.sources.push(job.replace.source);
-    }
-    change.rows += accepted.length;
-  }
-  return [...byWorkspace.values()];
 }

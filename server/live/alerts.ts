@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert } from '../../shared/schemas/live.js';
-import type { CommitChange } from '../ingest/writer.js';
+import type { CommitChange } from '../ingest/changes.js';
 import type { QualityCounters } from './quality.js';
 
 /** A source is silent once its gap exceeds this many usual gaps (and at least a minute). */

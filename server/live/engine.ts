@@ -7,7 +7,7 @@ import {
   type ServerMessage,
   type Subscribe,
 } from '../../shared/schemas/live.js';
-import type { CommitChange } from '../ingest/writer.js';
+import type { CommitChange } from '../ingest/changes.js';
 import { Cancelled, FairQueue, type Job } from './fair-queue.js';
 import { compute, type Dependency, type TopicContext, windowKey } from './topics.js';
 

@@ -1,4 +1,4 @@
-import type { CommitChange } from '../ingest/writer.js';
+import type { CommitChange } from '../ingest/changes.js';
 
 const SLOT_MS = 10_000;
 const SLOTS = 6;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CommitChange } from '../../server/ingest/writer.js';
+import type { CommitChange } from '../../server/ingest/changes.js';
 import { postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;

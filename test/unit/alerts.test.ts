@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CommitChange } from '../../server/ingest/writer.js';
+import type { CommitChange } from '../../server/ingest/changes.js';
 import { AlertService } from '../../server/live/alerts.js';
 import { QualityCounters } from '../../server/live/quality.js';
 
