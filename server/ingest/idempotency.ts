@@ -43,8 +43,11 @@ export class Idempotency {
 
   /** Whether a request with this key was stored (and can be answered without queuing anything). */
   async stored(ws: number, key: string): Promise<boolean> {
-    const row = await this.db.read((sql) => sql.one<{ hash: string }>(q.ledgerLookup, { ws, key }));
-    return row !== undefined;
+    return (await this.lookup(ws, key)) !== undefined;
+  }
+
+  private lookup(ws: number, key: string) {
+    return this.db.read((sql) => sql.one<{ hash: string; response: string }>(q.ledgerLookup, { ws, key }));
   }
 
   private async attempt(
@@ -53,9 +56,7 @@ export class Idempotency {
     hash: string,
     work: () => Promise<IngestResult>,
   ): Promise<Outcome> {
-    const stored = await this.db.read((sql) =>
-      sql.one<{ hash: string; response: string }>(q.ledgerLookup, { ws, key }),
-    );
+    const stored = await this.lookup(ws, key);
     if (stored) {
       if (!sameRequest(stored.hash, hash)) throw errors.idempotencyConflict(key);
       return { result: JSON.parse(stored.response) as IngestResult, replayed: true };
