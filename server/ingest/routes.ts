@@ -13,7 +13,8 @@ import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { ApiError, errors } from '../errors.js';
 import { parseWindow, splitList } from '../http/query.js';
 import { isAdmissionError, type Ticket } from './admission.js';
-import { checkEncoding, type RawBody, readUpload, type UploadLimits, watchRest } from './upload.js';
+import { checkEncoding } from './content-encoding.js';
+import { type RawBody, readUpload, type UploadLimits, watchRest } from './upload.js';
 import type { ReplaceScope } from './validate.js';
 
 const mediaTypeOf = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() ?? '';
