@@ -2,7 +2,6 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { q, schema } from './queries.js';
 import { IngestGate } from './admission.js';
-import { configureArrowDecoder } from './decode/arrow.js';
 import { quarantineRoutes } from './quarantine.routes.js';
 import { ingestRoutes } from './routes.js';
 import { IngestService } from './service.js';
@@ -41,11 +40,6 @@ export default fp<{ config: Config }>(
       },
     );
     await writer.init();
-    // A compressed Arrow body may decompress to 4 × the body limit, and hold as many rows as the queue.
-    configureArrowDecoder({
-      maxDecompressedBytes: 4 * config.maxBodyMb * 1024 * 1024,
-      maxRows: config.ingestQueueRows,
-    });
     const service = new IngestService(app.db, writer, gate, config);
     app.decorate('ingest', service);
     app.workspaces.onDelete(async (sql, workspace) => {

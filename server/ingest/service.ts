@@ -16,11 +16,18 @@ import { q } from './queries.js';
 import { type Bounds, type ReplaceScope, validate } from './validate.js';
 import type { Writer } from './writer.js';
 
-export const DECODERS: Record<string, (body: Buffer) => Promise<DecodedBatch>> = {
+type Decoder = (body: Buffer, config: Config) => Promise<DecodedBatch>;
+
+const DECODERS: Record<string, Decoder> = {
   'application/json': decodeJson,
   'application/x-ndjson': decodeNdjson,
   'text/csv': decodeCsv,
-  'application/vnd.apache.arrow.stream': decodeArrow,
+  // A compressed Arrow body may decompress to 4 × the body limit, and hold as many rows as the queue.
+  'application/vnd.apache.arrow.stream': (body, config) =>
+    decodeArrow(body, {
+      maxDecompressedBytes: 4 * config.maxBodyMb * 1024 * 1024,
+      maxRows: config.ingestQueueRows,
+    }),
 };
 
 const MAX_LISTED_ERRORS = 100;
@@ -71,7 +78,7 @@ export class IngestService {
   private async decodeAndWrite(request: IngestRequest): Promise<IngestResult> {
     const decode = DECODERS[request.mediaType];
     if (!decode) throw errors.unsupportedMediaType(request.mediaType);
-    const batch = await decode(withoutBom(request.body));
+    const batch = await decode(withoutBom(request.body), this.config);
     request.ticket?.decoded(batch.length, request.body.length);
     await yieldToLoop();
     const { accepted, rejected } = await validate(batch, request.workspace, this.bounds(), request.replace);

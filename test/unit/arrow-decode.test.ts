@@ -5,7 +5,7 @@ import * as lz4js from 'lz4js';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../server/errors.js';
 import { BAD_INDEX, type DecodedBatch, MISSING, NumProblem, TOO_LONG } from '../../server/ingest/batch.js';
-import { configureArrowDecoder, decodeArrow } from '../../server/ingest/decode/arrow.js';
+import { decodeArrow } from '../../server/ingest/decode/arrow.js';
 import { CompressionError, lz4Decompress } from '../../server/ingest/decode/arrow-compression.js';
 
 // The Arrow decoder below the HTTP layer: its LZ4 decoder against lz4js, the decompression and
@@ -322,22 +322,14 @@ describe('Arrow decoding', () => {
   });
 
   it('answers 413 past its decompression budget and its row bound, before allocating for them', async () => {
-    const previous = configureArrowDecoder({ maxDecompressedBytes: 1000 });
-    try {
-      const error = (await decodeArrow(PYARROW_ZSTD).catch((e: ApiError) => e)) as ApiError;
-      expect(error.status).toBe(413);
-      expect(error.message).toMatch(/decompress to more than 0 MB/);
-    } finally {
-      configureArrowDecoder(previous);
-    }
-    const rows = configureArrowDecoder({ maxRows: 39 });
-    try {
-      const error = (await decodeArrow(PYARROW_ZSTD).catch((e: ApiError) => e)) as ApiError;
-      expect(error.status).toBe(413);
-      expect(error.code).toBe('too_many_rows');
-    } finally {
-      configureArrowDecoder(rows);
-    }
+    const tight = (await decodeArrow(PYARROW_ZSTD, { maxDecompressedBytes: 1000 }).catch(
+      (e: ApiError) => e,
+    )) as ApiError;
+    expect(tight.status).toBe(413);
+    expect(tight.message).toMatch(/decompress to more than 0 MB/);
+    const error = (await decodeArrow(PYARROW_ZSTD, { maxRows: 39 }).catch((e: ApiError) => e)) as ApiError;
+    expect(error.status).toBe(413);
+    expect(error.code).toBe('too_many_rows');
     // A compressed buffer declaring 2^40 bytes is refused by the budget, not allocated.
     const huge = Buffer.from(PYARROW_ZSTD);
     const at = huge.indexOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), 1200) - 8;

@@ -123,7 +123,7 @@ function zstdContentSize(src: Uint8Array): number {
   return sizeBytes === 2 ? size + 256 : size;
 }
 
-export function zstdDecompressTo(src: Uint8Array, length: number): Uint8Array {
+function zstdDecompressTo(src: Uint8Array, length: number): Uint8Array {
   const declared = zstdContentSize(src);
   if (declared >= 0 && declared !== length) {
     fail(`a ZSTD buffer's frame holds ${declared} bytes, not the ${length} its buffer declares`);

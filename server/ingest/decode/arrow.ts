@@ -1,47 +1,25 @@
 // Arrow IPC stream → the decoded batch. The stream is read by our own bounded reader
-// (arrow-ipc.ts): only the six event columns are located, decompressed and converted
-// (arrow-columns.ts), so the other columns of a stream cost nothing whatever their type.
+// (arrow-ipc.ts): only the six event columns are located (arrow-buffers.ts), decompressed and
+// converted (arrow-numbers.ts, arrow-strings.ts), so the other columns of a stream cost nothing
+// whatever their type.
 //
 // Two passes. The first walks every message: it checks the schema, locates each batch's columns
 // and dictionaries, checks that their buffers hold the rows they declare and counts the bytes
 // compressed buffers declare against the request's budget, all before anything is allocated.
 // The second decompresses and converts one batch at a time, yielding to the event loop between.
-import type { EventField } from '../../../shared/schemas/ingest.js';
+import { EVENT_FIELDS, type EventField } from '../../../shared/schemas/ingest.js';
 import { ApiError, errors } from '../../errors.js';
 import { BatchBuilder, type DecodedBatch, STRING_FIELDS, type StringField, yieldToLoop } from '../batch.js';
-import { keepRawString } from '../raw.js';
-import {
-  type ColumnName,
-  Budget,
-  BufferSource,
-  checkColumn,
-  Column,
-  type ColumnRegions,
-  type DictChain,
-  describeNumber,
-  describeString,
-  fillStrings,
-  fillTs,
-  fillValue,
-  rawString,
-  rawTs,
-  rawValue,
-  requiredSizes,
-  StringCodes,
-  typeName,
-} from './arrow-columns.js';
+import { Budget, BufferSource, type Location, locateColumn } from './arrow-buffers.js';
+import { checkColumn, typeName } from './arrow-columns.js';
 import { CompressionError } from './arrow-compression.js';
-import {
-  type ArrowField,
-  ArrowFormatError,
-  type ArrowSchema,
-  dictionaryValues,
-  MessageReader,
-  messageTypeName,
-  type RecordBatchMeta,
-} from './arrow-ipc.js';
-
-const COLUMNS: readonly ColumnName[] = ['ts', 'brand', 'touchpoint', 'source', 'metric', 'value'];
+import { type DictChain, emptySnapshot } from './arrow-dictionaries.js';
+import { ArrowFormatError, fail } from './arrow-flatbuffers.js';
+import { MessageReader, messageTypeName, type RecordBatchMeta } from './arrow-ipc.js';
+import { fillTs, fillValue } from './arrow-numbers.js';
+import { type BatchColumns, describeField, rawRow } from './arrow-quoting.js';
+import { type ArrowField, type ArrowSchema, dictionaryValues } from './arrow-schema.js';
+import { fillStrings, StringCodes } from './arrow-strings.js';
 
 export interface ArrowDecoderLimits {
   /** Bytes the compressed buffers of one request may decompress to (the six columns only). */
@@ -50,14 +28,11 @@ export interface ArrowDecoderLimits {
   maxRows: number;
 }
 
-const limits: ArrowDecoderLimits = { maxDecompressedBytes: 4 * 64 * 1024 * 1024, maxRows: 16_777_216 };
-
-/** Sets the limits (the ingest plugin: 4 × MAX_BODY_MB, INGEST_QUEUE_ROWS). */
-export function configureArrowDecoder(next: Partial<ArrowDecoderLimits>): ArrowDecoderLimits {
-  const previous = { ...limits };
-  Object.assign(limits, next);
-  return previous;
-}
+/** Without a hub's settings (the ingest service passes 4 × MAX_BODY_MB and INGEST_QUEUE_ROWS). */
+const DEFAULT_LIMITS: ArrowDecoderLimits = {
+  maxDecompressedBytes: 4 * 64 * 1024 * 1024,
+  maxRows: 16_777_216,
+};
 
 /** Rows converted between two yields to the event loop (at batch boundaries). */
 const YIELD_ROWS = 65_536;
@@ -65,45 +40,46 @@ const YIELD_ROWS = 65_536;
 /** Rows of batches whose six columns are all of type null (they carry no bytes) a request may hold. */
 const MAX_EMPTY_ROWS = 65_536;
 
+const NOT_ARROW = 'The body is not an Arrow IPC stream';
+
 const HINT =
   'Send an Arrow IPC stream with columns ts (timestamp, date, int64 epoch ms or ISO 8601 text), brand, touchpoint, source, metric (strings: utf8, large_utf8 or utf8_view, plain or dictionary-encoded) and value (integer, float or decimal).';
 const HINT_DAMAGED =
   'Send the whole stream as the producer wrote it: pyarrow pa.ipc.new_stream(sink, schema) closed (a with block, or writer.close()), polars df.write_ipc_stream(file), arrow-js tableToIPC(table, "stream"). A stream that still fails is damaged on its way: check the producer and the transport.';
 const HINT_COMPRESSION =
   'Write the stream uncompressed (pyarrow pa.ipc.IpcWriteOptions(compression=None), polars df.write_ipc_stream(file, compression="uncompressed")) or with LZ4_FRAME or ZSTD (pyarrow compression="lz4" or "zstd", polars compression="lz4" or "zstd"); if it still fails, the stream is damaged on its way.';
-
-interface Location {
-  field: ArrowField;
-  node: number;
-  buffer: number;
-  view: number;
-}
+const HINT_ENDIAN =
+  'Send a little-endian stream, the default of pyarrow, polars and arrow-js: read it where it was written and write it again on a little-endian machine.';
 
 interface PlannedBatch {
   first: number;
   length: number;
-  columns: Record<ColumnName, Column>;
+  columns: BatchColumns;
 }
 
 class ArrowStream {
   private schema: ArrowSchema | null = null;
-  private located: Record<ColumnName, Location> | null = null;
+  private located: Record<EventField, Location> | null = null;
   /** Dictionary ids the six columns use → the dictionary's values. */
   private readonly needed = new Map<number, ArrowField>();
   private readonly chains = new Map<number, DictChain>();
-  readonly batches: PlannedBatch[] = [];
-  rows = 0;
+  private readonly batches: PlannedBatch[] = [];
+  private rows = 0;
   private emptyRows = 0;
-  private readonly budget = new Budget(limits.maxDecompressedBytes);
+  private readonly budget: Budget;
   /** Where a failure happened, for its message. */
-  private context = 'The body is not an Arrow IPC stream';
+  private context = NOT_ARROW;
   private hint = HINT_DAMAGED;
+
+  constructor(private readonly limits: ArrowDecoderLimits) {
+    this.budget = new Budget(limits.maxDecompressedBytes);
+  }
 
   async read(body: Uint8Array): Promise<void> {
     const reader = new MessageReader(body);
     for (;;) {
       this.context = !this.schema
-        ? 'The body is not an Arrow IPC stream'
+        ? NOT_ARROW
         : `The message after ${this.batches.length ? `record batch ${this.batches.length - 1}` : 'the schema'}`;
       this.hint = HINT_DAMAGED;
       const message = reader.next();
@@ -138,7 +114,7 @@ class ArrowStream {
   private locateColumns(): void {
     const schema = this.schema!;
     this.context = 'Record batch 0';
-    const at = (name: ColumnName) => {
+    const at = (name: EventField) => {
       const found = schema.fields.flatMap((f, i) => (f.name === name ? [i] : []));
       if (found.length === 0) {
         const names = schema.fields
@@ -157,27 +133,12 @@ class ArrowStream {
       }
       return found[0]!;
     };
-    const indexes = COLUMNS.map(at);
-    for (const [k, name] of COLUMNS.entries()) checkColumn(0, name, schema.fields[indexes[k]!]!);
-    const located = {} as Record<ColumnName, Location>;
-    for (const [k, name] of COLUMNS.entries()) {
-      let node = 0;
-      let buffer = 0;
-      let view = 0;
-      for (let f = 0; f < indexes[k]!; f++) {
-        const layout = schema.fields[f]!.layout;
-        if (!layout) {
-          throw errors.malformedBody(
-            `Record batch 0: column "${name}" comes after column ${JSON.stringify(schema.fields[f]!.name.slice(0, 40))}, of ${typeName(schema.fields[f]!)}, whose buffers this server cannot locate.`,
-            `Put the six columns first in the schema, or leave that column out: pyarrow table.select([...]), polars df.select([...]).`,
-          );
-        }
-        node += layout.nodes;
-        buffer += layout.buffers;
-        view += layout.views;
-      }
+    const indexes = EVENT_FIELDS.map(at);
+    for (const [k, name] of EVENT_FIELDS.entries()) checkColumn(name, schema.fields[indexes[k]!]!);
+    const located = {} as Record<EventField, Location>;
+    for (const [k, name] of EVENT_FIELDS.entries()) {
       const field = schema.fields[indexes[k]!]!;
-      located[name] = { field, node, buffer, view };
+      located[name] = { field, ...slotsBefore(schema, indexes[k]!, name) };
       if (field.dictionary) this.needed.set(field.dictionary.id, dictionaryValues(field, schema));
     }
     this.located = located;
@@ -186,18 +147,19 @@ class ArrowStream {
   private dictionary(id: number, isDelta: boolean, meta: RecordBatchMeta): void {
     const values = this.needed.get(id);
     if (!values) return; // a dictionary of another column: never read
-    const user = COLUMNS.find((name) => this.located![name].field.dictionary?.id === id)!;
+    const user = EVENT_FIELDS.find((name) => this.located![name].field.dictionary?.id === id)!;
     this.context = `The dictionary batch of column "${user}" (dictionary ${id}) before record batch ${this.batches.length}`;
     if (meta.nodeCount < 1) fail('it has no field node');
     const source = new BufferSource(meta.body, meta.codec, this.context);
-    const part = this.column(meta, source, { field: values, node: 0, buffer: 0, view: 0 }, user, null);
+    const location = { field: values, node: 0, buffer: 0, view: 0 };
+    const part = locateColumn(meta, source, this.budget, location, user, null);
     const chain = this.chains.get(id);
     if (isDelta) {
       if (!chain) fail('it is a delta of a dictionary the stream has not sent');
       chain!.parts.push(part);
       chain!.length += part.length;
     } else {
-      this.chains.set(id, { id, field: values, parts: [part], length: part.length, cache: new Map() });
+      this.chains.set(id, { parts: [part], length: part.length, cache: new Map() });
     }
   }
 
@@ -206,9 +168,9 @@ class ArrowStream {
     this.context = `Record batch ${index}`;
     const n = meta.length;
     const source = new BufferSource(meta.body, meta.codec, this.context);
-    const columns = {} as Record<ColumnName, Column>;
+    const columns = {} as BatchColumns;
     let empty = true;
-    for (const name of COLUMNS) {
+    for (const name of EVENT_FIELDS) {
       const location = this.located![name];
       let snapshot = null;
       const dictionary = location.field.dictionary;
@@ -216,14 +178,9 @@ class ArrowStream {
         const chain = this.chains.get(dictionary.id);
         if (!chain && n > 0)
           fail(`column "${name}" uses dictionary ${dictionary.id}, which the stream has not sent before it`);
-        snapshot = chain
-          ? { chain, length: chain.length }
-          : {
-              chain: { id: dictionary.id, field: location.field, parts: [], length: 0, cache: new Map() },
-              length: 0,
-            };
+        snapshot = chain ? { chain, length: chain.length } : emptySnapshot();
       }
-      columns[name] = this.column(meta, source, location, name, snapshot);
+      columns[name] = locateColumn(meta, source, this.budget, location, name, snapshot);
       if (dictionary || location.field.type.kind !== 'null') empty = false;
     }
     if (empty) {
@@ -237,78 +194,14 @@ class ArrowStream {
     }
     this.batches.push({ first: this.rows, length: n, columns });
     this.rows += n;
-    if (this.rows > limits.maxRows) {
+    if (this.rows > this.limits.maxRows) {
       throw new ApiError(
         413,
         'too_many_rows',
-        `This Arrow stream holds more than ${limits.maxRows} rows (${this.rows} by record batch ${index}), more than one request may hold.`,
+        `This Arrow stream holds more than ${this.limits.maxRows} rows (${this.rows} by record batch ${index}), more than one request may hold.`,
         'Split it into smaller requests (each can carry its own Idempotency-Key).',
       );
     }
-  }
-
-  /** Locates one column of a batch and checks its buffers hold its rows. */
-  private column(
-    meta: RecordBatchMeta,
-    source: BufferSource,
-    location: Location,
-    name: string,
-    dictionary: Column['dictionary'],
-  ): Column {
-    const { field } = location;
-    const n = meta.length;
-    const what = () => `column "${name}" (${typeName(field)})`;
-    if (location.node >= meta.nodeCount) fail(`it has fewer field nodes than its schema has columns`);
-    const node = meta.node(location.node);
-    if (node.length !== n) fail(`${what()} holds ${node.length} values in a batch of ${n} rows`);
-    if (node.nullCount > n) fail(`${what()} declares ${node.nullCount} nulls in ${n} rows`);
-    // Buffers of the fields before this one, their variadic buffers included.
-    let start = location.buffer;
-    for (let v = 0; v < location.view; v++) {
-      if (v >= meta.variadicCount)
-        fail('it lists fewer variadic buffer counts than its schema has view columns');
-      start += meta.variadic(v);
-    }
-    const required = requiredSizes(field, n);
-    const regions: ColumnRegions = {
-      validity: null,
-      validitySize: 0,
-      buffers: [],
-      sizes: [],
-      variadic: [],
-      variadicSizes: [],
-    };
-    const own = required.buffers.length;
-    if (own > 0) {
-      let variadic = 0;
-      if (required.views) {
-        if (location.view >= meta.variadicCount)
-          fail('it lists fewer variadic buffer counts than its schema has view columns');
-        variadic = meta.variadic(location.view);
-      }
-      if (start + 1 + own + variadic > meta.bufferCount)
-        fail(`it lists fewer buffers than its schema needs for ${what()}`);
-      if (node.nullCount > 0) {
-        regions.validity = meta.buffer(start);
-        regions.validitySize = source.size(regions.validity, this.budget);
-        if (regions.validitySize < Math.ceil(n / 8))
-          fail(`${what()} has a validity bitmap too short for ${n} rows`);
-      }
-      for (let k = 0; k < own; k++) {
-        const region = meta.buffer(start + 1 + k);
-        const size = source.size(region, this.budget);
-        if (size < required.buffers[k]!)
-          fail(`${what()} has a buffer of ${size} bytes, too short for ${n} rows`);
-        regions.buffers.push(region);
-        regions.sizes.push(size);
-      }
-      for (let k = 0; k < variadic; k++) {
-        const region = meta.buffer(start + 1 + own + k);
-        regions.variadic.push(region);
-        regions.variadicSizes.push(source.size(region, this.budget));
-      }
-    }
-    return new Column(field, n, node.nullCount, source, regions, dictionary);
   }
 
   /** The decoded batch: every planned batch converted, one at a time. */
@@ -319,7 +212,6 @@ class ArrowStream {
     let sinceYield = 0;
     for (const [index, batch] of this.batches.entries()) {
       this.context = `Record batch ${index}`;
-      this.hint = HINT_DAMAGED;
       const at = batch.first;
       const c = batch.columns;
       fillTs(c.ts.load(), builder.ts, builder.tsProblem, at);
@@ -349,19 +241,11 @@ class ArrowStream {
     const decoded = builder.finish('arrow', {
       rawText: (row) => {
         const [batch, i] = find(row);
-        const c = batch.columns;
-        let text = `{"ts":${rawTs(c.ts, i, decoded.ts[row]!, decoded.tsProblem[row]!)}`;
-        for (const field of STRING_FIELDS) {
-          const code = decoded.strings[field].codes[row]!;
-          const s = code >= 0 ? decoded.strings[field].values[code]! : rawString(c[field], i);
-          text += `,"${field}":${s === null ? 'null' : JSON.stringify(s)}`;
-        }
-        return keepRawString(`${text},"value":${rawValue(c.value, i)}}`);
+        return rawRow(batch.columns, i, decoded, row);
       },
-      describe: (row: number, field: EventField) => {
+      describe: (row, field) => {
         const [batch, i] = find(row);
-        const column = batch.columns[field];
-        return field === 'ts' || field === 'value' ? describeNumber(column, i) : describeString(column, i);
+        return describeField(batch.columns, i, field);
       },
     });
     return decoded;
@@ -377,7 +261,7 @@ class ArrowStream {
     if (error instanceof ArrowFormatError) {
       const hint = /compress|codec/.test(reason) ? HINT_COMPRESSION : this.hint;
       const message =
-        this.context === 'The body is not an Arrow IPC stream'
+        this.context === NOT_ARROW
           ? `${this.context}: ${reason}.`
           : `${this.context} cannot be read: ${reason}.`;
       return errors.malformedBody(message, /big-endian/.test(reason) ? HINT_ENDIAN : hint);
@@ -386,19 +270,33 @@ class ArrowStream {
   }
 }
 
-const HINT_ENDIAN =
-  'Send a little-endian stream, the default of pyarrow, polars and arrow-js: read it where it was written and write it again on a little-endian machine.';
-
-const fail = (message: string): never => {
-  throw new ArrowFormatError(message);
-};
+/** The field nodes, buffers and variadic-buffer counts the fields before field `index` take. */
+function slotsBefore(schema: ArrowSchema, index: number, name: EventField): Omit<Location, 'field'> {
+  const slots = { node: 0, buffer: 0, view: 0 };
+  for (const before of schema.fields.slice(0, index)) {
+    const layout = before.layout;
+    if (!layout) {
+      throw errors.malformedBody(
+        `Record batch 0: column "${name}" comes after column ${JSON.stringify(before.name.slice(0, 40))}, of ${typeName(before)}, whose buffers this server cannot locate.`,
+        `Put the six columns first in the schema, or leave that column out: pyarrow table.select([...]), polars df.select([...]).`,
+      );
+    }
+    slots.node += layout.nodes;
+    slots.buffer += layout.buffers;
+    slots.view += layout.views;
+  }
+  return slots;
+}
 
 /**
  * Arrow IPC stream (or file), one record batch at a time. Dictionary-encoded strings keep their
  * dictionaries: each dictionary entry is decoded and validated once.
  */
-export async function decodeArrow(body: Buffer): Promise<DecodedBatch> {
-  const stream = new ArrowStream();
+export async function decodeArrow(
+  body: Buffer,
+  limits: Partial<ArrowDecoderLimits> = {},
+): Promise<DecodedBatch> {
+  const stream = new ArrowStream({ ...DEFAULT_LIMITS, ...limits });
   try {
     await stream.read(body);
     return await stream.decode();
