@@ -69,7 +69,7 @@ const OPTIONS: Option[] = [
     env: 'INGEST_QUEUE_ROWS',
     flag: 'ingest-queue-rows',
     kind: 'int',
-    fallback: 6_000_000,
+    fallback: 4_500_000,
   },
   {
     key: 'ingestInflightMb',

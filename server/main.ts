@@ -1,3 +1,4 @@
+import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 
@@ -13,21 +14,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await buildApp(config);
-  let closing = false;
-  const close = async (signal: string) => {
-    if (closing) return;
-    closing = true;
+  // Signals drain the writer: every acknowledged row is committed before the process exits.
+  // No deadline (delay: null): a kill is the operator's call, never ours mid-commit.
+  closeWithGrace({ delay: null, logger: false }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'closing after an uncaught error');
     app.log.info({ signal }, 'closing: draining the writer');
     try {
       await app.close();
-      process.exit(0);
-    } catch (err) {
-      app.log.error({ err }, 'close failed');
-      process.exit(1);
+    } catch (closeErr) {
+      app.log.error({ err: closeErr }, 'close failed');
+      throw closeErr;
     }
-  };
-  process.on('SIGINT', () => void close('SIGINT'));
-  process.on('SIGTERM', () => void close('SIGTERM'));
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
