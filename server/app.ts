@@ -16,10 +16,14 @@ import { installHostGuard } from './http/host-guard.js';
 import ingestPlugin from './ingest/plugin.js';
 import demoPlugin from './demo/plugin.js';
 import kpiPlugin from './kpi/plugin.js';
+import alertsPlugin from './alerts/plugin.js';
+import enginePlugin from './engine/plugin.js';
 import livePlugin from './live/plugin.js';
+import objectivesPlugin from './objectives/plugin.js';
 import opsPlugin from './ops/plugin.js';
 import rollupsPlugin from './rollups/plugin.js';
 import vocabularyPlugin from './vocabulary/plugin.js';
+import wallPlugin from './wall/plugin.js';
 import webPlugin from './web/plugin.js';
 import workspacesPlugin from './workspaces/plugin.js';
 
@@ -89,7 +93,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);
-  await app.register(livePlugin, { tickMs: config.tickMs, backlogBytes: config.liveBacklogBytes });
+  await app.register(objectivesPlugin);
+  await app.register(wallPlugin);
+  await app.register(alertsPlugin, { checkMs: config.tickMs });
+  await app.register(enginePlugin, { tickMs: config.tickMs });
+  await app.register(livePlugin, { backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });
   await app.register(webPlugin);
   return app;

@@ -18,6 +18,47 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A caller's mistake found by a service (a KPI, window or brand that is not there): it names its
+ * kind, not an HTTP status, so a scheduler or the live hub can report it in its own terms; the HTTP
+ * layer maps the kind to a status once (`toApiError`).
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly kind: 'invalid' | 'not_found',
+    readonly code: string,
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_OF_KIND: Record<DomainError['kind'], number> = { invalid: 400, not_found: 404 };
+
+/** The answer a domain error gets over HTTP; a 404 kind may be a 400 where the id came in a body. */
+export const toApiError = (error: DomainError, status = STATUS_OF_KIND[error.kind]) =>
+  new ApiError(status, error.code, error.message, error.hint);
+
+/** An error the caller can mend (a domain error, or an API error below 500): told, not logged. */
+export const isCallerError = (error: unknown): error is DomainError | ApiError =>
+  error instanceof DomainError || (error instanceof ApiError && error.status < 500);
+
+/** Domain errors, as services throw them. */
+export const faults = {
+  invalid: (code: string, message: string, hint: string) => new DomainError('invalid', code, message, hint),
+  invalidQuery: (message: string, hint: string) => new DomainError('invalid', 'invalid_query', message, hint),
+  notFound: (what: string, hint: string) =>
+    new DomainError('not_found', 'not_found', `${what} does not exist.`, hint),
+  unknownWorkspace: (workspace: string) =>
+    new DomainError(
+      'not_found',
+      'unknown_workspace',
+      `Workspace "${workspace}" does not exist.`,
+      `Create it first with PUT /api/v1/workspaces/${workspace}, or list workspaces with GET /api/v1/workspaces.`,
+    ),
+};
+
 export const errors = {
   unknownWorkspace: (workspace: string) =>
     new ApiError(

@@ -91,6 +91,14 @@ export class ZoneOffsets {
 /** An instant as ISO 8601 (UTC). */
 export const iso = (ms: number) => new Date(ms).toISOString();
 
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+
+/** An instant from ISO 8601 text that names its offset (or Z); undefined for anything else. */
+export function instantOf(text: string): number | undefined {
+  const ms = ISO_WITH_ZONE.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** `2026-03-29T00:00:00+01:00` from a local wall-clock time and the instant it stands for. */
 export function isoWithOffset(localMs: number, instantMs: number): string {
   const offsetMin = Math.round((localMs - instantMs) / 60_000);

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, errors } from '../errors.js';
+import { ApiError, DomainError, errors, toApiError } from '../errors.js';
 
 // Every answer the hub gives, its own or Fastify's and Node's (a bad URL, a timeout, headers too
 // large), has the one shape `{ error: { code, message, hint } }`.
@@ -22,7 +22,8 @@ const internal = (status: number, requestId: string) =>
 
 /** Maps every thrown error to `{ error: { code, message, hint } }`; 5xx details stay in the logs. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+  app.setErrorHandler((thrown: FastifyError | ApiError | DomainError, request, reply) => {
+    const error = thrown instanceof DomainError ? toApiError(thrown) : thrown;
     if (error instanceof ApiError) {
       if (CLIENT_GONE.has(error.code)) request.log.info({ code: error.code }, error.message);
       else if (error.status >= 500) request.log.error({ err: error }, 'request failed');

@@ -36,7 +36,7 @@ export default fp<{ config: Config }>(
           app.metrics.committed(accepted, rejected, seconds);
           gate.committed(accepted + rejected);
         },
-        queueDepth: (rows) => app.metrics.queueDepth.set(rows),
+        queueDepth: (rows) => app.metrics.queued(rows),
       },
     );
     await writer.init();

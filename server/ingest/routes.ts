@@ -10,7 +10,7 @@ import {
   IngestResult,
 } from '../../shared/schemas/ingest.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
-import { ApiError, errors } from '../errors.js';
+import { ApiError, errors, isCallerError } from '../errors.js';
 import { parseWindow, splitList } from '../http/query.js';
 import { isAdmissionError, type Ticket } from './admission.js';
 import { checkEncoding } from './content-encoding.js';
@@ -103,8 +103,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         } catch (error) {
           // A body left unread goes with the connection: the client stops sending it at once
           // (a large one would otherwise be read to the end, only to be dropped).
-          if (error instanceof ApiError && unreadBodyIsLarge(request.headers))
-            reply.header('connection', 'close');
+          if (isCallerError(error) && unreadBodyIsLarge(request.headers)) reply.header('connection', 'close');
           throw error;
         }
       },

@@ -2,7 +2,7 @@ import { dpiGroup, type KpiDefinition } from '../../shared/kpis.js';
 import { aggregatesOf, FormulaError, type FormulaNode, parseFormula } from '../../shared/formula.js';
 import type { CustomKpiInput } from '../../shared/schemas/kpi.js';
 import type { Touchpoint } from '../../shared/vocabulary.js';
-import { ApiError } from '../errors.js';
+import { faults } from '../errors.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 
 /**
@@ -15,8 +15,7 @@ export function customKpi(workspace: WorkspaceState, id: string, input: CustomKp
     tree = parseFormula(input.formula);
   } catch (error) {
     if (!(error instanceof FormulaError)) throw error;
-    throw new ApiError(
-      400,
+    throw faults.invalid(
       'invalid_formula',
       `The formula does not parse: ${error.message}.`,
       'Write aggregates such as sum(clicks), last(followers) or sum(mentions where source = "press"), with + - * / and parentheses.',
@@ -26,16 +25,14 @@ export function customKpi(workspace: WorkspaceState, id: string, input: CustomKp
   for (const node of aggregatesOf(tree)) {
     const metric = metricOf(workspace, node.metric);
     if (!metric) {
-      throw new ApiError(
-        400,
+      throw faults.invalid(
         'invalid_formula',
         `The formula reads metric "${node.metric}", which workspace "${workspace.id}" does not know.`,
         `GET /api/v1/workspaces/${workspace.id}/metrics lists its metrics; PUT …/metrics/{id} declares one.`,
       );
     }
     if ((node.fn === 'last') !== (metric.kind === 'gauge')) {
-      throw new ApiError(
-        400,
+      throw faults.invalid(
         'invalid_formula',
         `${node.fn}(${node.metric}) does not fit: "${node.metric}" is a ${metric.kind}.`,
         'Use sum() for counters and last() for gauges (levels such as followers).',

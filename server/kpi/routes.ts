@@ -15,16 +15,10 @@ import {
   KpiSeriesQuery,
   KpiValue,
 } from '../../shared/schemas/kpi.js';
-import {
-  Objective,
-  ObjectiveInput,
-  ObjectiveList,
-  ObjectiveListQuery,
-  ObjectiveParams,
-} from '../../shared/schemas/objectives.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { Type } from 'typebox';
 import { ARROW_STREAM } from '../rollups/routes.js';
+import { kpiQueryOf, kpiValueQueryOf, seriesQueryOf } from './query-params.js';
 
 export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['kpis'];
@@ -81,57 +75,6 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/api/v1/workspaces/:workspace/objectives',
-    {
-      schema: {
-        tags: ['objectives'],
-        summary:
-          'Objectives with their progress: current value, % of target, expected value on a linear path, status',
-        params: WorkspaceParams,
-        querystring: ObjectiveListQuery,
-        response: { 200: ObjectiveList, 400: ErrorBody, 404: ErrorBody },
-      },
-    },
-    async (request) =>
-      app.kpis.objectives(app.workspaces.require(request.params.workspace), request.query.at),
-  );
-
-  app.put(
-    '/api/v1/workspaces/:workspace/objectives/:id',
-    {
-      schema: {
-        tags: ['objectives'],
-        summary: 'Create or replace an objective: a target for a KPI of a brand over a period',
-        params: ObjectiveParams,
-        body: ObjectiveInput,
-        response: { 200: Objective, 400: ErrorBody, 404: ErrorBody },
-      },
-    },
-    async (request) =>
-      app.kpis.putObjective(
-        app.workspaces.require(request.params.workspace),
-        request.params.id,
-        request.body,
-      ),
-  );
-
-  app.delete(
-    '/api/v1/workspaces/:workspace/objectives/:id',
-    {
-      schema: {
-        tags: ['objectives'],
-        summary: 'Delete an objective',
-        params: ObjectiveParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
-      },
-    },
-    async (request, reply) => {
-      await app.kpis.deleteObjective(app.workspaces.require(request.params.workspace), request.params.id);
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.get(
     '/api/v1/workspaces/:workspace/dpi-weights',
     {
       schema: {
@@ -172,7 +115,8 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { kpi, ...query } = request.query;
-      return app.kpis.benchmark(app.workspaces.require(request.params.workspace), kpi, query);
+      const workspace = app.workspaces.require(request.params.workspace);
+      return app.kpis.benchmark(workspace, kpi, kpiQueryOf(workspace, query));
     },
   );
 
@@ -189,10 +133,11 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      const workspace = app.workspaces.require(request.params.workspace);
       const result = await app.kpis.series(
-        app.workspaces.require(request.params.workspace),
+        workspace,
         request.params.kpi,
-        request.query,
+        seriesQueryOf(workspace, request.query),
       );
       if (request.headers.accept?.includes(ARROW_STREAM)) {
         // The typed reply only knows the JSON schema; Arrow bytes go out untyped.
@@ -213,8 +158,10 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: KpiValue, 400: ErrorBody, 404: ErrorBody },
       },
     },
-    async (request) =>
-      app.kpis.value(app.workspaces.require(request.params.workspace), request.params.kpi, request.query),
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      return app.kpis.value(workspace, request.params.kpi, kpiValueQueryOf(workspace, request.query));
+    },
   );
 };
 

@@ -1,5 +1,5 @@
 import type { KpiDefinition } from '../../shared/kpis.js';
-import { errors } from '../errors.js';
+import { faults } from '../errors.js';
 import type { RollupService } from '../rollups/service.js';
 import { DAY, floorTo, HOUR, isoWithOffset, type Window } from '../../shared/time.js';
 import {
@@ -173,7 +173,7 @@ export async function perBucket(
   compute: (window: Window) => Promise<Map<string, Value>>,
 ): Promise<{ buckets: string[]; values: Map<string, (number | null)[]> }> {
   if (buckets.length > max) {
-    throw errors.invalidQuery(
+    throw faults.invalidQuery(
       `This KPI's series is computed bucket by bucket and limited to ${max} buckets; the range holds ${buckets.length}.`,
       'Narrow from/to or choose a coarser grain.',
     );
@@ -190,7 +190,7 @@ export function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: n
   const buckets: Bucket[] = [];
   const push = (bucket: Bucket) => {
     if (buckets.length === MAX_BUCKETS) {
-      throw errors.invalidQuery(
+      throw faults.invalidQuery(
         `The range holds more than ${MAX_BUCKETS} ${grain} buckets.`,
         'Narrow from/to or choose a coarser grain.',
       );

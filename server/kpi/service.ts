@@ -5,19 +5,10 @@ import type {
   DpiWeights,
   KpiCatalogue,
   KpiSeries,
-  KpiSeriesQuery,
   KpiValue,
-  WindowQuery,
 } from '../../shared/schemas/kpi.js';
-import type {
-  Objective,
-  ObjectiveInput,
-  ObjectiveList,
-  ObjectiveProgress,
-} from '../../shared/schemas/objectives.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
-import { ApiError, errors } from '../errors.js';
-import { parseInstant, parseWindow, splitList } from '../http/query.js';
+import { DomainError, faults } from '../errors.js';
 import type { RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
@@ -26,17 +17,17 @@ import { iso, type Window, zoneOf } from '../../shared/time.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
-import { accumulates, baselineWindow, elapsedWindow, objectivePeriod, progress } from './objectives.js';
+import type { KpiQuery, KpiSeriesQuery, KpiValueQuery } from './kpi-query.js';
 import { q, schema } from './queries.js';
 import { bucketsOf, kpiSeriesValues, perBucket } from './series.js';
-import { resolveWindow } from './windows.js';
 
-const ownBrand = (workspace: WorkspaceState) => workspace.brands.find((b) => b.own)!.id;
+export const ownBrand = (workspace: WorkspaceState) => workspace.brands.find((b) => b.own)!.id;
 
-function requireBrands(workspace: WorkspaceState, brands: string[]): void {
+/** Refuses brands outside the workspace's competitive set, naming them and the set. */
+export function requireBrands(workspace: WorkspaceState, brands: readonly string[]): void {
   const unknown = brands.filter((b) => !workspace.brands.some((w) => w.id === b));
   if (unknown.length > 0) {
-    throw errors.invalidQuery(
+    throw faults.invalidQuery(
       `Brand(s) ${unknown.map((b) => `"${b}"`).join(', ')} not in the set of workspace "${workspace.id}".`,
       `Its set: ${workspace.brands.map((b) => b.id).join(', ')}.`,
     );
@@ -76,7 +67,6 @@ export class KpiService {
     return map;
   }
 
-  /** Declares (or replaces) a workspace KPI written in the formula language. */
   /** Called after a workspace's KPI definitions or DPI weights changed (live values recompute). */
   onChange(listener: (workspace: string) => void): void {
     this.listeners.push(listener);
@@ -86,9 +76,10 @@ export class KpiService {
     for (const listener of this.listeners) listener(workspace.id);
   }
 
+  /** Declares (or replaces) a workspace KPI written in the formula language. */
   async putCustomKpi(workspace: WorkspaceState, id: string, input: CustomKpiInput): Promise<KpiDefinition> {
     if (KPIS_BY_ID.has(id)) {
-      throw errors.invalidQuery(`"${id}" is a KPI of the catalogue.`, 'Give your KPI another id.');
+      throw faults.invalidQuery(`"${id}" is a KPI of the catalogue.`, 'Give your KPI another id.');
     }
     const kpi = customKpi(workspace, id, input);
     await this.db.write((sql) =>
@@ -104,7 +95,7 @@ export class KpiService {
 
   async deleteCustomKpi(workspace: WorkspaceState, id: string): Promise<void> {
     if (!this.customOf(workspace.key).has(id)) {
-      throw errors.notFound(
+      throw faults.notFound(
         `Custom KPI "${id}"`,
         `GET /api/v1/workspaces/${workspace.id}/kpis lists the KPIs.`,
       );
@@ -138,7 +129,7 @@ export class KpiService {
     const weighable = [...KPIS, ...this.customOf(workspace.key).values()];
     const badKpis = Object.keys(weights.kpis).filter((k) => !weighable.some((kpi) => kpi.id === k));
     if (badTouchpoints.length > 0 || badKpis.length > 0) {
-      throw errors.invalidQuery(
+      throw faults.invalidQuery(
         `Unknown ${[...badTouchpoints.map((t) => `touchpoint "${t}"`), ...badKpis.map((k) => `KPI "${k}"`)].join(', ')} in the weights.`,
         `Touchpoints: search, site, social, media, viral; KPIs: GET /api/v1/workspaces/${workspace.id}/kpis.`,
       );
@@ -148,7 +139,7 @@ export class KpiService {
       kpis: { ...DEFAULT_DPI_WEIGHTS.kpis, ...weights.kpis },
     };
     if (!Object.values(merged.touchpoints).some((w) => w > 0)) {
-      throw errors.invalidQuery(
+      throw faults.invalidQuery(
         'Every touchpoint weight is 0.',
         'Give at least one touchpoint a positive weight.',
       );
@@ -167,73 +158,14 @@ export class KpiService {
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     this.weightsByWs.delete(ws);
     await sql.run(q.deleteWeights, { ws });
-    await sql.run(q.deleteObjectives, { ws });
     await sql.run(q.deleteCustomKpis, { ws });
     this.custom.delete(ws);
   }
 
-  async putObjective(workspace: WorkspaceState, id: string, input: ObjectiveInput): Promise<Objective> {
-    this.definition(workspace, input.kpi, 400);
-    const brand = input.brand ?? ownBrand(workspace);
-    requireBrands(workspace, [brand]);
-    if ('from' in input.period) parseWindow(input.period.from, input.period.to);
-    const objective: Objective = {
-      id,
-      kpi: input.kpi,
-      brand,
-      period: input.period,
-      target: input.target,
-      direction: input.direction,
-    };
-    await this.db.write((sql) =>
-      sql.transaction(async () => {
-        await sql.run(q.deleteObjective, { ws: workspace.key, id });
-        await sql.run(q.insertObjective, { ws: workspace.key, id, definition: JSON.stringify(objective) });
-      }),
-    );
-    return objective;
-  }
-
-  async deleteObjective(workspace: WorkspaceState, id: string): Promise<void> {
-    const found = await this.db.read((sql) => sql.one(q.objective, { ws: workspace.key, id }));
-    if (!found) {
-      throw errors.notFound(
-        `Objective "${id}"`,
-        `GET /api/v1/workspaces/${workspace.id}/objectives lists them.`,
-      );
-    }
-    await this.db.write((sql) => sql.run(q.deleteObjective, { ws: workspace.key, id }));
-  }
-
-  /** Every objective with its progress as of `at` (the clock by default). */
-  async objectives(workspace: WorkspaceState, at?: string): Promise<ObjectiveList> {
-    const nowMs = at === undefined ? Date.now() : parseInstant(at, 'at');
-    const stored = await this.db.read((sql) =>
-      sql.rows<{ definition: string }>(q.objectives, { ws: workspace.key }),
-    );
-    const rows: ObjectiveProgress[] = [];
-    for (const { definition } of stored) {
-      const objective = JSON.parse(definition) as Objective;
-      const kpi = KPIS_BY_ID.get(objective.kpi) ?? this.customOf(workspace.key).get(objective.kpi);
-      if (!kpi || !workspace.brands.some((b) => b.id === objective.brand)) continue;
-      const scope = narrowTo(this.scope(workspace, kpi, {}), kpi, objective.brand);
-      const period = objectivePeriod(objective, scope.zone, nowMs);
-      const value = async (window: Window) =>
-        window.toMs > window.fromMs
-          ? (await this.values(workspace, kpi, scope, window)).get(objective.brand)!.value
-          : null;
-      rows.push(
-        progress({
-          objective,
-          kpi,
-          period,
-          nowMs,
-          current: await value(elapsedWindow(period, nowMs)),
-          baseline: accumulates(kpi) ? 0 : await value(baselineWindow(kpi, period)),
-        }),
-      );
-    }
-    return { rows };
+  /** One brand's value of a KPI over a window, read as the KPI reads it (shares against the set). */
+  async brandValue(workspace: WorkspaceState, kpi: KpiDefinition, brand: string, window: Window) {
+    const scope = narrowTo(this.scope(workspace, kpi, {}), kpi, brand);
+    return (await this.values(workspace, kpi, scope, window)).get(brand)!.value;
   }
 
   /** A KPI for every brand of the scope over one window; the DPI scores the other KPIs. */
@@ -273,11 +205,17 @@ export class KpiService {
     };
   }
 
-  definition(workspace: WorkspaceState, id: string, status: 400 | 404 = 404): KpiDefinition {
-    const kpi = KPIS_BY_ID.get(id) ?? this.customOf(workspace.key).get(id);
+  /** A KPI by id, or undefined. */
+  find(workspace: WorkspaceState, id: string): KpiDefinition | undefined {
+    return KPIS_BY_ID.get(id) ?? this.customOf(workspace.key).get(id);
+  }
+
+  /** A KPI by id; a KPI that is not there is `not_found` (use `referencedKpi` for an id given as input). */
+  definition(workspace: WorkspaceState, id: string): KpiDefinition {
+    const kpi = this.find(workspace, id);
     if (!kpi) {
-      throw new ApiError(
-        status,
+      throw new DomainError(
+        'not_found',
         'unknown_kpi',
         `KPI "${id}" is not in the catalogue.`,
         `GET /api/v1/workspaces/${workspace.id}/kpis lists them: ${this.allKpis(workspace)
@@ -288,13 +226,27 @@ export class KpiService {
     return kpi;
   }
 
-  private scope(workspace: WorkspaceState, kpi: KpiDefinition, query: WindowQuery): Scope {
+  /** A KPI named by a query, a body or a subscription: an unknown one is the caller's input error. */
+  referencedKpi(workspace: WorkspaceState, id: string): KpiDefinition {
+    try {
+      return this.definition(workspace, id);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      throw new DomainError('invalid', error.code, error.message, error.hint);
+    }
+  }
+
+  private scope(
+    workspace: WorkspaceState,
+    kpi: KpiDefinition,
+    query: { touchpoints?: readonly string[]; sources?: readonly string[] },
+  ): Scope {
     let touchpoints: readonly Touchpoint[] = kpi.touchpoints;
-    const asked = splitList(query.touchpoint);
+    const asked = query.touchpoints?.length ? query.touchpoints : undefined;
     if (asked) {
       const wrong = asked.filter((t) => !isTouchpoint(t) || !kpi.touchpoints.includes(t));
       if (wrong.length > 0) {
-        throw errors.invalidQuery(
+        throw faults.invalidQuery(
           `KPI "${kpi.id}" is not read on touchpoint ${wrong.map((t) => `"${t}"`).join(', ')}.`,
           `Its touchpoints: ${kpi.touchpoints.join(', ')}.`,
         );
@@ -306,15 +258,15 @@ export class KpiService {
       zone: zoneOf(workspace.timezone),
       brands: workspace.brands.map((b) => b.id),
       touchpoints,
-      sources: splitList(query.source),
+      sources: query.sources?.length ? [...query.sources] : undefined,
       metric: (id) => metricOf(workspace, id),
     };
   }
 
-  async benchmark(workspace: WorkspaceState, kpiId: string, query: WindowQuery): Promise<Benchmark> {
-    const kpi = this.definition(workspace, kpiId, 400);
+  async benchmark(workspace: WorkspaceState, kpiId: string, query: KpiQuery): Promise<Benchmark> {
+    const kpi = this.referencedKpi(workspace, kpiId);
     const scope = this.scope(workspace, kpi, query);
-    const { window, previous } = resolveWindow(query, workspace.timezone);
+    const { window, previous } = query;
     const [current, before] = await Promise.all([
       this.values(workspace, kpi, scope, window),
       this.values(workspace, kpi, scope, previous),
@@ -329,9 +281,8 @@ export class KpiService {
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
     const kpi = this.definition(workspace, kpiId);
-
-    const { fromMs, toMs } = parseWindow(query.from, query.to);
-    const asked = splitList(query.brands);
+    const { fromMs, toMs } = query.window;
+    const asked = query.brands?.length ? query.brands : undefined;
     requireBrands(workspace, asked ?? []);
     // All brands are computed (shares need the whole set); only the asked ones are shown.
     const scope = this.scope(workspace, kpi, query);
@@ -351,16 +302,12 @@ export class KpiService {
     };
   }
 
-  async value(
-    workspace: WorkspaceState,
-    kpiId: string,
-    query: WindowQuery & { brand?: string },
-  ): Promise<KpiValue> {
+  async value(workspace: WorkspaceState, kpiId: string, query: KpiValueQuery): Promise<KpiValue> {
     const kpi = this.definition(workspace, kpiId);
     const brand = query.brand ?? ownBrand(workspace);
     requireBrands(workspace, [brand]);
     const scope = narrowTo(this.scope(workspace, kpi, query), kpi, brand);
-    const { window, previous } = resolveWindow(query, workspace.timezone);
+    const { window, previous } = query;
     const [current, before] = await Promise.all([
       this.values(workspace, kpi, scope, window),
       this.values(workspace, kpi, scope, previous),

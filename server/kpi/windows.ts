@@ -6,11 +6,11 @@ import {
   type RelativeWindow,
   WINDOW_NAMES,
 } from '../../shared/windows.js';
-import { errors } from '../errors.js';
-import { parseInstant } from '../http/query.js';
+import { faults } from '../errors.js';
 import {
   DAY,
   floorTo,
+  iso,
   MINUTE,
   nextMinute,
   type Window,
@@ -25,43 +25,44 @@ export interface ResolvedWindow {
   name?: string;
 }
 
+/** A window as a caller names it: a window name, or explicit bounds (epoch ms). */
 export interface WindowSpec {
   window?: string;
-  from?: string;
-  to?: string;
-  /** The "now" of relative and calendar windows (ISO 8601); the clock by default. */
-  at?: string;
+  fromMs?: number;
+  toMs?: number;
+  /** The "now" of relative and calendar windows; the clock by default. */
+  atMs?: number;
 }
 
 /** Resolves `window=` or `from=&to=` for a workspace zone; every bound is on a whole minute. */
 export function resolveWindow(spec: WindowSpec, timezone: string, clockMs = Date.now()): ResolvedWindow {
-  if (spec.window !== undefined && (spec.from !== undefined || spec.to !== undefined)) {
-    throw errors.invalidQuery(
+  if (spec.window !== undefined && (spec.fromMs !== undefined || spec.toMs !== undefined)) {
+    throw faults.invalidQuery(
       'Both "window" and "from"/"to" were given.',
       'Name a window (e.g. window=7d) or give an explicit range (from=…&to=…), not both.',
     );
   }
   if (spec.window === undefined) {
-    if (spec.from === undefined || spec.to === undefined) {
-      throw errors.invalidQuery(
+    if (spec.fromMs === undefined || spec.toMs === undefined) {
+      throw faults.invalidQuery(
         'No window: give "window", or both "from" and "to".',
         `Windows: ${WINDOW_NAMES.join(', ')}; or from=2026-03-01T00:00:00Z&to=2026-03-08T00:00:00Z.`,
       );
     }
-    const fromMs = floorTo(parseInstant(spec.from, 'from'), MINUTE);
-    const toMs = floorTo(parseInstant(spec.to, 'to'), MINUTE);
+    const fromMs = floorTo(spec.fromMs, MINUTE);
+    const toMs = floorTo(spec.toMs, MINUTE);
     if (toMs <= fromMs) {
-      throw errors.invalidQuery(
-        `"to" (${spec.to}) is not after "from" (${spec.from}) once both are floored to the minute.`,
+      throw faults.invalidQuery(
+        `"to" (${iso(spec.toMs)}) is not after "from" (${iso(spec.fromMs)}) once both are floored to the minute.`,
         'The window is [from, to), at least one minute long.',
       );
     }
     return { window: { fromMs, toMs }, previous: { fromMs: 2 * fromMs - toMs, toMs: fromMs } };
   }
   if (!isWindowName(spec.window)) {
-    throw errors.invalidQuery(`Unknown window "${spec.window}".`, `Use one of: ${WINDOW_NAMES.join(', ')}.`);
+    throw faults.invalidQuery(`Unknown window "${spec.window}".`, `Use one of: ${WINDOW_NAMES.join(', ')}.`);
   }
-  const nowMs = spec.at === undefined ? clockMs : parseInstant(spec.at, 'at');
+  const nowMs = spec.atMs ?? clockMs;
   const endMs = nextMinute(nowMs);
   if ((CALENDAR_WINDOWS as readonly string[]).includes(spec.window)) {
     return {

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { ApiError } from '../errors.js';
+import { isCallerError } from '../errors.js';
 import { Compile } from 'typebox/compile';
 import type WebSocket from 'ws';
 import { ClientMessage, type ServerMessage, type Subscribe } from '../../shared/schemas/live.js';
-import type { LiveEngine, Subscriber } from './engine.js';
+import type { LiveEngine, Subscriber } from '../engine/engine.js';
 
 const validator = Compile(ClientMessage);
 
@@ -220,7 +220,7 @@ export function serveSocket(
           // Unsubscribed (and maybe subscribed again under the same id) meanwhile: not ours to answer.
           if (!mine()) return;
           release(m.id);
-          if (err instanceof ApiError && err.status < 500) return fail(err.code, err.message, err.hint, m.id);
+          if (isCallerError(err)) return fail(err.code, err.message, err.hint, m.id);
           log.error({ err }, 'live subscription failed');
           return fail(
             'internal',

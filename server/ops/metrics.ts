@@ -51,6 +51,14 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'convergence_' });
   }
 
+  /** Rows waiting for the writer, as it last reported them (the readiness answer shows them). */
+  queueRows = 0;
+
+  queued(rows: number): void {
+    this.queueRows = rows;
+    this.queueDepth.set(rows);
+  }
+
   committed(accepted: number, rejected: number, seconds: number): void {
     this.rowsAccepted.inc(accepted);
     this.rowsRejected.inc(rejected);

@@ -53,7 +53,7 @@ export default fp(
             .code(503)
             .send({ status: 'not_ready' as const, reason: `database: ${(error as Error).message}` });
         }
-        return { status: 'ready' as const, queueRows: app.ingest.writer.depth };
+        return { status: 'ready' as const, queueRows: metrics.queueRows };
       },
     );
     app.get(

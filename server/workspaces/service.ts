@@ -2,7 +2,7 @@ import type { Database, Sql } from '../db/database.js';
 import type { MetricInput } from '../../shared/schemas/metrics.js';
 import type { Brand, Workspace, WorkspaceInput } from '../../shared/schemas/workspaces.js';
 import { METRICS_BY_ID, type MetricDefinition } from '../../shared/vocabulary.js';
-import { errors } from '../errors.js';
+import { faults } from '../errors.js';
 import { q, schema } from './queries.js';
 
 export interface WorkspaceState {
@@ -35,6 +35,7 @@ export class WorkspaceService {
   private readonly byId = new Map<string, WorkspaceState>();
   private readonly deleteHooks: WorkspaceHook[] = [];
   private readonly timezoneHooks: WorkspaceHook[] = [];
+  private readonly changeListeners: ((workspace: string) => void)[] = [];
 
   constructor(private readonly db: Database) {}
 
@@ -77,6 +78,11 @@ export class WorkspaceService {
     this.deleteHooks.push(hook);
   }
 
+  /** Called after a workspace's set, name or zone changed (what was computed for it is stale). */
+  onChange(listener: (workspace: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
   /** Called inside the updating transaction when the time zone changes (day buckets move). */
   onTimezoneChange(hook: WorkspaceHook): void {
     this.timezoneHooks.push(hook);
@@ -88,7 +94,7 @@ export class WorkspaceService {
 
   require(id: string): WorkspaceState {
     const workspace = this.byId.get(id);
-    if (!workspace) throw errors.unknownWorkspace(id);
+    if (!workspace) throw faults.unknownWorkspace(id);
     return workspace;
   }
 
@@ -145,6 +151,7 @@ export class WorkspaceService {
         return next;
       });
       this.byId.set(id, state);
+      if (previous) for (const listener of this.changeListeners) listener(id);
       return { workspace: toPublic(state), created: !previous };
     });
   }
@@ -153,13 +160,18 @@ export class WorkspaceService {
   async putMetric(id: string, metricId: string, input: MetricInput): Promise<MetricDefinition> {
     const workspace = this.require(id);
     if (METRICS_BY_ID.has(metricId)) {
-      throw errors.invalidWorkspace(
+      throw faults.invalid(
+        'invalid_workspace',
         `"${metricId}" is a metric of the shared vocabulary.`,
         'Pick another id for a workspace metric (GET /api/v1/vocabulary lists the shared ones).',
       );
     }
     if (input.kind === 'counter' && input.combine !== undefined) {
-      throw errors.invalidWorkspace('"combine" only applies to gauges.', 'Leave it out for a counter.');
+      throw faults.invalid(
+        'invalid_workspace',
+        '"combine" only applies to gauges.',
+        'Leave it out for a counter.',
+      );
     }
     const metric: MetricDefinition = {
       id: metricId,
@@ -187,7 +199,7 @@ export class WorkspaceService {
   async deleteMetric(id: string, metricId: string): Promise<void> {
     const workspace = this.require(id);
     if (!workspace.metrics.has(metricId)) {
-      throw errors.notFound(
+      throw faults.notFound(
         `Metric "${metricId}" of workspace "${id}"`,
         `GET /api/v1/workspaces/${id}/metrics lists them.`,
       );
@@ -218,7 +230,8 @@ function toPublic(state: WorkspaceState): Workspace {
 function validateSet(brands: Brand[]): void {
   const own = brands.filter((b) => b.own);
   if (own.length !== 1) {
-    throw errors.invalidWorkspace(
+    throw faults.invalid(
+      'invalid_workspace',
       `The competitive set has ${own.length} own brands (${own.map((b) => b.id).join(', ') || 'none'}).`,
       'Mark exactly one brand with "own": true; the others are its competitors.',
     );
@@ -226,7 +239,8 @@ function validateSet(brands: Brand[]): void {
   const seen = new Set<string>();
   for (const brand of brands) {
     if (seen.has(brand.id)) {
-      throw errors.invalidWorkspace(
+      throw faults.invalid(
+        'invalid_workspace',
         `Brand id "${brand.id}" appears twice in the set.`,
         'Give each brand of the set its own id.',
       );
@@ -236,7 +250,8 @@ function validateSet(brands: Brand[]): void {
 }
 
 function timezoneError(timezone: string) {
-  return errors.invalidWorkspace(
+  return faults.invalid(
+    'invalid_workspace',
     `"${timezone}" is not a known IANA time zone.`,
     'Use a name such as "UTC", "Europe/Paris" or "America/New_York".',
   );

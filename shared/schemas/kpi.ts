@@ -84,8 +84,12 @@ export type KpiValue = Static<typeof KpiValue>;
 
 export const KpiSeriesQuery = Type.Object({
   grain: Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('week')], { default: 'day' }),
-  from: TimeText({ description: 'ISO 8601; the bucket holding it is the first' }),
-  to: TimeText({ description: 'ISO 8601, exclusive' }),
+  window: Type.Optional(
+    TimeText({ description: 'a named window, as for the benchmark (1h … ytd); or give from and to' }),
+  ),
+  at: Type.Optional(TimeText({ description: '"now" for a named window (ISO 8601); the clock by default' })),
+  from: Type.Optional(TimeText({ description: 'ISO 8601; the bucket holding it is the first' })),
+  to: Type.Optional(TimeText({ description: 'ISO 8601, exclusive' })),
   brands: Type.Optional(ListText({ description: 'comma-separated brand ids; the whole set by default' })),
   touchpoint: Type.Optional(ListText()),
   source: Type.Optional(ListText()),

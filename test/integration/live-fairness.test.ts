@@ -99,7 +99,7 @@ describe('first computations are served round-robin across clients', () => {
   }, 120_000);
 
   it('drops queued first computations when their subscribers unsubscribe or close', async () => {
-    const before = server.app.live.size;
+    const before = server.app.engine.size;
     // One socket subscribes and unsubscribes at once, two more subscribe and close (series: 264…).
     const first = await LiveClient.open(server.url, '127.0.0.4');
     subscribeAll(first, 264, 328);
@@ -107,13 +107,13 @@ describe('first computations are served round-robin across clients', () => {
     const rest = await flood('127.0.0.4', 328, 456);
     await Promise.all([first, ...rest].map((s) => s.sync()));
     await Promise.all(rest.map((s) => s.close()));
-    await expect.poll(() => server.app.live.pendingFirstComputations, { timeout: 30_000 }).toBe(0);
+    await expect.poll(() => server.app.engine.pendingFirstComputations, { timeout: 30_000 }).toBe(0);
 
     const modest = await LiveClient.open(server.url, '127.0.0.5');
     modest.send({ type: 'subscribe', id: 'mine', ...single('globex') });
     await modest.next((m) => m.type === 'snapshot' && m.id === 'mine');
     // Only those already started when their subscribers left were computed, not the 192.
-    expect(server.app.live.size - before, 'computations created').toBeLessThan(192 / 2);
+    expect(server.app.engine.size - before, 'computations created').toBeLessThan(192 / 2);
     expect(first.count('snapshot')).toBeLessThan(64 / 2);
     await Promise.all([first.close(), modest.close()]);
   }, 120_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CommitChange } from '../../server/ingest/changes.js';
-import { AlertService } from '../../server/live/alerts.js';
-import { QualityCounters } from '../../server/live/quality.js';
+import { AlertService } from '../../server/alerts/rules.js';
+import { QualityCounters } from '../../server/alerts/quality.js';
 
 const change = (at: number, over: Partial<CommitChange> = {}): CommitChange => ({
   workspace: 'w',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Cancelled, FairQueue } from '../../server/live/fair-queue.js';
-import { addressKey } from '../../server/live/routes.js';
+import { Cancelled, FairQueue } from '../../server/engine/fair-queue.js';
+import { addressKey } from '../../server/live/client-key.js';
 
 /** Work that the test finishes by hand, recording when it started. */
 function gate(started: string[], name: string) {

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../server/errors.js';
-import { resolveWindow } from '../../server/kpi/windows.js';
+import { queryWindow } from '../../server/http/query.js';
 import { ZoneOffsets } from '../../shared/time.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const resolved = (spec: Parameters<typeof resolveWindow>[0], timezone = 'UTC') => {
-  const r = resolveWindow(spec, timezone);
+const resolved = (spec: Parameters<typeof queryWindow>[0], timezone = 'UTC') => {
+  const r = queryWindow(spec, timezone);
   return {
     window: [iso(r.window.fromMs), iso(r.window.toMs)],
     previous: [iso(r.previous.fromMs), iso(r.previous.toMs)],
@@ -26,7 +26,7 @@ describe('relative windows', () => {
 
   it('move with the clock when no `at` is given', () => {
     const now = Date.parse('2026-11-29T10:15:42Z');
-    const r = resolveWindow({ window: '7d' }, 'Europe/Paris', now);
+    const r = queryWindow({ window: '7d' }, 'Europe/Paris', now);
     expect(iso(r.window.toMs)).toBe('2026-11-29T10:16:00.000Z');
     expect(r.window.toMs - r.window.fromMs).toBe(7 * 86_400_000);
   });
@@ -41,9 +41,9 @@ describe('explicit windows', () => {
   });
 
   it('refuse an empty, half-given or doubly given window with an actionable error', () => {
-    const code = (spec: Parameters<typeof resolveWindow>[0]) => {
+    const code = (spec: Parameters<typeof queryWindow>[0]) => {
       try {
-        resolveWindow(spec, 'UTC');
+        queryWindow(spec, 'UTC');
       } catch (error) {
         expect(error).toBeInstanceOf(ApiError);
         return (error as ApiError).message;

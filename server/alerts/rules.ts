@@ -30,7 +30,8 @@ export class AlertService {
   private readonly lastBurst = new Map<string, number>();
   private readonly versions = new Map<string, number>();
   constructor(
-    private readonly quality: QualityCounters,
+    /** Accepted and rejected rows per minute: bursts are read from them, the quality topic too. */
+    readonly quality: QualityCounters,
     /** Stores an alert raised or acknowledged (the hub keeps them across restarts). */
     private readonly save: (workspace: string, alert: Alert) => void = () => {},
   ) {}

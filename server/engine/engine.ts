@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { ApiError } from '../errors.js';
+import { isCallerError } from '../errors.js';
 import {
   applyDelta,
   type Changes,
@@ -312,7 +312,7 @@ export class LiveEngine {
       computed = await compute(ctx, c.subscription);
     } catch (err) {
       // The workspace or KPI went away: tell the subscribers once and drop the computation.
-      if (err instanceof ApiError && err.status < 500) {
+      if (isCallerError(err)) {
         for (const s of c.subscribers) {
           s.send({ type: 'error', id: s.id, code: err.code, message: err.message, hint: err.hint });
           s.ended();

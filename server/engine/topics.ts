@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { formulaMetrics } from '../../shared/kpis.js';
 import type {
   BenchmarkParams,
@@ -8,11 +7,13 @@ import type {
   Tile,
   TilesParams,
 } from '../../shared/schemas/live.js';
-import { errors } from '../errors.js';
+import { iso, type Window } from '../../shared/time.js';
+import type { AlertService } from '../alerts/rules.js';
+import { faults } from '../errors.js';
+import type { IngestService } from '../ingest/service.js';
+import type { KpiService } from '../kpi/service.js';
 import { resolveWindow } from '../kpi/windows.js';
-import type { WorkspaceState } from '../workspaces/service.js';
-import type { AlertService } from './alerts.js';
-import type { QualityCounters } from './quality.js';
+import type { WorkspaceService, WorkspaceState } from '../workspaces/service.js';
 
 /** What a computation of a topic reads, so that the engine knows when to run it again. */
 export interface Dependency {
@@ -30,19 +31,22 @@ export interface Computed {
   dependency: Dependency;
 }
 
-export interface TopicContext {
-  app: FastifyInstance;
+/** What the topics read: the services, handed to the engine by its plugin. */
+export interface EngineServices {
+  kpis: KpiService;
+  workspaces: WorkspaceService;
+  ingest: Pick<IngestService, 'quarantineCounts'>;
   alerts: AlertService;
-  quality: QualityCounters;
+}
+
+export interface TopicContext extends EngineServices {
   nowMs: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function workspaceOf(app: FastifyInstance, id: string): WorkspaceState {
-  const workspace = app.workspaces.get(id);
+function workspaceOf(ctx: TopicContext, id: string): WorkspaceState {
+  const workspace = ctx.workspaces.get(id);
   if (!workspace) {
-    throw errors.notFound(
+    throw faults.notFound(
       `Workspace "${id}"`,
       'Create it with PUT /api/v1/workspaces/{id}, or subscribe to another.',
     );
@@ -51,10 +55,10 @@ function workspaceOf(app: FastifyInstance, id: string): WorkspaceState {
 }
 
 /** The metrics a KPI reads, or undefined when it reads the whole catalogue or a formula's own. */
-function metricsOf(app: FastifyInstance, workspace: WorkspaceState, kpis: string[]): Set<string> | undefined {
+function metricsOf(ctx: TopicContext, workspace: WorkspaceState, kpis: string[]): Set<string> | undefined {
   const metrics = new Set<string>();
   for (const id of kpis) {
-    const kpi = app.kpis.definition(workspace, id, 400);
+    const kpi = ctx.kpis.referencedKpi(workspace, id);
     if (kpi.formula.kind === 'dpi' || kpi.formula.kind === 'custom') return undefined;
     for (const m of formulaMetrics(kpi.formula)) metrics.add(m);
   }
@@ -62,28 +66,35 @@ function metricsOf(app: FastifyInstance, workspace: WorkspaceState, kpis: string
 }
 
 /** Levels (gauges) as of a window's bounds read the whole history before it. */
-function sinceOf(app: FastifyInstance, workspace: WorkspaceState, kpis: string[], fromMs: number): number {
-  const kinds = kpis.map((id) => app.kpis.definition(workspace, id, 400).formula.kind);
+function sinceOf(ctx: TopicContext, workspace: WorkspaceState, kpis: string[], fromMs: number): number {
+  const kinds = kpis.map((id) => ctx.kpis.referencedKpi(workspace, id).formula.kind);
   return kinds.some((k) => k === 'level' || k === 'growth' || k === 'custom' || k === 'dpi')
     ? -Infinity
     : fromMs;
 }
 
+const keyOf = (window: Window) => `${window.fromMs}:${window.toMs}`;
+
 /** Sparklines: hours for windows of a day or less, days beyond. */
 const sparkGrain = (fromMs: number, toMs: number) => (toMs - fromMs <= 86_400_000 ? 'hour' : 'day');
 
+/** A named window as of the context's clock, in the workspace's zone. */
+const liveWindow = (ctx: TopicContext, workspace: WorkspaceState, name: string) =>
+  resolveWindow({ window: name, atMs: ctx.nowMs }, workspace.timezone, ctx.nowMs);
+
+/** The series topic's window when none is named: a day of hours, or a month of days. */
+const seriesWindowName = (p: SeriesParams) => p.window ?? (p.grain === 'hour' ? '24h' : '30d');
+
 async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
-  const { app } = ctx;
-  const workspace = workspaceOf(app, p.workspace);
+  const workspace = workspaceOf(ctx, p.workspace);
   const brand = p.brand ?? workspace.brands.find((b) => b.own)!.id;
   if (!workspace.brands.some((b) => b.id === brand)) {
-    throw errors.invalidQuery(
+    throw faults.invalidQuery(
       `Brand "${brand}" is not in the set of "${workspace.id}".`,
       'Pick one of its brands.',
     );
   }
-  const at = iso(ctx.nowMs);
-  const { window, previous } = resolveWindow({ window: p.window, at }, workspace.timezone, ctx.nowMs);
+  const { window, previous } = liveWindow(ctx, workspace, p.window);
   const data: LiveData = {
     window: {
       from: iso(window.fromMs),
@@ -93,19 +104,18 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
     },
   };
   for (const id of p.kpis) {
-    const kpi = app.kpis.definition(workspace, id, 400);
-    const bench = await app.kpis.benchmark(workspace, id, { window: p.window, at });
+    const kpi = ctx.kpis.referencedKpi(workspace, id);
+    const bench = await ctx.kpis.benchmark(workspace, id, { window, previous });
     const row = bench.rows.find((r) => r.brand === brand)!;
     // The DPI of each bucket scores the whole catalogue: no sparkline for it on a live tick.
     const sparkline =
       kpi.formula.kind === 'dpi'
         ? []
         : (
-            await app.kpis.series(workspace, id, {
+            await ctx.kpis.series(workspace, id, {
               grain: sparkGrain(window.fromMs, window.toMs),
-              from: iso(window.fromMs),
-              to: iso(window.toMs),
-              brands: brand,
+              window,
+              brands: [brand],
             })
           ).series[0]!.values;
     const tile: Tile = {
@@ -127,21 +137,20 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
     data,
     dependency: {
       workspace: workspace.id,
-      metrics: metricsOf(app, workspace, p.kpis),
-      sinceMs: sinceOf(app, workspace, p.kpis, previous.fromMs),
-      windowKey: windowKey(ctx, { topic: 'tiles', params: p }),
+      metrics: metricsOf(ctx, workspace, p.kpis),
+      sinceMs: sinceOf(ctx, workspace, p.kpis, previous.fromMs),
+      windowKey: keyOf(window),
     },
   };
 }
 
 async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Computed> {
-  const { app } = ctx;
-  const workspace = workspaceOf(app, p.workspace);
-  const at = iso(ctx.nowMs);
-  const bench = await app.kpis.benchmark(workspace, p.kpi, {
-    window: p.window,
-    at,
-    ...(p.touchpoint ? { touchpoint: p.touchpoint } : {}),
+  const workspace = workspaceOf(ctx, p.workspace);
+  const { window, previous } = liveWindow(ctx, workspace, p.window);
+  const bench = await ctx.kpis.benchmark(workspace, p.kpi, {
+    window,
+    previous,
+    touchpoints: p.touchpoint === undefined ? undefined : [p.touchpoint],
   });
   const data: LiveData = {
     kpi: bench.kpi,
@@ -154,27 +163,17 @@ async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Compute
     data,
     dependency: {
       workspace: workspace.id,
-      metrics: metricsOf(app, workspace, [p.kpi]),
-      sinceMs: sinceOf(app, workspace, [p.kpi], Date.parse(bench.previousWindow.from)),
-      windowKey: windowKey(ctx, { topic: 'benchmark', params: p }),
+      metrics: metricsOf(ctx, workspace, [p.kpi]),
+      sinceMs: sinceOf(ctx, workspace, [p.kpi], previous.fromMs),
+      windowKey: keyOf(window),
     },
   };
 }
 
 async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
-  const { app } = ctx;
-  const workspace = workspaceOf(app, p.workspace);
-  const { window } = resolveWindow(
-    { window: p.window ?? (p.grain === 'hour' ? '24h' : '30d'), at: iso(ctx.nowMs) },
-    workspace.timezone,
-    ctx.nowMs,
-  );
-  const answer = await app.kpis.series(workspace, p.kpi, {
-    grain: p.grain,
-    from: iso(window.fromMs),
-    to: iso(window.toMs),
-    ...(p.brands?.length ? { brands: p.brands.join(',') } : {}),
-  });
+  const workspace = workspaceOf(ctx, p.workspace);
+  const { window } = liveWindow(ctx, workspace, seriesWindowName(p));
+  const answer = await ctx.kpis.series(workspace, p.kpi, { grain: p.grain, window, brands: p.brands });
   const data: LiveData = {};
   answer.buckets.forEach((bucket, i) => {
     data[`p:${bucket}`] = {
@@ -186,19 +185,19 @@ async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
     data,
     dependency: {
       workspace: workspace.id,
-      metrics: metricsOf(app, workspace, [p.kpi]),
+      metrics: metricsOf(ctx, workspace, [p.kpi]),
       // The first bucket may start before the window (a whole day or week).
-      sinceMs: sinceOf(app, workspace, [p.kpi], window.fromMs - 7 * 86_400_000),
-      windowKey: windowKey(ctx, { topic: 'series', params: p }),
+      sinceMs: sinceOf(ctx, workspace, [p.kpi], window.fromMs - 7 * 86_400_000),
+      windowKey: keyOf(window),
     },
   };
 }
 
 async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed> {
-  const workspace = workspaceOf(ctx.app, workspaceId);
-  const quarantined = await ctx.app.ingest.quarantineCounts(workspace);
+  const workspace = workspaceOf(ctx, workspaceId);
+  const quarantined = await ctx.ingest.quarantineCounts(workspace);
   return {
-    data: { counters: ctx.quality.of(workspace.id, quarantined, ctx.nowMs) },
+    data: { counters: ctx.alerts.quality.of(workspace.id, quarantined, ctx.nowMs) },
     // The per-minute counters move with the clock.
     dependency: {
       workspace: workspace.id,
@@ -209,7 +208,7 @@ async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed
 }
 
 async function alerts(ctx: TopicContext, workspaceId: string): Promise<Computed> {
-  const workspace = workspaceOf(ctx.app, workspaceId);
+  const workspace = workspaceOf(ctx, workspaceId);
   const data: LiveData = {};
   for (const alert of ctx.alerts.list(workspace.id).slice(0, 50)) data[`alert:${alert.id}`] = alert;
   return {
@@ -232,14 +231,10 @@ export function windowKey(ctx: TopicContext, subscription: Pick<Subscribe, 'topi
     case 'tiles':
     case 'benchmark':
     case 'series': {
-      const workspace = ctx.app.workspaces.get(s.params.workspace);
+      const workspace = ctx.workspaces.get(s.params.workspace);
       if (!workspace) return 'gone';
-      const name =
-        s.topic === 'series'
-          ? (s.params.window ?? (s.params.grain === 'hour' ? '24h' : '30d'))
-          : s.params.window;
-      const { window } = resolveWindow({ window: name, at: iso(ctx.nowMs) }, workspace.timezone, ctx.nowMs);
-      return `${window.fromMs}:${window.toMs}`;
+      const name = s.topic === 'series' ? seriesWindowName(s.params) : s.params.window;
+      return keyOf(liveWindow(ctx, workspace, name).window);
     }
     case 'quality':
       return String(Math.floor(ctx.nowMs / 10_000));
