@@ -20,6 +20,8 @@ export type Row = Record<string, unknown>;
 /** A connection with the two calls services need: run a statement, read rows as JSON-safe values. */
 export class Sql {
   private readonly appenders = new Map<string, DuckDBAppender>();
+  /** Run once the open transaction commits (dropped if it rolls back); undefined outside one. */
+  private commitHooks: (() => void)[] | undefined;
 
   constructor(readonly connection: DuckDBConnection) {}
 
@@ -82,13 +84,27 @@ export class Sql {
     return (await this.rows<T>(sql, params))[0];
   }
 
+  /**
+   * Runs `hook` once what this connection wrote is committed: a cache of committed reads must not
+   * be dropped before (a reader could refill it with the old rows) nor kept after.
+   */
+  afterCommit(hook: () => void): void {
+    if (this.commitHooks) this.commitHooks.push(hook);
+    else hook();
+  }
+
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     await this.connection.run('BEGIN TRANSACTION');
+    const hooks: (() => void)[] = [];
+    this.commitHooks = hooks;
     try {
       const result = await fn();
       await this.connection.run('COMMIT');
+      this.commitHooks = undefined;
+      for (const hook of hooks) hook();
       return result;
     } catch (error) {
+      this.commitHooks = undefined;
       this.discardAppenders();
       await this.connection.run('ROLLBACK').catch(() => undefined);
       throw error;

@@ -28,6 +28,7 @@ export default fp<{ config: Config }>(
     const writer = new Writer(
       app.db,
       app.rollups,
+      app.rollups.seriesIds,
       app.workspaces,
       { queueRows: config.ingestQueueRows, maxCommitRows: config.maxCommitRows },
       app.log,

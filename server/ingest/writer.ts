@@ -4,10 +4,11 @@ import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
 import type { Database, Sql } from '../db/database.js';
 import { ApiError, errors } from '../errors.js';
 import type { RollupRows, RollupService } from '../rollups/service.js';
-import { iso } from '../../shared/time.js';
+import type { SeriesDictionary } from '../rollups/series-ids.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import type { RawText } from './raw.js';
 import { type CommitChange, describeChanges } from './changes.js';
+import { recomputeReplaced, removeReplaced } from './corrections.js';
 import { q } from './queries.js';
 import type { AcceptedRows, ReplaceScope } from './validate.js';
 
@@ -55,6 +56,7 @@ export class Writer {
   constructor(
     private readonly db: Database,
     private readonly rollups: RollupService,
+    private readonly series: SeriesDictionary,
     private readonly workspaces: { get(id: string): WorkspaceState | undefined },
     private readonly options: { queueRows: number; maxCommitRows: number },
     private readonly log: FastifyBaseLogger,
@@ -132,8 +134,9 @@ export class Writer {
   /** Commits a group and settles it; returns the error instead when the transaction failed. */
   private async commitGroup(group: Pending[]): Promise<unknown> {
     const started = performance.now();
+    let changes: CommitChange[];
     try {
-      await this.db.write((sql) =>
+      changes = await this.db.write((sql) =>
         this.commit(
           sql,
           group.map((p) => p.job),
@@ -142,7 +145,7 @@ export class Writer {
     } catch (error) {
       return error;
     }
-    this.settle(group, started);
+    this.settle(group, started, changes);
     return undefined;
   }
 
@@ -181,11 +184,8 @@ export class Writer {
     for (const wake of woken) wake();
   }
 
-  private settle(group: Pending[], started: number): void {
+  private settle(group: Pending[], started: number, changes: CommitChange[]): void {
     this.release(group);
-    // Before any answer goes out: a client that reads right after its ack sees its rows.
-    const changes = describeChanges(group.map((p) => p.job));
-    for (const c of changes) this.rollups.changed(c.workspaceKey, c.fromMs, c.toMs);
     const seconds = (performance.now() - started) / 1000;
     let accepted = 0;
     let rejected = 0;
@@ -206,7 +206,8 @@ export class Writer {
     }
   }
 
-  private async commit(sql: Sql, jobs: WriteJob[]): Promise<void> {
+  /** Stores a group in one transaction; returns what it changed. */
+  private async commit(sql: Sql, jobs: WriteJob[]): Promise<CommitChange[]> {
     // Writes are serialized, so this is the workspace as of this commit: a time zone changed or a
     // workspace deleted while the request waited in the queue is seen here.
     const zones = new Map<number, string>();
@@ -215,19 +216,24 @@ export class Writer {
       if (!current || current.key !== job.workspace.key) throw errors.unknownWorkspace(job.workspace.id);
       zones.set(current.key, current.timezone);
     }
-    // Series ids first, outside the transaction (see RollupService.resolveSeries).
+    // Series ids first, outside the transaction (see SeriesDictionary.resolve).
     const keyIds: number[][] = [];
     const seriesIds: Int32Array[] = [];
     for (const job of jobs) {
-      const ids = await this.rollups.resolveSeries(sql, job.workspace.key, job.accepted.keys);
+      const ids = await this.series.resolve(sql, job.workspace.key, job.accepted.keys);
       const column = new Int32Array(job.accepted.length);
       for (let i = 0; i < column.length; i++) column[i] = ids[job.accepted.keyIndex[i]!]!;
       keyIds.push(ids);
       seriesIds.push(column);
     }
+    const changes = describeChanges(jobs);
+    // The rollups' read caches over these spans go once the transaction commits, before any
+    // answer: a client that reads right after its ack sees its rows.
+    const spans = changes.map((c) => ({ ws: c.workspaceKey, fromMs: c.fromMs, toMs: c.toMs }));
     await sql.transaction(async () => {
       const replace = jobs[0]!.replace;
-      const window = replace ? await this.deleteRange(sql, jobs[0]!, replace, keyIds[0]!) : undefined;
+      const ws = jobs[0]!.workspace.key;
+      const window = replace ? await removeReplaced(sql, this.series, ws, replace, keyIds[0]!) : undefined;
       const rows: RollupRows[] = jobs.map((job, j) => ({
         ws: job.workspace.key,
         length: job.accepted.length,
@@ -236,8 +242,8 @@ export class Writer {
         value: job.accepted.value,
       }));
       await appendEvents(sql, rows);
-      if (replace) await this.recompute(sql, window!, zones.get(jobs[0]!.workspace.key)!, replace);
-      else await this.rollups.appendPartials(sql, rows, zones);
+      if (replace) await recomputeReplaced(sql, this.rollups, window!, zones.get(ws)!, spans);
+      else await this.rollups.applyCommit(sql, rows, zones, spans);
       await this.quarantine(sql, jobs);
       for (const job of jobs) {
         if (job.ledger) {
@@ -256,41 +262,7 @@ export class Writer {
         }
       }
     });
-  }
-
-  /** A correction, first half: drop the scope's rows in [from, to). */
-  private async deleteRange(sql: Sql, job: WriteJob, scope: ReplaceScope, bodySeries: number[]) {
-    const ws = job.workspace.key;
-    const matching = new Set([
-      ...this.rollups.matchingSeries(ws, {
-        source: [scope.source],
-        brand: scope.brands,
-        metric: scope.metrics,
-      }),
-      ...bodySeries,
-    ]);
-    const window = { ws, series: [...matching], from: iso(scope.fromMs), to: iso(scope.toMs) };
-    await sql.run(q.deleteRange, { ...window, series: listValue(window.series) });
-    return window;
-  }
-
-  /** A correction, second half (after the body is stored): recompute every bucket the window touches. */
-  private async recompute(
-    sql: Sql,
-    window: { ws: number; series: number[]; from: string; to: string },
-    timezone: string,
-    scope: ReplaceScope,
-  ): Promise<void> {
-    await sql.run(q.recomputeSource, { ...window, series: listValue(window.series) });
-    await this.rollups.recomputeRange(sql, {
-      ws: window.ws,
-      tz: timezone,
-      series: window.series,
-      fromMs: scope.fromMs,
-      toMs: scope.toMs,
-      source: 'recompute_source',
-    });
-    await sql.run(q.dropRecomputeSource);
+    return changes;
   }
 
   private async quarantine(sql: Sql, jobs: WriteJob[]): Promise<void> {

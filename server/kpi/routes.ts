@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Float64, Table, tableToIPC, Utf8, type Vector, vectorFromArray } from 'apache-arrow';
 import type { FastifyReply } from 'fastify';
 import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
@@ -17,7 +16,7 @@ import {
 } from '../../shared/schemas/kpi.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { Type } from 'typebox';
-import { ARROW_STREAM } from '../rollups/routes.js';
+import { acceptsArrow, type ArrowColumn, ARROW_STREAM, sendArrow } from '../http/arrow-reply.js';
 import { kpiQueryOf, kpiValueQueryOf, seriesQueryOf } from './query-params.js';
 
 export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -139,10 +138,7 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.params.kpi,
         seriesQueryOf(workspace, request.query),
       );
-      if (request.headers.accept?.includes(ARROW_STREAM)) {
-        // The typed reply only knows the JSON schema; Arrow bytes go out untyped.
-        return (reply as FastifyReply).type(ARROW_STREAM).send(Buffer.from(kpiSeriesToArrow(result)));
-      }
+      if (acceptsArrow(request)) return sendArrow(reply as FastifyReply, seriesColumns(result));
       return result;
     },
   );
@@ -165,8 +161,9 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
-function kpiSeriesToArrow(result: KpiSeries): Uint8Array {
-  const columns: Record<string, Vector> = { bucket: vectorFromArray(result.buckets, new Utf8()) };
-  for (const s of result.series) columns[s.brand] = vectorFromArray(s.values, new Float64());
-  return tableToIPC(new Table(columns), 'stream');
+/** One column of bucket labels, then one per brand. */
+function seriesColumns(result: KpiSeries): Record<string, ArrowColumn> {
+  const columns: Record<string, ArrowColumn> = { bucket: { kind: 'utf8', values: result.buckets } };
+  for (const s of result.series) columns[s.brand] = { kind: 'float64', values: s.values };
+  return columns;
 }

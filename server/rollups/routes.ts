@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { Float64, Table, TimestampMillisecond, tableToIPC, vectorFromArray, Utf8 } from 'apache-arrow';
 import { ErrorBody } from '../../shared/schemas/errors.js';
 import { SeriesQuery, SeriesResult, type SeriesRow } from '../../shared/schemas/series.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { metricOf } from '../workspaces/service.js';
 import { errors } from '../errors.js';
+import { acceptsArrow, type ArrowColumn, ARROW_STREAM, sendArrow } from '../http/arrow-reply.js';
 import { parseWindow, splitList } from '../http/query.js';
-
-export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
 export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -45,31 +43,24 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         fromMs,
         toMs,
       });
-      if (request.headers.accept?.includes(ARROW_STREAM)) {
-        // The typed reply only knows the JSON schema; Arrow bytes go out untyped.
-        return (reply as FastifyReply).type(ARROW_STREAM).send(Buffer.from(seriesToArrow(rows)));
-      }
+      if (acceptsArrow(request)) return sendArrow(reply as FastifyReply, seriesColumns(rows));
       return { rows };
     },
   );
 };
 
-function seriesToArrow(rows: SeriesRow[]): Uint8Array {
-  const column = (pick: (r: SeriesRow) => number | null) => vectorFromArray(rows.map(pick), new Float64());
-  const table = new Table({
-    bucket: vectorFromArray(
-      rows.map((r) => Date.parse(r.bucket)),
-      new TimestampMillisecond(),
-    ),
-    bucketLabel: vectorFromArray(
-      rows.map((r) => r.bucket),
-      new Utf8(),
-    ),
-    sum: column((r) => r.sum),
-    count: column((r) => r.count),
-    min: column((r) => r.min),
-    max: column((r) => r.max),
-    last: column((r) => r.last),
+function seriesColumns(rows: SeriesRow[]): Record<string, ArrowColumn> {
+  const numbers = (pick: (r: SeriesRow) => number | null): ArrowColumn => ({
+    kind: 'float64',
+    values: rows.map(pick),
   });
-  return tableToIPC(table, 'stream');
+  return {
+    bucket: { kind: 'timestamp_ms', values: rows.map((r) => Date.parse(r.bucket)) },
+    bucketLabel: { kind: 'utf8', values: rows.map((r) => r.bucket) },
+    sum: numbers((r) => r.sum),
+    count: numbers((r) => r.count),
+    min: numbers((r) => r.min),
+    max: numbers((r) => r.max),
+    last: numbers((r) => r.last),
+  };
 }

@@ -8,13 +8,25 @@ import type { Cover } from './cover.js';
 import { WindowReads } from './window-reads.js';
 import { addRows, Partials, rollUp, SLICE } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
+import { type SeriesKey, SeriesDictionary, type SeriesMatch } from './series-ids.js';
 
-/** The identity of one stream of values: a brand's metric on one source of one touchpoint. */
-export interface SeriesKey {
-  brand: string;
-  touchpoint: string;
+export type { SeriesKey } from './series-ids.js';
+
+/** Events of workspace `ws` in [fromMs, toMs] changed: what was read over that span is stale. */
+export interface ChangedSpan {
+  ws: number;
+  fromMs: number;
+  toMs: number;
+}
+
+/** A correction's recompute: the series and window replaced, and the table holding their raw rows. */
+export interface Correction {
+  ws: number;
+  tz: string;
+  series: number[];
+  fromMs: number;
+  toMs: number;
   source: string;
-  metric: string;
 }
 
 export interface SeriesFilter {
@@ -41,20 +53,17 @@ export interface RollupRows {
 /** Minute series up to this span are served from cached hours of minute aggregates. */
 const CACHED_MINUTE_SPAN = 6 * HOUR;
 
-const keyOf = (k: SeriesKey) => `${k.brand}\u0000${k.touchpoint}\u0000${k.source}\u0000${k.metric}`;
-
 /**
- * Event-time rollups. The writer hands each committed batch to `appendPartials` inside its
- * transaction, so whatever is acknowledged is in the rollups; queries merge partial rows.
+ * Event-time rollups. The writer hands each commit to `applyCommit` (a correction to
+ * `applyCorrection`) inside its transaction, so whatever is acknowledged is in the rollups;
+ * queries merge partial rows.
  */
 export class RollupService {
   /** The writer connection while a compaction runs on it (to interrupt at shutdown). */
   private compacting: Sql | undefined;
   private stopping = false;
-  /** Per workspace: series id by key (ingest's look-up) and key by id (queries'). */
-  private readonly seriesIds = new Map<number, Map<string, number>>();
-  private readonly seriesById = new Map<number, Map<number, SeriesKey>>();
-  private nextSeriesId = 1;
+  /** Series ids by key and keys by id: ingest resolves them, queries read them. */
+  readonly seriesIds = new SeriesDictionary();
   private gen = 0;
   /** What KPI windows read, cached until a commit lands in its span. */
   private readonly reads: WindowReads;
@@ -66,70 +75,19 @@ export class RollupService {
   async init(): Promise<void> {
     await this.db.write(async (sql) => {
       for (const statement of schema) await sql.run(statement);
-      for (const row of await sql.rows<SeriesKey & { ws: number; id: number }>(q.allSeries)) {
-        const { ws, id, brand, touchpoint, source, metric } = row;
-        this.mapFor(ws).set(keyOf(row), id);
-        this.seriesKeys(ws).set(id, { brand, touchpoint, source, metric });
-      }
-      this.nextSeriesId = Number((await sql.one<{ id: number }>(q.maxSeriesId))!.id) + 1;
+      await this.seriesIds.load(sql);
       this.gen = Number((await sql.one<{ gen: string }>(q.maxGen))!.gen);
     });
   }
 
-  private mapFor(ws: number): Map<string, number> {
-    let map = this.seriesIds.get(ws);
-    if (!map) this.seriesIds.set(ws, (map = new Map()));
-    return map;
-  }
-
-  /**
-   * Ids for series keys, registering new ones in their own committed statement: a key without
-   * rows is harmless, and it keeps the id cache equal to the table whatever happens to the batch.
-   */
-  async resolveSeries(sql: Sql, ws: number, keys: SeriesKey[]): Promise<number[]> {
-    const map = this.mapFor(ws);
-    const fresh: (SeriesKey & { id: number })[] = [];
-    const ids = keys.map((key) => {
-      const k = keyOf(key);
-      let id = map.get(k);
-      if (id === undefined) {
-        id = this.nextSeriesId++;
-        fresh.push({ ...key, id });
-        map.set(k, id);
-        this.seriesKeys(ws).set(id, key);
-      }
-      return id;
-    });
-    if (fresh.length > 0) {
-      const appender = await sql.appender('series');
-      try {
-        for (const s of fresh) {
-          appender.appendInteger(ws);
-          appender.appendInteger(s.id);
-          appender.appendVarchar(s.brand);
-          appender.appendVarchar(s.touchpoint);
-          appender.appendVarchar(s.source);
-          appender.appendVarchar(s.metric);
-          appender.endRow();
-        }
-        appender.flushSync();
-      } catch (error) {
-        appender.clear();
-        for (const s of fresh) {
-          map.delete(keyOf(s));
-          this.seriesKeys(ws).delete(s.id);
-        }
-        throw error;
-      }
-    }
-    return ids;
-  }
-
   /** Every series key of a workspace by id. */
   seriesKeys(ws: number): Map<number, SeriesKey> {
-    let keys = this.seriesById.get(ws);
-    if (!keys) this.seriesById.set(ws, (keys = new Map()));
-    return keys;
+    return this.seriesIds.keys(ws);
+  }
+
+  /** Series ids of a workspace matching a filter (undefined members match everything). */
+  matchingSeries(ws: number, filter: SeriesMatch): number[] {
+    return this.seriesIds.matching(ws, filter);
   }
 
   /** The sum per series over a window covered by rollup buckets (see WindowReads.totals). */
@@ -147,9 +105,31 @@ export class RollupService {
     return this.reads.levelsAsOf(ws, series, atMs);
   }
 
-  /** A commit stored events of `ws` in [fromMs, toMs]: what was read over that span is stale. */
-  changed(ws: number, fromMs: number, toMs: number): void {
-    this.reads.changed(ws, fromMs, toMs);
+  /**
+   * Stores a commit's rows in every grain, inside the writer's transaction (whatever is acknowledged
+   * is in the rollups); what was read over `spans` is dropped once the transaction commits.
+   */
+  async applyCommit(
+    sql: Sql,
+    batches: RollupRows[],
+    timezones: Map<number, string>,
+    spans: ChangedSpan[],
+  ): Promise<void> {
+    await this.appendPartials(sql, batches, timezones);
+    sql.afterCommit(() => this.forgetReads(spans));
+  }
+
+  /**
+   * The rollup side of a correction: every bucket of every grain that [fromMs, toMs) touches for
+   * the given series is recomputed from the raw rows in `source`, inside the writer's transaction.
+   */
+  async applyCorrection(sql: Sql, correction: Correction, spans: ChangedSpan[]): Promise<void> {
+    await this.recomputeRange(sql, correction);
+    sql.afterCommit(() => this.forgetReads(spans));
+  }
+
+  private forgetReads(spans: ChangedSpan[]): void {
+    for (const span of spans) this.reads.changed(span.ws, span.fromMs, span.toMs);
   }
 
   /**
@@ -180,21 +160,15 @@ export class RollupService {
     );
   }
 
-  /** Series ids of a workspace matching a filter (undefined members match everything). */
-  matchingSeries(ws: number, filter: Partial<Record<keyof SeriesKey, string[]>>): number[] {
-    const ids: number[] = [];
-    const fields = (Object.keys(filter) as (keyof SeriesKey)[]).filter((f) => filter[f]);
-    for (const [id, key] of this.seriesKeys(ws)) {
-      if (fields.every((f) => filter[f]!.includes(key[f]))) ids.push(id);
-    }
-    return ids;
-  }
-
   /**
    * Appends the partial aggregates of a commit's rows to every grain. Runs inside the writer's
    * transaction; `timezones` gives each workspace's zone (day buckets are local).
    */
-  async appendPartials(sql: Sql, batches: RollupRows[], timezones: Map<number, string>): Promise<void> {
+  private async appendPartials(
+    sql: Sql,
+    batches: RollupRows[],
+    timezones: Map<number, string>,
+  ): Promise<void> {
     const gen = ++this.gen;
     const rows = batches.reduce((n, b) => n + b.length, 0);
     const minute = new Partials(Math.max(1024, rows));
@@ -249,10 +223,7 @@ export class RollupService {
    * Recomputes, from raw rows in `source`, every bucket of every grain that [fromMs, toMs) touches
    * for the given series: the rollup side of a correction.
    */
-  async recomputeRange(
-    sql: Sql,
-    options: { ws: number; tz: string; series: number[]; fromMs: number; toMs: number; source: string },
-  ): Promise<void> {
+  private async recomputeRange(sql: Sql, options: Correction): Promise<void> {
     const gen = ++this.gen;
     const { ws, tz, series, fromMs, toMs, source } = options;
     const base = { ws, tz, gen, series: listValue(series) };
@@ -276,8 +247,7 @@ export class RollupService {
 
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
     for (const statement of q.deleteWorkspace) await sql.run(statement, { ws });
-    this.seriesIds.delete(ws);
-    this.seriesById.delete(ws);
+    this.seriesIds.forget(ws);
     this.reads.drop(ws);
   }
 

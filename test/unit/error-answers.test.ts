@@ -4,6 +4,7 @@ import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { Database } from '../../server/db/database.js';
 import { ApiError } from '../../server/errors.js';
 import { installErrorHandler } from '../../server/http/error-handler.js';
+import { SeriesDictionary } from '../../server/rollups/series-ids.js';
 import type { RollupService } from '../../server/rollups/service.js';
 import { type WriteJob, Writer } from '../../server/ingest/writer.js';
 import type { WorkspaceState } from '../../server/workspaces/service.js';
@@ -44,7 +45,8 @@ describe('the answer to a fault of the hub', () => {
     } as unknown as Database;
     const writer = new Writer(
       failing,
-      { changed: () => undefined } as unknown as RollupService,
+      {} as unknown as RollupService,
+      new SeriesDictionary(),
       { get: () => undefined },
       { queueRows: 1000, maxCommitRows: 1000 },
       quiet,
