@@ -1,4 +1,4 @@
-import type { WriteJob } from './writer.js';
+import type { WriteJob } from './write-job.js';
 
 /** What a commit changed, for whoever recomputes derived values (the rolling engine). */
 export interface CommitChange {

@@ -1,29 +1,16 @@
 import { listValue, timestampValue } from '@duckdb/node-api';
 import type { FastifyBaseLogger } from 'fastify';
-import type { IngestResult, RowError } from '../../shared/schemas/ingest.js';
 import type { Database, Sql } from '../db/database.js';
 import { ApiError, errors } from '../errors.js';
 import type { RollupRows, RollupService } from '../rollups/service.js';
 import type { SeriesDictionary } from '../rollups/series-ids.js';
 import type { WorkspaceState } from '../workspaces/service.js';
-import type { RawText } from './raw.js';
 import { type CommitChange, describeChanges } from './changes.js';
 import { recomputeReplaced, removeReplaced } from './corrections.js';
 import { q } from './queries.js';
-import type { AcceptedRows, ReplaceScope } from './validate.js';
+import type { WriteJob } from './write-job.js';
 
-export interface WriteJob {
-  workspace: WorkspaceState;
-  accepted: AcceptedRows;
-  rejected: RowError[];
-  rawText: (row: number) => RawText;
-  format: string;
-  response: IngestResult;
-  ledger?: { key: string; hash: string };
-  replace?: ReplaceScope;
-  /** Quarantine rows to drop in the same transaction (a replay that now passes). */
-  releaseQuarantine?: bigint[];
-}
+export type { WriteJob } from './write-job.js';
 
 export interface WriterStats {
   committed(accepted: number, rejected: number, seconds: number): void;

@@ -1,5 +1,13 @@
 import { DAY, floorTo, HOUR, MINUTE, type ZoneOffsets } from '../../shared/time.js';
-import type { RollupRows } from './service.js';
+
+/** A commit's accepted rows of one workspace, as the writer holds them. */
+export interface RollupRows {
+  ws: number;
+  length: number;
+  series: Int32Array;
+  ts: Float64Array;
+  value: Float64Array;
+}
 // Partial aggregates of one commit, computed in JS from the rows the writer holds anyway, then
 // appended to the rollup tables: no SQL pass over the batch, no per-row time-zone call in SQL.
 

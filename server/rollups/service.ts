@@ -6,7 +6,9 @@ import { yieldToLoop } from '../loop.js';
 import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '../../shared/time.js';
 import type { Cover } from './cover.js';
 import { WindowReads } from './window-reads.js';
-import { addRows, Partials, rollUp, SLICE } from './partials.js';
+import { addRows, Partials, rollUp, type RollupRows, SLICE } from './partials.js';
+
+export type { RollupRows } from './partials.js';
 import { GRAIN_TABLES, q, schema } from './queries.js';
 import { type SeriesKey, SeriesDictionary, type SeriesMatch } from './series-ids.js';
 
@@ -39,15 +41,6 @@ export interface SeriesFilter {
   grain: Grain;
   fromMs: number;
   toMs: number;
-}
-
-/** A commit's accepted rows of one workspace, as the writer holds them. */
-export interface RollupRows {
-  ws: number;
-  length: number;
-  series: Int32Array;
-  ts: Float64Array;
-  value: Float64Array;
 }
 
 /** Minute series up to this span are served from cached hours of minute aggregates. */

@@ -4,10 +4,27 @@
 import { ApiError } from '../../errors.js';
 import { typeName } from './arrow-columns.js';
 import { CODEC_NAMES, decompress } from './arrow-compression.js';
-import type { DictSnapshot } from './arrow-dictionaries.js';
 import { ArrowFormatError, fail, TWO_32 } from './arrow-flatbuffers.js';
 import type { BufferRegion, RecordBatchMeta } from './arrow-ipc.js';
 import type { ArrowField } from './arrow-schema.js';
+
+// A dictionary's state as a column of a batch sees it (read by arrow-dictionaries.ts).
+export interface DictChain {
+  parts: Column[];
+  length: number;
+  /** Decoded entries, keyed by what decoded them (a ts, a value, or one string field's codes). */
+  cache: Map<unknown, Entries>;
+}
+
+export interface DictSnapshot {
+  chain: DictChain;
+  /** Entries sent before this batch (later deltas are not its own). */
+  length: number;
+}
+
+export interface Entries {
+  length: number;
+}
 
 /** Decompressed bytes one request may allocate; past it the request is a 413. */
 export class Budget {

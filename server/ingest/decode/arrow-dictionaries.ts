@@ -1,29 +1,12 @@
 // Dictionaries as a stream sends them: a first batch, then deltas appended to it, each batch of a
 // column seeing the entries sent before it. Entries are decoded once per reader and reused by every
 // batch; the rows' indices are looked up in them.
-import { type Column, i32, smallInts } from './arrow-buffers.js';
-
-export interface DictChain {
-  parts: Column[];
-  length: number;
-  /** Decoded entries, keyed by what decoded them (a ts, a value, or one string field's codes). */
-  cache: Map<unknown, Entries>;
-}
-
-export interface DictSnapshot {
-  chain: DictChain;
-  /** Entries sent before this batch (later deltas are not its own). */
-  length: number;
-}
+import { type Column, type DictSnapshot, type Entries, i32, smallInts } from './arrow-buffers.js';
 
 export const emptySnapshot = (): DictSnapshot => ({
   chain: { parts: [], length: 0, cache: new Map() },
   length: 0,
 });
-
-interface Entries {
-  length: number;
-}
 
 /**
  * A snapshot's entries as `key` decodes them: `extend` allocates room for the whole chain, keeping

@@ -10,10 +10,10 @@
 import { EVENT_FIELDS, type EventField } from '../../../shared/schemas/ingest.js';
 import { ApiError, errors } from '../../errors.js';
 import { BatchBuilder, type DecodedBatch, STRING_FIELDS, type StringField, yieldToLoop } from '../batch.js';
-import { Budget, BufferSource, type Location, locateColumn } from './arrow-buffers.js';
+import { Budget, BufferSource, type DictChain, type Location, locateColumn } from './arrow-buffers.js';
 import { checkColumn, typeName } from './arrow-columns.js';
 import { CompressionError } from './arrow-compression.js';
-import { type DictChain, emptySnapshot } from './arrow-dictionaries.js';
+import { emptySnapshot } from './arrow-dictionaries.js';
 import { ArrowFormatError, fail } from './arrow-flatbuffers.js';
 import { MessageReader, messageTypeName, type RecordBatchMeta } from './arrow-ipc.js';
 import { fillTs, fillValue } from './arrow-numbers.js';
