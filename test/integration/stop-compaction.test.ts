@@ -58,4 +58,34 @@ describe('stopping during a compaction', () => {
     expect(await totals()).toEqual(before);
     await server.close();
   });
+
+  it('a stop asked between two statements of the merge still rolls it back', async () => {
+    // The interrupt reaches only a running statement: one asked while JavaScript is between two
+    // of them was lost, and the compaction went on to merge everything (seen under load).
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-stop-'));
+    const server = await startServer({ dataDir, compactIntervalMs: 0 });
+    await putWorkspace(server.url, 'busy');
+    expect((await postEvents(server.url, 'busy', toNdjson(rows(0)), 'application/x-ndjson')).status).toBe(
+      200,
+    );
+    const { rollups, db } = server.app;
+    await db.write(async (sql) => {
+      const one = sql.one.bind(sql);
+      let calls = 0;
+      sql.one = (async (...args: Parameters<typeof one>) => {
+        const answer = await one(...args);
+        // After the watermark and the first table's count: no statement runs at this moment.
+        if (++calls === 2) rollups.stopCompaction();
+        return answer;
+      }) as typeof sql.one;
+    });
+    const partials = () =>
+      db.read(
+        async (sql) => (await sql.one<{ n: number }>('SELECT count(*)::INTEGER AS n FROM rollup_minute'))!.n,
+      );
+    const held = await partials();
+    expect(await rollups.compact()).toBe(0);
+    expect(await partials()).toBe(held);
+    await server.close();
+  });
 });
