@@ -1,152 +1,230 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
 
-export interface Config {
-  port: number;
-  host: string;
-  dataDir: string;
-  /** ':memory:' is refused on purpose: acknowledged data must survive a restart. */
-  dbFile: string;
-  logLevel: string;
-  maxBodyMb: number;
-  /** Bound of the writer queue, in rows (admitted requests included): past it ingest answers 429. */
-  ingestQueueRows: number;
-  /** MB of request bodies read and held at once across all uploads: past it ingest answers 429 before reading (0: the larger of 192 and 2 × MAX_BODY_MB). */
-  ingestInflightMb: number;
-  /** An upload slower than this many bytes a second (over each BODY_RATE_WINDOW_MS) is cut off with 408. */
-  minBodyBytesPerSecond: number;
-  bodyRateWindowMs: number;
-  /** A request (headers and body) must arrive within this many ms. */
-  requestTimeoutMs: number;
-  /** Host names (besides loopback, this machine's names and addresses, HOST and PUBLIC_URL) the hub answers to; `*`: any. */
-  allowedHosts: string;
-  /** The URL people reach the hub at (behind a proxy, say): its host name is allowed. */
-  publicUrl: string;
-  /** Most rows merged into one group-commit transaction. */
-  maxCommitRows: number;
-  rawRetentionDays: number;
-  idempotencyDays: number;
-  /** Oldest accepted event time (ISO 8601). */
-  tsMin: string;
-  /** How far into the future an event time may lie, in ms. */
-  tsMaxAheadMs: number;
-  /** How often partial rollup rows are merged, in ms (0 disables the background job). */
-  compactIntervalMs: number;
-  /** How often raw-retention and idempotency-key purges run, in ms (0 disables). */
-  retentionIntervalMs: number;
-  /** DuckDB's memory limit (e.g. "4GB"); empty: DuckDB's default, 80% of RAM. */
-  duckdbMemoryLimit: string;
-  /** DuckDB's worker threads (0: one per core). */
-  duckdbThreads: number;
-  /** How often the rolling engine recomputes subscribed values, in ms (100 at least). */
-  tickMs: number;
-  /** Past this many bytes unsent to a live client, it gets no deltas until it drains (then a snapshot). */
-  liveBacklogBytes: number;
-  /** `auto`: an empty base gets the demo market, streamed through the ingest API; `off`: never. */
-  demo: string;
-  /** Events per second the demo market streams once backfilled. */
-  demoRate: number;
-  /** Days of history the demo market backfills. */
-  demoDays: number;
-}
+// Every setting is one property of one schema: its type and bounds, its default, its environment
+// variable and CLI flag, and the words the docs show for it. Reading, checking, the error a bad
+// value gets and the option list the docs are checked against all come from that one place.
 
-interface Option {
-  key: keyof Config;
+/** Pino's levels. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+interface Source {
   env: string;
   flag: string;
-  kind: 'int' | 'string';
-  fallback: number | string;
+  description: string;
 }
 
-const OPTIONS: Option[] = [
-  { key: 'port', env: 'PORT', flag: 'port', kind: 'int', fallback: 8080 },
-  { key: 'host', env: 'HOST', flag: 'host', kind: 'string', fallback: '127.0.0.1' },
-  { key: 'dataDir', env: 'DATA_DIR', flag: 'data-dir', kind: 'string', fallback: './data' },
-  { key: 'logLevel', env: 'LOG_LEVEL', flag: 'log-level', kind: 'string', fallback: 'info' },
-  { key: 'maxBodyMb', env: 'MAX_BODY_MB', flag: 'max-body-mb', kind: 'int', fallback: 64 },
-  {
-    key: 'ingestQueueRows',
-    env: 'INGEST_QUEUE_ROWS',
-    flag: 'ingest-queue-rows',
-    kind: 'int',
-    fallback: 4_500_000,
-  },
-  {
-    key: 'ingestInflightMb',
-    env: 'INGEST_INFLIGHT_MB',
-    flag: 'ingest-inflight-mb',
-    kind: 'int',
-    // 0: the larger of 192 and twice MAX_BODY_MB (see makeConfig).
-    fallback: 0,
-  },
-  {
-    key: 'minBodyBytesPerSecond',
-    env: 'MIN_BODY_BYTES_PER_SECOND',
-    flag: 'min-body-bytes-per-second',
-    kind: 'int',
-    fallback: 16_384,
-  },
-  {
-    key: 'bodyRateWindowMs',
-    env: 'BODY_RATE_WINDOW_MS',
-    flag: 'body-rate-window-ms',
-    kind: 'int',
-    fallback: 10_000,
-  },
-  {
-    key: 'requestTimeoutMs',
-    env: 'REQUEST_TIMEOUT_MS',
-    flag: 'request-timeout-ms',
-    kind: 'int',
-    fallback: 120_000,
-  },
-  { key: 'allowedHosts', env: 'ALLOWED_HOSTS', flag: 'allowed-hosts', kind: 'string', fallback: '' },
-  { key: 'publicUrl', env: 'PUBLIC_URL', flag: 'public-url', kind: 'string', fallback: '' },
-  { key: 'maxCommitRows', env: 'MAX_COMMIT_ROWS', flag: 'max-commit-rows', kind: 'int', fallback: 250_000 },
-  {
-    key: 'rawRetentionDays',
-    env: 'RAW_RETENTION_DAYS',
-    flag: 'raw-retention-days',
-    kind: 'int',
-    fallback: 400,
-  },
-  { key: 'idempotencyDays', env: 'IDEMPOTENCY_DAYS', flag: 'idempotency-days', kind: 'int', fallback: 7 },
-  { key: 'tsMin', env: 'TS_MIN', flag: 'ts-min', kind: 'string', fallback: '2000-01-01T00:00:00Z' },
-  { key: 'tsMaxAheadMs', env: 'TS_MAX_AHEAD_MS', flag: 'ts-max-ahead-ms', kind: 'int', fallback: 86_400_000 },
-  {
-    key: 'compactIntervalMs',
-    env: 'COMPACT_INTERVAL_MS',
-    flag: 'compact-interval-ms',
-    kind: 'int',
-    fallback: 30_000,
-  },
-  {
-    key: 'retentionIntervalMs',
-    env: 'RETENTION_INTERVAL_MS',
-    flag: 'retention-interval-ms',
-    kind: 'int',
-    fallback: 3_600_000,
-  },
-  {
-    key: 'duckdbMemoryLimit',
-    env: 'DUCKDB_MEMORY_LIMIT',
-    flag: 'duckdb-memory-limit',
-    kind: 'string',
-    fallback: '',
-  },
-  { key: 'duckdbThreads', env: 'DUCKDB_THREADS', flag: 'duckdb-threads', kind: 'int', fallback: 0 },
-  { key: 'tickMs', env: 'TICK_MS', flag: 'tick-ms', kind: 'int', fallback: 1000 },
-  {
-    key: 'liveBacklogBytes',
-    env: 'LIVE_BACKLOG_BYTES',
-    flag: 'live-backlog-bytes',
-    kind: 'int',
-    fallback: 256 * 1024,
-  },
-  { key: 'demo', env: 'DEMO', flag: 'demo', kind: 'string', fallback: 'auto' },
-  { key: 'demoRate', env: 'DEMO_RATE', flag: 'demo-rate', kind: 'int', fallback: 20 },
-  { key: 'demoDays', env: 'DEMO_DAYS', flag: 'demo-days', kind: 'int', fallback: 90 },
-];
+const Int = (source: Source, fallback: number, minimum = 0) =>
+  Type.Integer({ ...source, default: fallback, minimum });
+const Text = (source: Source, fallback: string) => Type.String({ ...source, default: fallback });
+
+const ConfigSchema = Type.Object({
+  port: Int({ env: 'PORT', flag: 'port', description: 'HTTP port' }, 8080),
+  host: Text({ env: 'HOST', flag: 'host', description: 'interface to listen on' }, '127.0.0.1'),
+  dataDir: Text(
+    { env: 'DATA_DIR', flag: 'data-dir', description: 'folder of the DuckDB file `convergence.duckdb`' },
+    './data',
+  ),
+  logLevel: Type.Enum(LOG_LEVELS, {
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    description: 'pino level',
+    default: 'info',
+  }),
+  maxBodyMb: Int({ env: 'MAX_BODY_MB', flag: 'max-body-mb', description: 'largest ingest body' }, 64),
+  ingestQueueRows: Int(
+    {
+      env: 'INGEST_QUEUE_ROWS',
+      flag: 'ingest-queue-rows',
+      description:
+        'rows queued for the writer (admitted uploads included); past it ingest answers 429 before reading',
+    },
+    4_500_000,
+  ),
+  // 0 is "not set": the budget then follows MAX_BODY_MB (see settle).
+  ingestInflightMb: Int(
+    {
+      env: 'INGEST_INFLIGHT_MB',
+      flag: 'ingest-inflight-mb',
+      description:
+        'MB of bodies read and held at once across all uploads (at least `MAX_BODY_MB`); past it 429 before reading; 0: the larger of 192 and 2 × `MAX_BODY_MB`',
+    },
+    0,
+  ),
+  minBodyBytesPerSecond: Int(
+    {
+      env: 'MIN_BODY_BYTES_PER_SECOND',
+      flag: 'min-body-bytes-per-second',
+      description: 'an upload slower than this over a window is cut off (408)',
+    },
+    16_384,
+  ),
+  bodyRateWindowMs: Int(
+    { env: 'BODY_RATE_WINDOW_MS', flag: 'body-rate-window-ms', description: 'the window of that rate' },
+    10_000,
+  ),
+  requestTimeoutMs: Int(
+    {
+      env: 'REQUEST_TIMEOUT_MS',
+      flag: 'request-timeout-ms',
+      description: 'a request (headers and body) must arrive within this; headers within 15 s',
+    },
+    120_000,
+  ),
+  allowedHosts: Text(
+    {
+      env: 'ALLOWED_HOSTS',
+      flag: 'allowed-hosts',
+      description: 'extra host names the hub answers to (comma-separated; `*`: any)',
+    },
+    '',
+  ),
+  publicUrl: Type.Refine(
+    Text(
+      {
+        env: 'PUBLIC_URL',
+        flag: 'public-url',
+        description: 'the URL people reach the hub at; its host name is allowed',
+      },
+      '',
+    ),
+    (url) => url === '' || URL.canParse(url),
+    // Worded so since before the flags were named in errors; scripts may match it.
+    (url) => `PUBLIC_URL must be a URL such as https://hub.example.com, got "${url}" (--public-url)`,
+  ),
+  maxCommitRows: Int(
+    {
+      env: 'MAX_COMMIT_ROWS',
+      flag: 'max-commit-rows',
+      description: 'most rows merged into one group commit',
+    },
+    250_000,
+  ),
+  rawRetentionDays: Int(
+    {
+      env: 'RAW_RETENTION_DAYS',
+      flag: 'raw-retention-days',
+      description: 'raw events older than this are purged (rollups stay)',
+    },
+    400,
+  ),
+  idempotencyDays: Int(
+    {
+      env: 'IDEMPOTENCY_DAYS',
+      flag: 'idempotency-days',
+      description: 'how long an `Idempotency-Key` is remembered',
+    },
+    7,
+  ),
+  tsMin: Type.Refine(
+    Text(
+      { env: 'TS_MIN', flag: 'ts-min', description: 'oldest accepted event time' },
+      '2000-01-01T00:00:00Z',
+    ),
+    (ts) => !Number.isNaN(Date.parse(ts)),
+    (ts) => `TS_MIN (--ts-min) must be an ISO 8601 date such as 2000-01-01T00:00:00Z, got "${ts}"`,
+  ),
+  tsMaxAheadMs: Int(
+    {
+      env: 'TS_MAX_AHEAD_MS',
+      flag: 'ts-max-ahead-ms',
+      description: 'how far in the future an event time may be',
+    },
+    86_400_000,
+  ),
+  compactIntervalMs: Int(
+    {
+      env: 'COMPACT_INTERVAL_MS',
+      flag: 'compact-interval-ms',
+      description: 'how often partial rollup rows are merged (0: never)',
+    },
+    30_000,
+  ),
+  retentionIntervalMs: Int(
+    {
+      env: 'RETENTION_INTERVAL_MS',
+      flag: 'retention-interval-ms',
+      description: 'how often the retention purge runs (0: never)',
+    },
+    3_600_000,
+  ),
+  duckdbMemoryLimit: Text(
+    {
+      env: 'DUCKDB_MEMORY_LIMIT',
+      flag: 'duckdb-memory-limit',
+      description: "DuckDB's memory limit, e.g. `4GB`; empty: DuckDB's default, 80% of RAM",
+    },
+    '',
+  ),
+  duckdbThreads: Int(
+    {
+      env: 'DUCKDB_THREADS',
+      flag: 'duckdb-threads',
+      description: "DuckDB's worker threads (0: one per core)",
+    },
+    0,
+  ),
+  tickMs: Int(
+    { env: 'TICK_MS', flag: 'tick-ms', description: 'rolling-engine tick (100 at least)' },
+    1000,
+    100,
+  ),
+  liveBacklogBytes: Int(
+    {
+      env: 'LIVE_BACKLOG_BYTES',
+      flag: 'live-backlog-bytes',
+      description: 'unsent bytes past which a live client gets no deltas',
+    },
+    256 * 1024,
+  ),
+  demo: Type.Enum(['auto', 'off'], {
+    env: 'DEMO',
+    flag: 'demo',
+    description: '`auto`: an empty base gets the demo market; `off`',
+    default: 'auto',
+  }),
+  demoRate: Int({ env: 'DEMO_RATE', flag: 'demo-rate', description: 'demo live events per second' }, 20),
+  demoDays: Int(
+    { env: 'DEMO_DAYS', flag: 'demo-days', description: 'days of history the demo market backfills' },
+    90,
+  ),
+});
+
+type Settings = Static<typeof ConfigSchema>;
+export type Config = Settings & {
+  /** The DuckDB file, in DATA_DIR; ':memory:' is refused on purpose: acknowledged data must survive a restart. */
+  dbFile: string;
+};
+
+export interface ConfigOption {
+  /** The Config key. */
+  name: keyof Settings;
+  env: string;
+  flag: string;
+  default: number | string;
+  description: string;
+}
+
+/** What the schema of one setting holds (the JSON Schema keywords used above, and its source). */
+interface Setting extends Source {
+  type?: string;
+  minimum?: number;
+  enum?: string[];
+  default: number | string;
+}
+
+const setting = (name: string): Setting | undefined =>
+  Object.hasOwn(ConfigSchema.properties, name)
+    ? (ConfigSchema.properties[name as keyof Settings] as unknown as Setting)
+    : undefined;
+
+/** Every setting, in the order the docs list them. */
+export const CONFIG_OPTIONS: readonly ConfigOption[] = Object.keys(ConfigSchema.properties).map((name) => {
+  const { env, flag, description, default: fallback } = setting(name)!;
+  return { name: name as keyof Settings, env, flag, default: fallback, description };
+});
 
 export class ConfigError extends Error {}
 
@@ -157,52 +235,69 @@ export function readConfig(
 ): Config {
   const { values } = parseArgs({
     args: argv,
-    options: Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+    options: Object.fromEntries(CONFIG_OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
     strict: true,
   });
-  const raw: Record<string, number | string> = {};
-  for (const option of OPTIONS) {
-    const given = (values[option.flag] as string | undefined) ?? env[option.env];
-    if (given === undefined || given === '') {
-      raw[option.key] = option.fallback;
-      continue;
-    }
-    if (option.kind === 'int') {
-      const n = Number(given);
-      if (!Number.isInteger(n) || n < 0) {
-        throw new ConfigError(
-          `${option.env} (--${option.flag}) must be a non-negative integer, got "${given}"`,
-        );
-      }
-      raw[option.key] = n;
-    } else {
-      raw[option.key] = given;
-    }
+  const given: Record<string, string> = {};
+  for (const option of CONFIG_OPTIONS) {
+    const text = (values[option.flag] as string | undefined) ?? env[option.env];
+    // Empty is unset (`PORT= npm start` listens on the default port).
+    if (text !== undefined && text !== '') given[option.name] = text;
   }
-  return makeConfig(raw as Partial<Config>);
+  return settle(given, given);
 }
 
 /** Fills defaults and derived fields; tests build configs with this. */
 export function makeConfig(partial: Partial<Config>): Config {
-  const defaults = Object.fromEntries(OPTIONS.map((o) => [o.key, o.fallback])) as unknown as Config;
-  const merged = { ...defaults, ...partial };
-  if (Number.isNaN(Date.parse(merged.tsMin))) {
-    throw new ConfigError(`TS_MIN must be an ISO 8601 date, got "${merged.tsMin}"`);
+  return settle(partial, {});
+}
+
+/**
+ * Defaults, coercion and checks through the schema, then what no one setting can say alone.
+ * `texts` are the settings as written (flags and environment), quoted back in a refusal.
+ */
+function settle(input: Record<string, unknown>, texts: Record<string, string>): Config {
+  const { dbFile, ...given } = input;
+  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, structuredClone(given))) as Record<
+    string,
+    unknown
+  >;
+  const problems = Value.Errors(ConfigSchema, value).map((error) => {
+    const name = error.instancePath.slice(1);
+    // A refinement (a date, a URL) words its own refusal.
+    return error.keyword === '~refine' || !setting(name) ? error.message : refusal(name, value, texts);
+  });
+  // Convert reads "1.5" as 1 and "true" as 1: a number must be written as that number.
+  for (const [name, text] of Object.entries(texts)) {
+    if (setting(name)?.type === 'integer' && Number(text) !== value[name]) {
+      problems.push(refusal(name, value, texts));
+    }
   }
-  if (merged.ingestInflightMb === 0) merged.ingestInflightMb = Math.max(192, 2 * merged.maxBodyMb);
-  if (merged.ingestInflightMb < merged.maxBodyMb) {
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)].join('; '));
+  const settings = value as Settings;
+  if (settings.ingestInflightMb === 0) settings.ingestInflightMb = Math.max(192, 2 * settings.maxBodyMb);
+  if (settings.ingestInflightMb < settings.maxBodyMb) {
     throw new ConfigError(
-      `INGEST_INFLIGHT_MB (${merged.ingestInflightMb}) must be at least MAX_BODY_MB (${merged.maxBodyMb}), or no body of the largest size could ever be read`,
+      `INGEST_INFLIGHT_MB (${settings.ingestInflightMb}) must be at least MAX_BODY_MB (${settings.maxBodyMb}), or no body of the largest size could ever be read`,
     );
   }
-  if (merged.publicUrl !== '' && !URL.canParse(merged.publicUrl)) {
-    throw new ConfigError(
-      `PUBLIC_URL must be a URL such as https://hub.example.com, got "${merged.publicUrl}"`,
-    );
+  return {
+    ...settings,
+    dbFile: typeof dbFile === 'string' ? dbFile : path.join(settings.dataDir, 'convergence.duckdb'),
+  };
+}
+
+/** `PORT (--port) must be a non-negative integer, got "eighty"`. */
+function refusal(name: string, value: Record<string, unknown>, texts: Record<string, string>): string {
+  const schema = setting(name)!;
+  const got = texts[name] ?? value[name];
+  return `${schema.env} (--${schema.flag}) must be ${accepted(schema)}, got ${JSON.stringify(got)}`;
+}
+
+function accepted(schema: Setting): string {
+  if (schema.enum) return `one of ${schema.enum.map((v) => `"${v}"`).join(', ')}`;
+  if (schema.type === 'integer') {
+    return schema.minimum === 0 ? 'a non-negative integer' : `an integer of at least ${schema.minimum}`;
   }
-  if (merged.tickMs < 100) throw new ConfigError(`TICK_MS must be at least 100, got ${merged.tickMs}`);
-  if (merged.demo !== 'auto' && merged.demo !== 'off') {
-    throw new ConfigError(`DEMO must be "auto" or "off", got "${merged.demo}"`);
-  }
-  return { ...merged, dbFile: partial.dbFile ?? path.join(merged.dataDir, 'convergence.duckdb') };
+  return `a ${schema.type ?? 'value'}`;
 }

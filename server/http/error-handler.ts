@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, DomainError, errors, toApiError } from '../errors.js';
+import { validationMessage } from './validation-message.js';
 
 // Every answer the hub gives, its own or Fastify's and Node's (a bad URL, a timeout, headers too
 // large), has the one shape `{ error: { code, message, hint } }`.
@@ -31,13 +32,19 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (error.validation) {
       const where = error.validationContext ?? 'request';
+      const message =
+        validationMessage(error.validation, {
+          part: where,
+          schema: (request.routeOptions.schema as Record<string, unknown> | undefined)?.[where],
+          data: where === 'querystring' ? request.query : request[where as 'body' | 'params' | 'headers'],
+        }) || `Invalid ${where}: ${error.message}`;
       return reply
         .code(400)
         .send(
           new ApiError(
             400,
             'invalid_request',
-            `Invalid ${where}: ${error.message}`,
+            message,
             'Check the field named above against the API description at /docs.',
           ).toBody(),
         );

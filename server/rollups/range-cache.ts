@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * What KPI windows read from the rollups, kept until a commit touches the span it covers.
  *
@@ -19,27 +21,34 @@ export interface RangeKey {
 }
 
 interface Entry<V> {
+  ws: number;
   fromMs: number;
   toMs: number;
   value: V;
-  bytes: number;
 }
 
 /** Changes remembered per workspace for reads in flight (a read takes milliseconds). */
 const RECENT_CHANGES = 256;
 
 export class RangeCache<V> {
-  private readonly entries = new Map<number, Map<string, Entry<V>>>();
+  /** Least recently used first out once the weights pass the budget. */
+  private readonly entries: LRUCache<string, Entry<V>>;
+  /** Each workspace's keys, so that a commit looks only at its own workspace's ranges. */
+  private readonly keys = new Map<number, Set<string>>();
   /** Bumped by every change of a workspace; the recent changes' spans are kept with their version. */
   private readonly versions = new Map<number, number>();
   private readonly recent = new Map<number, { version: number; fromMs: number; toMs: number }[]>();
-  private bytes = 0;
 
   /** `weigh` estimates what a value holds in bytes; the cache stays under `maxBytes`. */
-  constructor(
-    private readonly maxBytes: number,
-    private readonly weigh: (value: V) => number,
-  ) {}
+  constructor(maxBytes: number, weigh: (value: V) => number) {
+    this.entries = new LRUCache<string, Entry<V>>({
+      maxSize: maxBytes,
+      // lru-cache takes positive integers only (an empty map weighs 0 by the estimates).
+      sizeCalculation: (entry) => Math.max(1, Math.ceil(weigh(entry.value))),
+      // Evicted, deleted or replaced (set adds the key back once stored).
+      dispose: (entry, key) => this.forget(entry.ws, key),
+    });
+  }
 
   static key(range: RangeKey): string {
     // The instants too: the same wall-clock days are other instants in another zone.
@@ -51,14 +60,7 @@ export class RangeCache<V> {
   }
 
   get(ws: number, range: RangeKey): V | undefined {
-    const entries = this.entries.get(ws);
-    const key = RangeCache.key(range);
-    const entry = entries?.get(key);
-    if (!entry) return undefined;
-    // Most recently used last, so that eviction drops the oldest.
-    entries!.delete(key);
-    entries!.set(key, entry);
-    return entry.value;
+    return this.entries.get(`${ws}:${RangeCache.key(range)}`)?.value;
   }
 
   /**
@@ -73,34 +75,35 @@ export class RangeCache<V> {
       if (since.length < current - version) return;
       if (since.some((c) => c.fromMs <= range.toMs && range.fromMs <= c.toMs)) return;
     }
-    let entries = this.entries.get(ws);
-    if (!entries) this.entries.set(ws, (entries = new Map()));
-    const key = RangeCache.key(range);
-    this.bytes -= entries.get(key)?.bytes ?? 0;
-    const bytes = this.weigh(value);
-    entries.set(key, { fromMs: range.fromMs, toMs: range.toMs, value, bytes });
-    this.bytes += bytes;
-    if (this.bytes > this.maxBytes) this.evict();
+    const key = `${ws}:${RangeCache.key(range)}`;
+    this.entries.set(key, { ws, fromMs: range.fromMs, toMs: range.toMs, value });
+    // A value heavier than the whole budget is not stored.
+    if (!this.entries.has(key)) return;
+    let keys = this.keys.get(ws);
+    if (!keys) this.keys.set(ws, (keys = new Set()));
+    keys.add(key);
   }
 
   /** A commit stored events of `ws` with instants in [fromMs, toMs]. */
   changed(ws: number, fromMs: number, toMs: number): void {
     this.bump(ws, fromMs, toMs);
-    const entries = this.entries.get(ws);
-    if (!entries) return;
-    for (const [key, entry] of entries) {
-      if (entry.fromMs <= toMs && fromMs < entry.toMs) {
-        entries.delete(key);
-        this.bytes -= entry.bytes;
-      }
+    for (const key of this.keys.get(ws) ?? []) {
+      const entry = this.entries.peek(key);
+      if (entry && entry.fromMs <= toMs && fromMs < entry.toMs) this.entries.delete(key);
     }
   }
 
   /** Everything of a workspace (deleted, or its day buckets rebuilt in another zone). */
   drop(ws: number): void {
     this.bump(ws, -Infinity, Infinity);
-    for (const entry of this.entries.get(ws)?.values() ?? []) this.bytes -= entry.bytes;
-    this.entries.delete(ws);
+    for (const key of this.keys.get(ws) ?? []) this.entries.delete(key);
+    this.keys.delete(ws);
+  }
+
+  private forget(ws: number, key: string): void {
+    const keys = this.keys.get(ws);
+    keys?.delete(key);
+    if (keys?.size === 0) this.keys.delete(ws);
   }
 
   private bump(ws: number, fromMs: number, toMs: number): void {
@@ -112,21 +115,8 @@ export class RangeCache<V> {
     if (log.length > RECENT_CHANGES) log.shift();
   }
 
-  /** Drops the least recently used entries (per workspace, oldest workspaces first) to 3/4 of the budget. */
-  private evict(): void {
-    for (const [ws, entries] of this.entries) {
-      for (const [key, entry] of entries) {
-        entries.delete(key);
-        this.bytes -= entry.bytes;
-        if (this.bytes <= (this.maxBytes * 3) / 4) break;
-      }
-      if (entries.size === 0) this.entries.delete(ws);
-      if (this.bytes <= (this.maxBytes * 3) / 4) return;
-    }
-  }
-
   /** Bytes held (an estimate). */
   get heldBytes(): number {
-    return this.bytes;
+    return this.entries.calculatedSize;
   }
 }
