@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { formulaMetrics } from '../../shared/kpis.js';
+import { alertKey, pointKey, rowKey, tileKey, type Topic } from '../../shared/live.js';
 import type {
   BenchmarkParams,
-  LiveData,
   SeriesParams,
   Subscribe,
   Tile,
   TilesParams,
+  TopicData,
 } from '../../shared/schemas/live.js';
 import { errors } from '../errors.js';
 import { resolveWindow } from '../kpi/windows.js';
@@ -25,8 +26,9 @@ export interface Dependency {
   windowKey: string;
 }
 
-export interface Computed {
-  data: LiveData;
+/** A topic's data (its schema in shared/schemas/live-data.ts), and what it read. */
+export interface Computed<T extends Topic = Topic> {
+  data: TopicData<T>;
   dependency: Dependency;
 }
 
@@ -72,7 +74,7 @@ function sinceOf(app: FastifyInstance, workspace: WorkspaceState, kpis: string[]
 /** Sparklines: hours for windows of a day or less, days beyond. */
 const sparkGrain = (fromMs: number, toMs: number) => (toMs - fromMs <= 86_400_000 ? 'hour' : 'day');
 
-async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
+async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles'>> {
   const { app } = ctx;
   const workspace = workspaceOf(app, p.workspace);
   const brand = p.brand ?? workspace.brands.find((b) => b.own)!.id;
@@ -84,7 +86,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
   }
   const at = iso(ctx.nowMs);
   const { window, previous } = resolveWindow({ window: p.window, at }, workspace.timezone, ctx.nowMs);
-  const data: LiveData = {
+  const data: TopicData<'tiles'> = {
     window: {
       from: iso(window.fromMs),
       to: iso(window.toMs),
@@ -121,7 +123,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
       ranked: bench.rows.filter((r) => r.rank !== null).length,
       sparkline,
     };
-    data[`tile:${id}`] = tile;
+    data[tileKey(id)] = tile;
   }
   return {
     data,
@@ -134,7 +136,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
   };
 }
 
-async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Computed> {
+async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Computed<'benchmark'>> {
   const { app } = ctx;
   const workspace = workspaceOf(app, p.workspace);
   const at = iso(ctx.nowMs);
@@ -143,13 +145,13 @@ async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Compute
     at,
     ...(p.touchpoint ? { touchpoint: p.touchpoint } : {}),
   });
-  const data: LiveData = {
+  const data: TopicData<'benchmark'> = {
     kpi: bench.kpi,
     window: bench.window,
     previousWindow: bench.previousWindow,
     set: bench.set,
   };
-  for (const row of bench.rows) data[`row:${row.brand}`] = row;
+  for (const row of bench.rows) data[rowKey(row.brand)] = row;
   return {
     data,
     dependency: {
@@ -161,7 +163,7 @@ async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Compute
   };
 }
 
-async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
+async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed<'series'>> {
   const { app } = ctx;
   const workspace = workspaceOf(app, p.workspace);
   const { window } = resolveWindow(
@@ -175,9 +177,9 @@ async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
     to: iso(window.toMs),
     ...(p.brands?.length ? { brands: p.brands.join(',') } : {}),
   });
-  const data: LiveData = {};
+  const data: TopicData<'series'> = {};
   answer.buckets.forEach((bucket, i) => {
-    data[`p:${bucket}`] = {
+    data[pointKey(bucket)] = {
       bucket,
       values: Object.fromEntries(answer.series.map((s) => [s.brand, s.values[i] ?? null])),
     };
@@ -194,7 +196,7 @@ async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
   };
 }
 
-async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed> {
+async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed<'quality'>> {
   const workspace = workspaceOf(ctx.app, workspaceId);
   const quarantined = await ctx.app.ingest.quarantineCounts(workspace);
   return {
@@ -208,10 +210,10 @@ async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed
   };
 }
 
-async function alerts(ctx: TopicContext, workspaceId: string): Promise<Computed> {
+async function alerts(ctx: TopicContext, workspaceId: string): Promise<Computed<'alerts'>> {
   const workspace = workspaceOf(ctx.app, workspaceId);
-  const data: LiveData = {};
-  for (const alert of ctx.alerts.list(workspace.id).slice(0, 50)) data[`alert:${alert.id}`] = alert;
+  const data: TopicData<'alerts'> = {};
+  for (const alert of ctx.alerts.list(workspace.id).slice(0, 50)) data[alertKey(alert.id)] = alert;
   return {
     data,
     dependency: {
