@@ -40,9 +40,11 @@ export const pointKey = (bucket: string) => `${PREFIX.point}${bucket}` as const;
 export const alertKey = (id: string) => `${PREFIX.alert}${id}` as const;
 
 type EntryKey<D, P extends Prefix> = Extract<keyof D, `${P}${string}`>;
+/** The prefixes under which a record of type D has entries (a wrong one does not compile). */
+type PrefixOf<D> = { [P in Prefix]: [EntryKey<D, P>] extends [never] ? never : P }[Prefix];
 
 /** The entries of one kind (those whose key starts with `prefix`) of a record, in key order. */
-export function entriesOf<D extends object, P extends Prefix>(
+export function entriesOf<D extends object, P extends Prefix & PrefixOf<D>>(
   data: D | null,
   prefix: P,
 ): D[EntryKey<D, P>][] {
