@@ -1,11 +1,12 @@
 import { formulaMetrics } from '../../shared/kpis.js';
+import { alertKey, pointKey, rowKey, tileKey, type Topic } from '../../shared/live.js';
 import type {
   BenchmarkParams,
-  LiveData,
   SeriesParams,
   Subscribe,
   Tile,
   TilesParams,
+  TopicData,
 } from '../../shared/schemas/live.js';
 import { iso, type Window } from '../../shared/time.js';
 import type { AlertService } from '../alerts/rules.js';
@@ -26,8 +27,9 @@ export interface Dependency {
   windowKey: string;
 }
 
-export interface Computed {
-  data: LiveData;
+/** A topic's data (its schema in shared/schemas/live-data.ts), and what it read. */
+export interface Computed<T extends Topic = Topic> {
+  data: TopicData<T>;
   dependency: Dependency;
 }
 
@@ -85,7 +87,7 @@ const liveWindow = (ctx: TopicContext, workspace: WorkspaceState, name: string) 
 /** The series topic's window when none is named: a day of hours, or a month of days. */
 const seriesWindowName = (p: SeriesParams) => p.window ?? (p.grain === 'hour' ? '24h' : '30d');
 
-async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
+async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles'>> {
   const workspace = workspaceOf(ctx, p.workspace);
   const brand = p.brand ?? workspace.brands.find((b) => b.own)!.id;
   if (!workspace.brands.some((b) => b.id === brand)) {
@@ -95,7 +97,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
     );
   }
   const { window, previous } = liveWindow(ctx, workspace, p.window);
-  const data: LiveData = {
+  const data: TopicData<'tiles'> = {
     window: {
       from: iso(window.fromMs),
       to: iso(window.toMs),
@@ -131,7 +133,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
       ranked: bench.rows.filter((r) => r.rank !== null).length,
       sparkline,
     };
-    data[`tile:${id}`] = tile;
+    data[tileKey(id)] = tile;
   }
   return {
     data,
@@ -144,7 +146,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed> {
   };
 }
 
-async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Computed> {
+async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Computed<'benchmark'>> {
   const workspace = workspaceOf(ctx, p.workspace);
   const { window, previous } = liveWindow(ctx, workspace, p.window);
   const bench = await ctx.kpis.benchmark(workspace, p.kpi, {
@@ -152,13 +154,13 @@ async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Compute
     previous,
     touchpoints: p.touchpoint === undefined ? undefined : [p.touchpoint],
   });
-  const data: LiveData = {
+  const data: TopicData<'benchmark'> = {
     kpi: bench.kpi,
     window: bench.window,
     previousWindow: bench.previousWindow,
     set: bench.set,
   };
-  for (const row of bench.rows) data[`row:${row.brand}`] = row;
+  for (const row of bench.rows) data[rowKey(row.brand)] = row;
   return {
     data,
     dependency: {
@@ -170,13 +172,13 @@ async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Compute
   };
 }
 
-async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
+async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed<'series'>> {
   const workspace = workspaceOf(ctx, p.workspace);
   const { window } = liveWindow(ctx, workspace, seriesWindowName(p));
   const answer = await ctx.kpis.series(workspace, p.kpi, { grain: p.grain, window, brands: p.brands });
-  const data: LiveData = {};
+  const data: TopicData<'series'> = {};
   answer.buckets.forEach((bucket, i) => {
-    data[`p:${bucket}`] = {
+    data[pointKey(bucket)] = {
       bucket,
       values: Object.fromEntries(answer.series.map((s) => [s.brand, s.values[i] ?? null])),
     };
@@ -193,7 +195,7 @@ async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed> {
   };
 }
 
-async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed> {
+async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed<'quality'>> {
   const workspace = workspaceOf(ctx, workspaceId);
   const quarantined = await ctx.ingest.quarantineCounts(workspace);
   return {
@@ -207,10 +209,10 @@ async function quality(ctx: TopicContext, workspaceId: string): Promise<Computed
   };
 }
 
-async function alerts(ctx: TopicContext, workspaceId: string): Promise<Computed> {
+async function alerts(ctx: TopicContext, workspaceId: string): Promise<Computed<'alerts'>> {
   const workspace = workspaceOf(ctx, workspaceId);
-  const data: LiveData = {};
-  for (const alert of ctx.alerts.list(workspace.id).slice(0, 50)) data[`alert:${alert.id}`] = alert;
+  const data: TopicData<'alerts'> = {};
+  for (const alert of ctx.alerts.list(workspace.id).slice(0, 50)) data[alertKey(alert.id)] = alert;
   return {
     data,
     dependency: {

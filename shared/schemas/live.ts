@@ -1,11 +1,35 @@
-// The websocket protocol of GET /api/v1/live: JSON messages tagged by `type`, validated by the server
-// with these schemas. The data model (parts, deltas) is described in ../live.ts.
-import { Type, type Static, type TSchema } from 'typebox';
+// The websocket protocol of GET /api/v1/live, both ways: JSON messages tagged by `type`. The server
+// validates what clients send with ClientMessage; ServerMessage and each topic's data (TopicData in
+// ./live-data.ts) describe what it sends, and test/integration/live-wire.test.ts holds a real hub to
+// them. The data model (parts, deltas) and the key helpers are in ../live.ts.
+import { Type, type Static, type TLiteral, type TSchema, type TUnion, type TUnsafe } from 'typebox';
 import { IdText } from './text.js';
+import { Nullable } from './nullable.js';
 import { type Topic, WALL_BOARDS } from '../live.js';
+import { Alert } from './live-data.js';
 
-// The plain types and helpers (no schema library): what the web app imports.
-export * from '../live.js';
+// The values without schemas (what the web app imports), and the topics' data.
+export {
+  TOPICS,
+  type Topic,
+  WALL_BOARDS,
+  type WallBoard,
+  PREFIX,
+  type Prefix,
+  tileKey,
+  rowKey,
+  pointKey,
+  alertKey,
+  entriesOf,
+  applyDelta,
+} from '../live.js';
+export * from './live-data.js';
+
+/** One literal per value of a constant list (the list stays the one definition). */
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
+const literals = <const T extends readonly string[]>(values: T): TUnion<Literals<T>> =>
+  // map() forgets the tuple: the literals are those of `values`, in order.
+  Type.Union(values.map((v) => Type.Literal(v))) as TUnion<Literals<T>>;
 
 const Id = Type.String({
   minLength: 1,
@@ -86,23 +110,78 @@ export const ClientMessage = Type.Union([
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
+// Server → client. Snapshots and deltas are generic over the data they carry: the socket sees any
+// record (LiveData), a subscription of topic T gets TopicData<T> (`Snapshot<TopicData<'tiles'>>`).
+// Their types pass the data type D in as TUnsafe<D>, whose Static is D itself.
+
+const strict = { additionalProperties: false } as const;
+const Instant = Type.String({ format: 'date-time' });
+const Seq = Type.Integer({
+  minimum: 0,
+  description: 'per subscription; a delta follows the message of seq one less, or is not applied',
+});
+const AsOf = Nullable(Type.String({ format: 'date-time', description: 'the last commit it reflects' }));
+
+/** Any topic's data, as the socket sees it: a flat record of named parts. */
+export const LiveData = Type.Record(Type.String(), Type.Unknown());
+export type LiveData = Static<typeof LiveData>;
+
+const changesOf = <S extends TSchema>(set: S) =>
+  Type.Object({ set, remove: Type.Array(Type.String(), { description: 'keys of removed parts' }) }, strict);
+export const Changes = changesOf(LiveData);
+/** What a delta sets (some parts of D) and removes. */
+export type Changes<D extends LiveData = LiveData> = Static<
+  ReturnType<typeof changesOf<TUnsafe<Partial<D>>>>
+>;
+
+export const Welcome = Type.Object(
+  { type: Type.Literal('welcome'), epoch: Type.String(), heartbeatMs: Type.Integer() },
+  strict,
+);
+const snapshotOf = <S extends TSchema>(data: S) =>
+  Type.Object({ type: Type.Literal('snapshot'), id: Type.String(), seq: Seq, asOf: AsOf, data }, strict);
+export const Snapshot = snapshotOf(LiveData);
+export type Snapshot<D extends LiveData = LiveData> = Static<ReturnType<typeof snapshotOf<TUnsafe<D>>>>;
+
+const deltaOf = <S extends TSchema>(set: S) =>
+  Type.Object(
+    { type: Type.Literal('delta'), id: Type.String(), seq: Seq, asOf: AsOf, changes: changesOf(set) },
+    strict,
+  );
+export const Delta = deltaOf(LiveData);
+export type Delta<D extends LiveData = LiveData> = Static<ReturnType<typeof deltaOf<TUnsafe<Partial<D>>>>>;
+
+export const ErrorMessage = Type.Object(
+  {
+    type: Type.Literal('error'),
+    id: Type.Optional(Type.String({ description: 'the subscription it concerns, if any' })),
+    code: Type.String(),
+    message: Type.String(),
+    hint: Type.String(),
+  },
+  strict,
+);
+export type ErrorMessage = Static<typeof ErrorMessage>;
+export const Pong = Type.Object({ type: Type.Literal('pong') }, strict);
+export const Heartbeat = Type.Object({ type: Type.Literal('heartbeat'), at: Instant }, strict);
+
+export const ServerMessage = Type.Union([Welcome, Snapshot, Delta, ErrorMessage, Pong, Heartbeat]);
+export type ServerMessage<D extends LiveData = LiveData> =
+  | Static<typeof Welcome>
+  | Snapshot<D>
+  | Delta<D>
+  | ErrorMessage
+  | Static<typeof Pong>
+  | Static<typeof Heartbeat>;
+
 /** GET/PUT /api/v1/workspaces/{workspace}/wall: which tiles and boards the live wall shows. */
 export const WallLayout = Type.Object(
   {
     kpis: Type.Array(IdText(), { minItems: 1, maxItems: 12, description: 'tiles, in order' }),
-    boards: Type.Array(
-      Type.Union([
-        Type.Literal('tiles'),
-        Type.Literal('share_of_voice'),
-        Type.Literal('sentiment'),
-        Type.Literal('dpi'),
-        Type.Literal('alerts'),
-      ]),
-      {
-        minItems: 1,
-        description: `boards shown (and rotated in kiosk mode), in order: ${WALL_BOARDS.join(', ')}`,
-      },
-    ),
+    boards: Type.Array(literals(WALL_BOARDS), {
+      minItems: 1,
+      description: `boards shown (and rotated in kiosk mode), in order: ${WALL_BOARDS.join(', ')}`,
+    }),
     window: Type.String({
       maxLength: 8,
       description: 'the tiles’ window: 1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd',
@@ -115,13 +194,5 @@ export type WallLayout = Static<typeof WallLayout>;
 
 /** GET /api/v1/workspaces/{workspace}/alerts answers `{ rows: Alert[] }`, newest first;
  * POST /api/v1/workspaces/{workspace}/alerts/{id}/ack acknowledges one (answers the alert). */
-export const AlertOut = Type.Object({
-  id: Type.String(),
-  kind: Type.Union([Type.Literal('source_silent'), Type.Literal('rejected_burst')]),
-  severity: Type.Union([Type.Literal('warning'), Type.Literal('critical')]),
-  message: Type.Object({ en: Type.String(), fr: Type.String() }),
-  at: Type.String({ format: 'date-time' }),
-  acknowledged: Type.Boolean(),
-  subject: Type.Record(Type.String(), Type.String()),
-});
-export const AlertList = Type.Object({ rows: Type.Array(AlertOut) });
+export const AlertOut = Alert;
+export const AlertList = Type.Object({ rows: Type.Array(Alert) });

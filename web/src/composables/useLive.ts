@@ -21,7 +21,7 @@ import {
   type ShallowRef,
 } from 'vue';
 import { applyDelta, type LiveData, type ServerMessage, type Topic } from '../../../shared/live.js';
-import type { ClientMessage, Subscribe } from '../../../shared/schemas/live.js';
+import type { ClientMessage, Subscribe, TopicData } from '../../../shared/schemas/live.js';
 
 export type LiveStatus = 'connecting' | 'open' | 'closed';
 
@@ -63,7 +63,7 @@ export interface LiveOptions {
 export interface LiveSubscription<T extends Topic = Topic> {
   readonly topic: T;
   /** The record (snapshot + deltas); null until the first snapshot, never cleared afterwards. */
-  readonly data: ShallowRef<LiveData | null>;
+  readonly data: ShallowRef<TopicData<T> | null>;
   /** When the data was computed (the hub's clock). */
   readonly asOf: Ref<string | null>;
   readonly error: ShallowRef<LiveError | null>;
@@ -162,7 +162,8 @@ export class LiveClient {
     this.sendSubscribe(entry);
     return {
       topic,
-      data: entry.refs.data,
+      // The server sends a subscription of topic T the data of T (test/integration/live-wire.test.ts).
+      data: entry.refs.data as ShallowRef<TopicData<T> | null>,
       asOf: entry.refs.asOf,
       error: entry.refs.error,
       setParams: (next) => {
@@ -399,8 +400,8 @@ export function useLive(): LiveClient {
   return client;
 }
 
-export interface LiveTopic {
-  data: ComputedRef<LiveData | null>;
+export interface LiveTopic<T extends Topic = Topic> {
+  data: ComputedRef<TopicData<T> | null>;
   asOf: ComputedRef<string | null>;
   error: ComputedRef<LiveError | null>;
 }
@@ -413,7 +414,7 @@ export function useLiveTopic<T extends Topic>(
   topic: T,
   params: MaybeRefOrGetter<LiveParams<T> | null>,
   client: LiveClient = useLive(),
-): LiveTopic {
+): LiveTopic<T> {
   const subscription = shallowRef<LiveSubscription<T> | null>(null);
   watch(
     // Compared as JSON: a getter that rebuilds an equal object must not resubscribe.

@@ -1,42 +1,32 @@
-// Typed readers of the live topics' records (shared/schemas/live.ts names the parts).
+// Readers of the live topics' records, in the order the views show them (the parts and their keys
+// are named in shared/schemas/live-data.ts).
+import { entriesOf, PREFIX, tileKey } from '../../../shared/live.js';
+import type {
+  Alert,
+  BenchmarkSet,
+  QualityCounters,
+  SeriesPoint,
+  Tile,
+  TopicData,
+} from '../../../shared/schemas/live.js';
 import type { BenchmarkRow } from '../../../shared/schemas/kpi.js';
-import type { Alert, LiveData, QualityCounters, Tile } from '../../../shared/live.js';
 
-export interface SeriesPoint {
-  bucket: string;
-  values: Record<string, number | null>;
-}
-
-export interface BenchmarkSet {
-  average: number | null;
-  median: number | null;
-  leader: string | null;
-}
-
-function withPrefix<T>(data: LiveData | null, prefix: string): T[] {
-  if (!data) return [];
-  const out: T[] = [];
-  for (const [key, value] of Object.entries(data)) if (key.startsWith(prefix)) out.push(value as T);
-  return out;
-}
-
-export const tileOf = (data: LiveData | null, kpi: string): Tile | null =>
-  (data?.[`tile:${kpi}`] as Tile | undefined) ?? null;
+export const tileOf = (data: TopicData<'tiles'> | null, kpi: string): Tile | null =>
+  data?.[tileKey(kpi)] ?? null;
 
 /** Benchmark rows, best rank first (brands without a value last). */
-export const benchmarkRows = (data: LiveData | null): BenchmarkRow[] =>
-  withPrefix<BenchmarkRow>(data, 'row:').sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
+export const benchmarkRows = (data: TopicData<'benchmark'> | null): BenchmarkRow[] =>
+  entriesOf(data, PREFIX.row).sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity));
 
-export const benchmarkSet = (data: LiveData | null): BenchmarkSet | null =>
-  (data?.set as BenchmarkSet | undefined) ?? null;
+export const benchmarkSet = (data: TopicData<'benchmark'> | null): BenchmarkSet | null => data?.set ?? null;
 
 /** Chart points, oldest first. */
-export const seriesPoints = (data: LiveData | null): SeriesPoint[] =>
-  withPrefix<SeriesPoint>(data, 'p:').sort((a, b) => Date.parse(a.bucket) - Date.parse(b.bucket));
+export const seriesPoints = (data: TopicData<'series'> | null): SeriesPoint[] =>
+  entriesOf(data, PREFIX.point).sort((a, b) => Date.parse(a.bucket) - Date.parse(b.bucket));
 
-export const qualityCounters = (data: LiveData | null): QualityCounters | null =>
-  (data?.counters as QualityCounters | undefined) ?? null;
+export const qualityCounters = (data: TopicData<'quality'> | null): QualityCounters | null =>
+  data?.counters ?? null;
 
 /** Alerts, newest first. */
-export const alertsOf = (data: LiveData | null): Alert[] =>
-  withPrefix<Alert>(data, 'alert:').sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+export const alertsOf = (data: TopicData<'alerts'> | null): Alert[] =>
+  entriesOf(data, PREFIX.alert).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));

@@ -1,0 +1,122 @@
+// The data of each live topic: a flat record of named parts (the model is described in ../live.ts).
+// A record has a few fixed parts (`window`, `set`, `counters` …) and entries of one kind under a key
+// prefix (`tile:<kpi>`, `row:<brand>`, `p:<bucket>`, `alert:<id>`, built with tileKey, rowKey,
+// pointKey and alertKey of ../live.ts). The schemas allow exactly those keys, so that a part added
+// on the server without a schema fails the wire test (test/integration/live-wire.test.ts).
+import { Type, type Static, type TSchema } from 'typebox';
+import type { Topic } from '../live.js';
+import { Benchmark, BenchmarkRow, WindowOut } from './kpi.js';
+import { Nullable } from './nullable.js';
+
+const Instant = Type.String({ format: 'date-time' });
+const Label = Type.Object({ en: Type.String(), fr: Type.String() });
+
+/** An entry `tile:<kpi>` of the `tiles` topic. */
+export const Tile = Type.Object(
+  {
+    kpi: Type.String(),
+    label: Label,
+    unit: Type.String(),
+    direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+    value: Nullable(Type.Number()),
+    previous: Nullable(Type.Number()),
+    delta: Nullable(Type.Number()),
+    deltaPct: Nullable(Type.Number()),
+    rank: Nullable(Type.Integer()),
+    ranked: Type.Integer({ description: 'brands with a value (the rank’s denominator)' }),
+    sparkline: Type.Array(Nullable(Type.Number()), {
+      description:
+        'the KPI per bucket over the window (hours for 1h/24h/today, days otherwise), oldest first',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Tile = Static<typeof Tile>;
+
+/** The `window` part of the `tiles` topic: the window and the one it is compared with. */
+export const TilesWindow = Type.Object(
+  { from: Instant, to: Instant, previousFrom: Instant, previousTo: Instant },
+  { additionalProperties: false },
+);
+export type TilesWindow = Static<typeof TilesWindow>;
+
+/** The `set` part of the `benchmark` topic: the REST benchmark's. */
+export const BenchmarkSet = Benchmark.properties.set;
+export type BenchmarkSet = Static<typeof BenchmarkSet>;
+
+/** An entry `p:<bucket>` of the `series` topic: each brand's value in that bucket. */
+export const SeriesPoint = Type.Object(
+  { bucket: Type.String(), values: Type.Record(Type.String(), Nullable(Type.Number())) },
+  { additionalProperties: false },
+);
+export type SeriesPoint = Static<typeof SeriesPoint>;
+
+/** The `counters` part of the `quality` topic. */
+export const QualityCounters = Type.Object(
+  {
+    accepted: Type.Integer({ description: 'rows accepted since the hub started' }),
+    rejected: Type.Integer({ description: 'rows rejected since the hub started' }),
+    acceptedLastMinute: Type.Integer(),
+    rejectedLastMinute: Type.Integer(),
+    quarantined: Type.Record(Type.String(), Type.Integer(), { description: 'rows held, per reason' }),
+    lastCommitAt: Nullable(Instant),
+  },
+  { additionalProperties: false },
+);
+export type QualityCounters = Static<typeof QualityCounters>;
+
+/**
+ * A data-quality alert: an entry `alert:<id>` of the `alerts` topic, and what GET …/alerts lists.
+ */
+export const Alert = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('source_silent'), Type.Literal('rejected_burst')]),
+  severity: Type.Union([Type.Literal('warning'), Type.Literal('critical')]),
+  message: Label,
+  at: Instant,
+  acknowledged: Type.Boolean(),
+  subject: Type.Record(Type.String(), Type.String()),
+});
+export type Alert = Static<typeof Alert>;
+
+// Fixed parts and prefixed entries together: `unevaluatedProperties` refuses any other key.
+const exactly = { unevaluatedProperties: false } as const;
+
+const TilesFixed = Type.Object({ window: TilesWindow });
+const TileEntries = Type.Record(Type.TemplateLiteral('tile:${string}'), Tile);
+const BenchmarkFixed = Type.Object({
+  kpi: Type.String(),
+  window: WindowOut,
+  previousWindow: WindowOut,
+  set: BenchmarkSet,
+});
+const RowEntries = Type.Record(Type.TemplateLiteral('row:${string}'), BenchmarkRow);
+const PointEntries = Type.Record(Type.TemplateLiteral('p:${string}'), SeriesPoint, {
+  additionalProperties: false,
+});
+const QualityFixed = Type.Object({ counters: QualityCounters }, { additionalProperties: false });
+const AlertEntries = Type.Record(Type.TemplateLiteral('alert:${string}'), Alert, {
+  additionalProperties: false,
+});
+
+/** Each topic's data, as a snapshot carries it. */
+export const TopicData = {
+  tiles: Type.Intersect([TilesFixed, TileEntries], exactly),
+  benchmark: Type.Intersect([BenchmarkFixed, RowEntries], exactly),
+  series: PointEntries,
+  quality: QualityFixed,
+  alerts: AlertEntries,
+} as const satisfies Record<Topic, TSchema>;
+
+type TopicDataOf = { [T in Topic]: Static<(typeof TopicData)[T]> };
+/** A topic's data (`TopicData<'tiles'>` …); without a topic, any topic's. */
+export type TopicData<T extends Topic = Topic> = TopicDataOf[T];
+
+/** What a delta of each topic sets: some of the parts of its data. */
+export const TopicParts = {
+  tiles: Type.Intersect([Type.Partial(TilesFixed), TileEntries], exactly),
+  benchmark: Type.Intersect([Type.Partial(BenchmarkFixed), RowEntries], exactly),
+  series: PointEntries,
+  quality: Type.Partial(QualityFixed),
+  alerts: AlertEntries,
+} as const satisfies Record<Topic, TSchema>;
