@@ -10,7 +10,7 @@ const hub = process.argv[2] ?? 'http://localhost:8080';
 // A relative window moves once a minute: start early in a minute, so that it holds still while the
 // example runs and the delta carries the new mention only.
 const second = new Date().getSeconds();
-if (second >= 50) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+if (second >= 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
 
 const ws = new WebSocket(`${hub.replace(/^http/, 'ws')}/api/v1/live`);
 const timeout = setTimeout(() => {

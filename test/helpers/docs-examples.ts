@@ -5,7 +5,7 @@
 //   http://localhost:8080 pointed at a test hub;
 // - a ```json or ```text block right after it (blank lines only between them) is the answer it must
 //   print: JSON compared as values (a run of several JSON documents, one per command, is allowed),
-//   text line by line; the string "…" in a JSON answer stands for any value;
+//   text line by line; the string "…" stands for any value in JSON, for any text in a line of text;
 // - without such a block, every HTTP answer of the example must be a success (below 400);
 // - `<!-- not run: why -->` on the line before a ```sh block keeps it from running (the test holds
 //   the list of those blocks: an example cannot be skipped unnoticed);
@@ -131,6 +131,23 @@ export const normalizeText = (text: string) =>
     .map((l) => l.trimEnd())
     .join('\n')
     .trim();
+
+/**
+ * `actual` (normalized) with each line that matches its shown line, "…" standing for any text in
+ * it, replaced by the shown line: one string equality (and its diff) compares the rest.
+ */
+export function maskTextPlaceholders(shown: string, actual: string): string {
+  const expected = normalizeText(shown).split('\n');
+  return normalizeText(actual)
+    .split('\n')
+    .map((line, i) => {
+      const pattern = expected[i];
+      if (pattern === undefined || !pattern.includes(PLACEHOLDER)) return line;
+      const escaped = pattern.split(PLACEHOLDER).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      return new RegExp(`^${escaped.join('.*')}$`).test(line) ? pattern : line;
+    })
+    .join('\n');
+}
 
 export interface ShellResult {
   code: number | null;

@@ -12,6 +12,7 @@ import {
   type Block,
   curlWrapper,
   maskPlaceholders,
+  maskTextPlaceholders,
   normalizeText,
   parseBlocks,
   runShell,
@@ -119,6 +120,11 @@ describe('the docs follow the convention', () => {
     ]) {
       expect(maskPlaceholders(shown, drifted)).not.toEqual(shown);
     }
+    const text = 'rows 24\nlast …\n';
+    expect(maskTextPlaceholders(text, 'rows 24\r\nlast 2026-12-02 \n')).toBe(normalizeText(text));
+    expect(maskTextPlaceholders(text, 'rows 25\nlast 2026-12-02')).not.toBe(normalizeText(text));
+    expect(maskTextPlaceholders(text, 'rows 24\nfirst 2026-12-02')).not.toBe(normalizeText(text));
+    expect(maskTextPlaceholders(text, 'rows 24')).not.toBe(normalizeText(text));
     expect(splitJson('{"a":1}{"b":"}{"}\n[2]')).toEqual([{ a: 1 }, { b: '}{' }, [2]]);
     expect(() => splitJson('{"a":1} 200')).toThrow();
   });
@@ -156,7 +162,7 @@ for (const file of FILES) {
           return;
         }
         if (answer.lang === 'text') {
-          expect(normalizeText(run.stdout), context).toBe(normalizeText(answer.code));
+          expect(maskTextPlaceholders(answer.code, run.stdout), context).toBe(normalizeText(answer.code));
           return;
         }
         const shown = splitJson(answer.code);
