@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox';
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.String({ description: 'stable snake_case code, see the README error table' }),
+      code: Type.String({ description: 'stable snake_case code, see the error table of docs/api.md' }),
       message: Type.String({ description: 'what went wrong, and where' }),
       hint: Type.String({ description: 'how to fix it' }),
     }),

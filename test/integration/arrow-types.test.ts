@@ -13,7 +13,7 @@ import {
 // Every Arrow type, in each of the six columns: one request per case to a workspace of its own.
 // A case's rows are either stored (read back from the DuckDB file: the exact instant in
 // microseconds and the exact double, against references computed here from the values as
-// written) or rejected with the row error the README documents; a type a column can never take
+// written) or rejected with the row error docs/api.md documents; a type a column can never take
 // is a 400 naming the column and the type, with a hint. Streams are written by pyarrow (every
 // type, compressed or not) and by arrow-js (the types it writes).
 

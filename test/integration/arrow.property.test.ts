@@ -13,7 +13,7 @@ import {
 
 // Random Arrow schemas and values, written by pyarrow (any compression, batches with their own
 // dictionaries, deltas) and by arrow-js. The property: every row is stored with exactly the value
-// and instant a model computes from the values as written, or rejected with the code the README
+// and instant a model computes from the values as written, or rejected with the code docs/api.md
 // documents on the field the model names; or the whole request is a 400 naming the column; and
 // accepted + rejected = rows sent. The model is independent of the decoder: BigInt arithmetic
 // for instants and integers, and a decimal's text read as a JavaScript number for decimals.

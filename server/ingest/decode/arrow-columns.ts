@@ -1,7 +1,7 @@
 // Which Arrow types each of the six event columns takes, named as a producer's library names them,
 // and what a producer is told to send instead of the others.
 //
-// Rules (README, "Arrow IPC"):
+// Rules (docs/api.md, "Arrow IPC"):
 // - ts: a timestamp of any unit, with or without a zone (a naive timestamp is read as UTC), a date
 //   (its UTC midnight), int64 or uint64 epoch milliseconds, or ISO 8601 text as in JSON; stored to
 //   the microsecond, nanoseconds rounded to the nearest microsecond (halves up).
