@@ -1,10 +1,4 @@
-// Tables owned by the KPI capability.
-export const schema = [
-  `CREATE TABLE IF NOT EXISTS dpi_weights (ws INTEGER NOT NULL, weights VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS custom_kpis (ws INTEGER NOT NULL, id VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS objectives (ws INTEGER NOT NULL, id VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
-];
-
+// Queries of the tables owned by the KPI capability (created by server/db/migrations).
 export const q = {
   weights: `SELECT weights FROM dpi_weights WHERE ws = $ws`,
   deleteWeights: `DELETE FROM dpi_weights WHERE ws = $ws`,

@@ -27,7 +27,7 @@ import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
 import { accumulates, baselineWindow, elapsedWindow, objectivePeriod, progress } from './objectives.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 import { bucketsOf, kpiSeriesValues, perBucket } from './series.js';
 import { resolveWindow } from './windows.js';
 
@@ -62,7 +62,6 @@ export class KpiService {
 
   async init(): Promise<void> {
     await this.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
       for (const row of await sql.rows<{ ws: number; definition: string }>(q.allCustomKpis)) {
         const kpi = JSON.parse(row.definition) as KpiDefinition;
         this.customOf(row.ws).set(kpi.id, kpi);

@@ -5,7 +5,7 @@ import type { Alert } from '../../shared/live.js';
 import { AlertService, KEEP_ALERTS } from './alerts.js';
 import { LiveEngine } from './engine.js';
 import { QualityCounters } from './quality.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 import { liveRoutes } from './routes.js';
 import { DEFAULT_LIMITS, type SocketLimits } from './socket.js';
 
@@ -27,9 +27,6 @@ export interface LivePluginOptions {
 /** The rolling engine on the writer's commits, and the live hub that pushes its changes. */
 export default fp<LivePluginOptions>(
   async (app, { tickMs, backlogBytes, limits, firstComputations }) => {
-    await app.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
     app.workspaces.onDelete((sql, workspace) => sql.script(q.deleteWorkspace, { ws: workspace.key }));
 
     const quality = new QualityCounters();

@@ -1,13 +1,5 @@
 // Tables owned by the live capability: the wall layout saved per workspace, and the alerts (so that
 // a restart keeps them and what was acknowledged).
-export const schema = [
-  `CREATE TABLE IF NOT EXISTS wall_layouts (ws INTEGER NOT NULL, layout VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS last_commits (ws INTEGER NOT NULL, committed_at TIMESTAMP NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS alerts (
-    ws INTEGER NOT NULL, id VARCHAR NOT NULL, raised_at TIMESTAMP NOT NULL, body VARCHAR NOT NULL
-  )`,
-];
-
 export const q = {
   wall: `SELECT layout FROM wall_layouts WHERE ws = $ws`,
   putWall: `DELETE FROM wall_layouts WHERE ws = $ws; INSERT INTO wall_layouts VALUES ($ws, $layout)`,

@@ -7,7 +7,7 @@ import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '
 import type { Cover } from './cover.js';
 import { WindowReads } from './window-reads.js';
 import { addRows, Partials, rollUp, SLICE } from './partials.js';
-import { GRAIN_TABLES, q, schema } from './queries.js';
+import { GRAIN_TABLES, q } from './queries.js';
 
 /** The identity of one stream of values: a brand's metric on one source of one touchpoint. */
 export interface SeriesKey {
@@ -65,7 +65,6 @@ export class RollupService {
 
   async init(): Promise<void> {
     await this.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
       for (const row of await sql.rows<SeriesKey & { ws: number; id: number }>(q.allSeries)) {
         const { ws, id, brand, touchpoint, source, metric } = row;
         this.mapFor(ws).set(keyOf(row), id);

@@ -3,7 +3,7 @@ import type { MetricInput } from '../../shared/schemas/metrics.js';
 import type { Brand, Workspace, WorkspaceInput } from '../../shared/schemas/workspaces.js';
 import { METRICS_BY_ID, type MetricDefinition } from '../../shared/vocabulary.js';
 import { errors } from '../errors.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 
 export interface WorkspaceState {
   key: number;
@@ -39,9 +39,6 @@ export class WorkspaceService {
   constructor(private readonly db: Database) {}
 
   async init(): Promise<void> {
-    await this.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
     await this.db.read(async (sql) => {
       const rows = await sql.rows<{
         key: number;
