@@ -1,19 +1,21 @@
 import { DPI_KPIS, KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
-import type {
-  Benchmark,
-  CustomKpiInput,
+import type { FastifyBaseLogger } from 'fastify';
+import { CustomKpiDefinition } from '../../shared/schemas/kpi-definition.js';
+import {
+  type Benchmark,
+  type CustomKpiInput,
   DpiWeights,
-  KpiCatalogue,
-  KpiSeries,
-  KpiSeriesQuery,
-  KpiValue,
-  WindowQuery,
+  type KpiCatalogue,
+  type KpiSeries,
+  type KpiSeriesQuery,
+  type KpiValue,
+  type WindowQuery,
 } from '../../shared/schemas/kpi.js';
-import type {
+import {
   Objective,
-  ObjectiveInput,
-  ObjectiveList,
-  ObjectiveProgress,
+  type ObjectiveInput,
+  type ObjectiveList,
+  type ObjectiveProgress,
 } from '../../shared/schemas/objectives.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
@@ -22,6 +24,7 @@ import type { RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
+import { storedOrFail, storedOrSkip } from '../db/stored.js';
 import { iso, type Window, zoneOf } from '../../shared/time.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
@@ -58,13 +61,21 @@ export class KpiService {
   constructor(
     private readonly db: Database,
     private readonly rollups: RollupService,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
-  async init(): Promise<void> {
+  /** Loads the custom KPIs; `workspaceId` names a workspace key in warnings. */
+  async init(workspaceId: (ws: number) => string): Promise<void> {
     await this.db.write(async (sql) => {
-      for (const row of await sql.rows<{ ws: number; definition: string }>(q.allCustomKpis)) {
-        const kpi = JSON.parse(row.definition) as KpiDefinition;
-        this.customOf(row.ws).set(kpi.id, kpi);
+      for (const row of await sql.rows<{ ws: number; id: string; definition: string }>(q.allCustomKpis)) {
+        // Left out, the KPI is missing from the catalogue (and scores) until PUT again.
+        const kpi = storedOrSkip(this.log, CustomKpiDefinition, row.definition, {
+          table: 'custom_kpis',
+          what: 'custom KPI',
+          workspace: workspaceId(row.ws),
+          id: row.id,
+        });
+        if (kpi) this.customOf(row.ws).set(kpi.id, kpi);
       }
     });
   }
@@ -123,7 +134,15 @@ export class KpiService {
     const known = this.weightsByWs.get(workspace.key);
     if (known) return known;
     const row = await this.db.read((sql) => sql.one<{ weights: string }>(q.weights, { ws: workspace.key }));
-    const stored = row ? (JSON.parse(row.weights) as DpiWeights) : DEFAULT_DPI_WEIGHTS;
+    // Defaults in their place would change every DPI score without a word: refused instead.
+    const stored = row
+      ? storedOrFail(
+          DpiWeights,
+          row.weights,
+          { table: 'dpi_weights', what: 'DPI weights', workspace: workspace.id },
+          `PUT /api/v1/workspaces/${workspace.id}/dpi-weights stores them again (those left out are 1); the DPI cannot be computed until then.`,
+        )
+      : DEFAULT_DPI_WEIGHTS;
     const weights = {
       touchpoints: { ...DEFAULT_DPI_WEIGHTS.touchpoints, ...stored.touchpoints },
       kpis: { ...DEFAULT_DPI_WEIGHTS.kpis, ...stored.kpis },
@@ -208,11 +227,18 @@ export class KpiService {
   async objectives(workspace: WorkspaceState, at?: string): Promise<ObjectiveList> {
     const nowMs = at === undefined ? Date.now() : parseInstant(at, 'at');
     const stored = await this.db.read((sql) =>
-      sql.rows<{ definition: string }>(q.objectives, { ws: workspace.key }),
+      sql.rows<{ id: string; definition: string }>(q.objectives, { ws: workspace.key }),
     );
     const rows: ObjectiveProgress[] = [];
-    for (const { definition } of stored) {
-      const objective = JSON.parse(definition) as Objective;
+    for (const { id, definition } of stored) {
+      // Left out of the list (as one of an unknown KPI is); DELETE …/objectives/{id} still removes it.
+      const objective = storedOrSkip(this.log, Objective, definition, {
+        table: 'objectives',
+        what: 'objective',
+        workspace: workspace.id,
+        id,
+      });
+      if (!objective) continue;
       const kpi = KPIS_BY_ID.get(objective.kpi) ?? this.customOf(workspace.key).get(objective.kpi);
       if (!kpi || !workspace.brands.some((b) => b.id === objective.brand)) continue;
       const scope = narrowTo(this.scope(workspace, kpi, {}), kpi, objective.brand);

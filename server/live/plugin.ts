@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
-import type { Alert } from '../../shared/live.js';
+import { AlertOut } from '../../shared/schemas/live.js';
+import { storedOrSkip } from '../db/stored.js';
 import { AlertService, KEEP_ALERTS } from './alerts.js';
 import { LiveEngine } from './engine.js';
 import { QualityCounters } from './quality.js';
@@ -41,10 +42,12 @@ export default fp<LivePluginOptions>(
     });
     const keys = new Map(app.workspaces.list().map((w) => [app.workspaces.get(w.id)!.key, w.id]));
     for (const row of await app.db.read((sql) =>
-      sql.rows<{ ws: number; body: string }>(q.alerts, { keep: KEEP_ALERTS }),
+      sql.rows<{ ws: number; id: string; body: string }>(q.alerts, { keep: KEEP_ALERTS }),
     )) {
       const workspace = keys.get(row.ws);
-      if (workspace) alerts.restore(workspace, JSON.parse(row.body) as Alert);
+      const at = { table: 'alerts', what: 'alert', workspace, id: row.id };
+      const alert = workspace && storedOrSkip(app.log, AlertOut, row.body, at);
+      if (alert) alerts.restore(workspace, alert);
     }
     const engine = new LiveEngine((nowMs) => ({ app, alerts, quality, nowMs }), app.log, {
       firstComputations,

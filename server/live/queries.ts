@@ -4,7 +4,7 @@ export const q = {
   wall: `SELECT layout FROM wall_layouts WHERE ws = $ws`,
   putWall: `DELETE FROM wall_layouts WHERE ws = $ws; INSERT INTO wall_layouts VALUES ($ws, $layout)`,
   /** The newest alerts of every workspace, oldest first. */
-  alerts: `SELECT ws, body FROM (
+  alerts: `SELECT ws, id, body FROM (
       SELECT ws, body, raised_at, id, row_number() OVER (PARTITION BY ws ORDER BY raised_at DESC, id DESC) AS n FROM alerts)
     WHERE n <= $keep ORDER BY raised_at, id`,
   putAlert: `DELETE FROM alerts WHERE ws = $ws AND id = $id; INSERT INTO alerts VALUES ($ws, $id, $at::TIMESTAMP, $body)`,

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { ErrorBody } from '../../shared/schemas/errors.js';
 import { AlertList, AlertOut, WallLayout } from '../../shared/schemas/live.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
+import { storedOrFail } from '../db/stored.js';
 import { errors } from '../errors.js';
 import type { AlertService } from './alerts.js';
 import type { LiveEngine } from './engine.js';
@@ -84,7 +85,13 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
           `A wall layout for "${workspace.id}"`,
           'Save one with PUT; the wall shows its default until then.',
         );
-      return JSON.parse(row.layout) as WallLayout;
+      // The wall shows its default meanwhile, with this error.
+      return storedOrFail(
+        WallLayout,
+        row.layout,
+        { table: 'wall_layouts', what: 'wall layout', workspace: workspace.id },
+        'Save the layout again (PUT, or the wall’s layout editor); the wall shows its default until then.',
+      );
     },
   );
 

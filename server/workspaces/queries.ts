@@ -11,7 +11,7 @@ export const q = {
   deleteBrands: `DELETE FROM brands WHERE ws = $ws`,
   insertBrand: `INSERT INTO brands VALUES ($ws, $id, $name, $own, $active, $position)`,
   deleteWorkspace: `DELETE FROM workspaces WHERE key = $key`,
-  allMetrics: `SELECT ws, definition FROM workspace_metrics ORDER BY ws, id`,
+  allMetrics: `SELECT ws, id, definition FROM workspace_metrics ORDER BY ws, id`,
   deleteMetric: `DELETE FROM workspace_metrics WHERE ws = $ws AND id = $id`,
   insertMetric: `INSERT INTO workspace_metrics VALUES ($ws, $id, $definition)`,
   deleteMetrics: `DELETE FROM workspace_metrics WHERE ws = $ws`,
