@@ -41,8 +41,9 @@ const CREATE_VERSIONS = `CREATE TABLE IF NOT EXISTS schema_version (
 export async function migrate(
   sql: Sql,
   migrations: readonly Migration[],
-  file = 'the database',
+  file?: string,
 ): Promise<MigrationReport> {
+  const base = file === undefined ? 'The database' : `The database ${file}`;
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migration ${migrationName(m)} is not number ${i + 1}`);
   });
@@ -53,7 +54,7 @@ export async function migrate(
   const to = migrations.length;
   if (from > to) {
     throw new SchemaError(
-      `The database ${file} is at schema version ${from}; this Convergence knows versions up to ${to}.`,
+      `${base} is at schema version ${from}; this Convergence knows versions up to ${to}.`,
       'A newer Convergence wrote it: run that version (or a newer one), or restore a backup taken before the upgrade. Nothing in the file was changed.',
     );
   }
@@ -71,7 +72,7 @@ export async function migrate(
     } catch (error) {
       const at = from + applied.length;
       throw new SchemaError(
-        `Migration ${migrationName(migration)} of the database ${file} failed: ${(error as Error).message}`,
+        `Migration ${migrationName(migration)}${file === undefined ? '' : ` of ${file}`} failed: ${(error as Error).message}`,
         `Nothing of it was applied: the database stays at schema version ${at}. Fix the cause (disk space, permissions, a damaged file) and start again, or restore a backup.`,
         { cause: error },
       );
