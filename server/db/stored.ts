@@ -14,11 +14,32 @@ export interface StoredAt {
   id?: string;
 }
 
+// Fastify checks API bodies with Ajv and ajv-formats, whose date-time takes what TypeBox's own
+// format refuses (an offset without a colon, +0100): whatever the API took must pass here too. So
+// date-time is checked with Ajv's syntax (its calendar ranges left to the code reading the value),
+// and no other format is checked again.
+const API_DATE_TIME =
+  '^\\d{4}-\\d{2}-\\d{2}[Tt\\s]\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?([Zz]|[+-]\\d{2}(:?\\d{2})?)$';
+
+function asTheApiChecks(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(asTheApiChecks);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  let dateTime = false;
+  for (const [key, value] of Object.entries(schema)) {
+    // A string: the keyword (a property named "format" holds a schema, an object).
+    if (key === 'format' && typeof value === 'string') dateTime ||= value === 'date-time';
+    else out[key] = asTheApiChecks(value);
+  }
+  if (dateTime) out.allOf = [...((out.allOf as unknown[] | undefined) ?? []), { pattern: API_DATE_TIME }];
+  return out;
+}
+
 const validators = new Map<TSchema, ReturnType<typeof Compile>>();
 
 function validator(schema: TSchema) {
   let compiled = validators.get(schema);
-  if (!compiled) validators.set(schema, (compiled = Compile(schema)));
+  if (!compiled) validators.set(schema, (compiled = Compile(asTheApiChecks(schema) as TSchema)));
   return compiled;
 }
 
@@ -35,9 +56,13 @@ export function parseStored<S extends TSchema>(
   }
   const check = validator(schema);
   if (check.Check(value)) return { value: value as Static<S> };
-  const first = check.Errors(value)[0];
+  // The deepest error: in a union (a formula node, a period) it is the branch that nearly fit.
+  const depth = (path: string) => path.split('/').length;
+  let error: { instancePath: string; message: string } | undefined;
+  for (const e of check.Errors(value))
+    if (!error || depth(e.instancePath) > depth(error.instancePath)) error = e;
   return {
-    problem: first ? `${first.instancePath || '/'} ${first.message}` : 'it does not match its schema',
+    problem: error ? `${error.instancePath || '/'} ${error.message}` : 'it does not match its schema',
   };
 }
 

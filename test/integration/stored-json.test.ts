@@ -60,6 +60,11 @@ beforeAll(async () => {
     );
   for (const id of ['visits_goal', 'pins_goal'])
     await ok(put(`/objectives/${id}`, { kpi: 'visits', period, target: 10, direction: 'at_least' }));
+  // An offset without a colon: the API takes it, so must the check.
+  const offset = { ...period, from: '2026-03-01T00:00:00+0100' };
+  await ok(
+    put('/objectives/offset_goal', { kpi: 'visits', period: offset, target: 10, direction: 'at_least' }),
+  );
   await ok(put('/dpi-weights', { touchpoints: { search: 2 }, kpis: {} }));
   await ok(put('/wall', wall));
   const body = toNdjson([visitAt(0)]);
@@ -146,7 +151,7 @@ describe('rows the hub does without are left out, with a warning naming them', (
       (await json<{ rows: { id: string }[] }>(await api('/objectives?at=2026-03-10T12:00:00Z'))).rows.map(
         (o) => o.id,
       );
-    expect(await list()).toEqual(['visits_goal']);
+    expect(await list()).toEqual(['offset_goal', 'visits_goal']);
     expect(warnings('objectives')).toEqual([
       expect.objectContaining({
         workspace: 'sj',
@@ -158,7 +163,7 @@ describe('rows the hub does without are left out, with a warning naming them', (
       /objective "pins_goal" of workspace "sj".*table objectives/,
     );
     expect((await api('/objectives/pins_goal', { method: 'DELETE', body: {} })).status).toBe(204);
-    expect(await list()).toEqual(['visits_goal']);
+    expect(await list()).toEqual(['offset_goal', 'visits_goal']);
   });
 
   it('an alert', async () => {
