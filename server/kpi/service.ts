@@ -1,22 +1,18 @@
 import { DPI_KPIS, KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { CustomKpiDefinition } from '../../shared/schemas/kpi-definition.js';
-import {
-  type Benchmark,
-  type CustomKpiInput,
-  DpiWeights,
-  type KpiCatalogue,
-  type KpiSeries,
-  type KpiSeriesQuery,
-  type KpiValue,
-  type WindowQuery,
+import { DpiWeights } from '../../shared/schemas/kpi.js';
+import type {
+  Benchmark,
+  CustomKpiInput,
+  KpiCatalogue,
+  KpiSeries,
+  KpiSeriesQuery,
+  KpiValue,
+  WindowQuery,
 } from '../../shared/schemas/kpi.js';
-import {
-  Objective,
-  type ObjectiveInput,
-  type ObjectiveList,
-  type ObjectiveProgress,
-} from '../../shared/schemas/objectives.js';
+import { Objective } from '../../shared/schemas/objectives.js';
+import type { ObjectiveInput, ObjectiveList, ObjectiveProgress } from '../../shared/schemas/objectives.js';
 import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { ApiError, errors } from '../errors.js';
 import { parseInstant, parseWindow, splitList } from '../http/query.js';
