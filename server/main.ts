@@ -1,6 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
+import { SchemaError } from './db/migrate.js';
 
 async function main(): Promise<void> {
   let config;
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // What is wrong with the database file and what to do: a stack trace would bury it.
+  if (error instanceof SchemaError) {
+    process.stderr.write(`convergence: ${error.message}\n${error.hint}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`convergence: failed to start: ${(error as Error).stack ?? String(error)}\n`);
   process.exit(1);
 });

@@ -19,12 +19,7 @@ export type {
 } from './schemas/live-data.js';
 export type { Changes, LiveData, ServerMessage, Snapshot, Delta } from './schemas/live.js';
 
-export const TOPICS = ['tiles', 'benchmark', 'series', 'quality', 'alerts'] as const;
-export type Topic = (typeof TOPICS)[number];
-
-/** Boards of the live wall, in their default order. */
-export const WALL_BOARDS = ['tiles', 'share_of_voice', 'sentiment', 'dpi', 'alerts'] as const;
-export type WallBoard = (typeof WALL_BOARDS)[number];
+export { TOPICS, type Topic, WALL_BOARDS, type WallBoard } from './live-names.js';
 
 /** The key prefix of each kind of entry (the schemas of ./schemas/live-data.ts spell the same). */
 export const PREFIX = { tile: 'tile:', row: 'row:', point: 'p:', alert: 'alert:' } as const;

@@ -1,7 +1,8 @@
 import fp from 'fastify-plugin';
-import type { Alert } from '../../shared/schemas/live.js';
+import { AlertOut } from '../../shared/schemas/live.js';
+import { storedOrSkip } from '../db/stored.js';
 import { QualityCounters } from './quality.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 import { alertRoutes } from './routes.js';
 import { AlertService, KEEP_ALERTS } from './rules.js';
 
@@ -19,9 +20,6 @@ export interface AlertsPluginOptions {
 /** Data-quality alerts raised from the writer's commits, stored across restarts. */
 export default fp<AlertsPluginOptions>(
   async (app, { checkMs }) => {
-    await app.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
     const alerts = new AlertService(new QualityCounters(), (workspace, alert) => {
       const ws = app.workspaces.get(workspace)?.key;
       if (ws === undefined) return;
@@ -33,10 +31,12 @@ export default fp<AlertsPluginOptions>(
     });
     const keys = new Map(app.workspaces.list().map((w) => [app.workspaces.get(w.id)!.key, w.id]));
     for (const row of await app.db.read((sql) =>
-      sql.rows<{ ws: number; body: string }>(q.alerts, { keep: KEEP_ALERTS }),
+      sql.rows<{ ws: number; id: string; body: string }>(q.alerts, { keep: KEEP_ALERTS }),
     )) {
       const workspace = keys.get(row.ws);
-      if (workspace) alerts.restore(workspace, JSON.parse(row.body) as Alert);
+      const at = { table: 'alerts', what: 'alert', workspace, id: row.id };
+      const alert = workspace && storedOrSkip(app.log, AlertOut, row.body, at);
+      if (alert) alerts.restore(workspace, alert);
     }
     app.decorate('alerts', alerts);
 

@@ -67,10 +67,26 @@ export class Sql {
     await this.connection.run(sql, bindable(sql, params));
   }
 
-  /** Runs `;`-separated statements in order, each bound to the named parameters it mentions. */
+  /**
+   * Runs the statements of a script in order, each bound to the named parameters it mentions.
+   * DuckDB's own parser splits the text: a `;` in a string or a comment ends no statement.
+   */
   async script(sql: string, params?: Record<string, DuckDBValue>): Promise<void> {
-    for (const statement of sql.split(';')) {
-      if (statement.trim()) await this.run(statement, params);
+    // DuckDB refuses to extract from text without a statement; the old split ran nothing there.
+    if (/^[\s;]*$/.test(sql)) return;
+    const statements = await this.connection.extractStatements(sql);
+    for (let i = 0; i < statements.count; i++) {
+      // Prepared only once those before it ran: it may read a table one of them creates.
+      const prepared = await statements.prepare(i);
+      try {
+        for (let p = 1; p <= prepared.parameterCount; p++) {
+          const name = prepared.parameterName(p);
+          if (params && Object.hasOwn(params, name)) prepared.bindValue(p, params[name]!);
+        }
+        await prepared.run();
+      } finally {
+        prepared.destroySync();
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { isCallerError } from '../errors.js';
+import { applyDelta } from '../../shared/live.js';
 import {
-  applyDelta,
   type Changes,
   type LiveData,
   type ServerMessage,

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { LiveEngine } from './engine.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 import type { EngineServices } from './topics.js';
 
 declare module 'fastify' {
@@ -18,9 +18,6 @@ export interface EnginePluginOptions {
 /** The rolling engine: topic computations kept current on the writer's commits and the clock. */
 export default fp<EnginePluginOptions>(
   async (app, { tickMs, firstComputations }) => {
-    await app.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
     const services: EngineServices = {
       kpis: app.kpis,
       workspaces: app.workspaces,

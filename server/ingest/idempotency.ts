@@ -1,5 +1,6 @@
-import type { IngestResult } from '../../shared/schemas/ingest.js';
+import { IngestResult } from '../../shared/schemas/ingest.js';
 import type { Database } from '../db/database.js';
+import { storedOrFail } from '../db/stored.js';
 import { errors } from '../errors.js';
 import { q } from './queries.js';
 
@@ -59,7 +60,13 @@ export class Idempotency {
     const stored = await this.lookup(ws, key);
     if (stored) {
       if (!sameRequest(stored.hash, hash)) throw errors.idempotencyConflict(key);
-      return { result: JSON.parse(stored.response) as IngestResult, replayed: true };
+      const result = storedOrFail(
+        IngestResult,
+        stored.response,
+        { table: 'ingest_ledger', what: 'answer to Idempotency-Key', id: key },
+        'The request was stored when the key was first used: do not send it again under a new key: its rows would be stored a second time.',
+      );
+      return { result, replayed: true };
     }
     return { result: await work(), replayed: false };
   }

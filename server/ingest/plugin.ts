@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 import { IngestGate } from './admission.js';
 import { quarantineRoutes } from './quarantine.routes.js';
 import { ingestRoutes } from './routes.js';
@@ -15,9 +15,6 @@ declare module 'fastify' {
 
 export default fp<{ config: Config }>(
   async (app, { config }) => {
-    await app.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
     const gate = new IngestGate(
       {
         inflightBytes: config.ingestInflightMb * 1024 * 1024,

@@ -1,22 +1,5 @@
-// Tables owned by ingest: raw events, the idempotency ledger and the quarantine.
-export const schema = [
-  // Series keys (brand, touchpoint, source, metric) live in the rollups' dictionary: a row is 24 bytes.
-  `CREATE TABLE IF NOT EXISTS events (
-    ws INTEGER NOT NULL, series INTEGER NOT NULL, ts TIMESTAMP NOT NULL, value DOUBLE NOT NULL
-  )`,
-  `CREATE TABLE IF NOT EXISTS ingest_ledger (
-    ws INTEGER NOT NULL, idem_key VARCHAR NOT NULL, body_hash VARCHAR NOT NULL,
-    response VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
-  )`,
-  `CREATE INDEX IF NOT EXISTS ingest_ledger_key ON ingest_ledger (ws, idem_key)`,
-  `CREATE TABLE IF NOT EXISTS quarantine (
-    ws INTEGER NOT NULL, id BIGINT NOT NULL, received_at TIMESTAMP NOT NULL, reason VARCHAR NOT NULL,
-    field VARCHAR NOT NULL, message VARCHAR NOT NULL, format VARCHAR NOT NULL, raw VARCHAR NOT NULL
-  )`,
-  // A row longer than 4 KB keeps its first 4 KB (cut = true): a quarantine page stays small.
-  `ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS cut BOOLEAN DEFAULT false`,
-];
-
+// Queries of the tables owned by ingest: raw events, the idempotency ledger and the quarantine
+// (created and changed by server/db/migrations).
 export const q = {
   ledgerLookup: `SELECT body_hash AS hash, response FROM ingest_ledger WHERE ws = $ws AND idem_key = $key`,
   ledgerInsert: `INSERT INTO ingest_ledger VALUES ($ws, $key, $hash, $response, now()::TIMESTAMP)`,

@@ -10,8 +10,8 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const service = new KpiService(app.db, app.rollups);
-    await service.init();
+    const service = new KpiService(app.db, app.rollups, app.log);
+    await service.init((ws) => app.workspaces.byKey(ws)?.id ?? `#${ws}`);
     app.decorate('kpis', service);
     app.workspaces.onDelete((sql, workspace) => service.deleteWorkspace(sql, workspace.key));
     await app.register(kpiRoutes);

@@ -1,8 +1,10 @@
 import { DPI_KPIS, KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { CustomKpiDefinition } from '../../shared/schemas/kpi-definition.js';
+import { DpiWeights } from '../../shared/schemas/kpi.js';
 import type {
   Benchmark,
   CustomKpiInput,
-  DpiWeights,
   KpiCatalogue,
   KpiSeries,
   KpiValue,
@@ -13,12 +15,13 @@ import type { RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
 import { benchmarkRows, delta } from './benchmark.js';
 import type { Database, Sql } from '../db/database.js';
+import { storedOrFail, storedOrSkip } from '../db/stored.js';
 import { iso, type Window, zoneOf } from '../../shared/time.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
 import type { KpiQuery, KpiSeriesQuery, KpiValueQuery } from './kpi-query.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 import { bucketsOf, kpiSeriesValues, perBucket } from './series.js';
 
 export const ownBrand = (workspace: WorkspaceState) => workspace.brands.find((b) => b.own)!.id;
@@ -49,14 +52,21 @@ export class KpiService {
   constructor(
     private readonly db: Database,
     private readonly rollups: RollupService,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
-  async init(): Promise<void> {
+  /** Loads the custom KPIs; `workspaceId` names a workspace key in warnings. */
+  async init(workspaceId: (ws: number) => string): Promise<void> {
     await this.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-      for (const row of await sql.rows<{ ws: number; definition: string }>(q.allCustomKpis)) {
-        const kpi = JSON.parse(row.definition) as KpiDefinition;
-        this.customOf(row.ws).set(kpi.id, kpi);
+      for (const row of await sql.rows<{ ws: number; id: string; definition: string }>(q.allCustomKpis)) {
+        // Left out, the KPI is missing from the catalogue (and scores) until PUT again.
+        const kpi = storedOrSkip(this.log, CustomKpiDefinition, row.definition, {
+          table: 'custom_kpis',
+          what: 'custom KPI',
+          workspace: workspaceId(row.ws),
+          id: row.id,
+        });
+        if (kpi) this.customOf(row.ws).set(kpi.id, kpi);
       }
     });
   }
@@ -115,7 +125,15 @@ export class KpiService {
     const known = this.weightsByWs.get(workspace.key);
     if (known) return known;
     const row = await this.db.read((sql) => sql.one<{ weights: string }>(q.weights, { ws: workspace.key }));
-    const stored = row ? (JSON.parse(row.weights) as DpiWeights) : DEFAULT_DPI_WEIGHTS;
+    // Defaults in their place would change every DPI score without a word: refused instead.
+    const stored = row
+      ? storedOrFail(
+          DpiWeights,
+          row.weights,
+          { table: 'dpi_weights', what: 'DPI weights', workspace: workspace.id },
+          `PUT /api/v1/workspaces/${workspace.id}/dpi-weights stores them again (those left out are 1); the DPI cannot be computed until then.`,
+        )
+      : DEFAULT_DPI_WEIGHTS;
     const weights = {
       touchpoints: { ...DEFAULT_DPI_WEIGHTS.touchpoints, ...stored.touchpoints },
       kpis: { ...DEFAULT_DPI_WEIGHTS.kpis, ...stored.kpis },

@@ -11,7 +11,7 @@ declare module 'fastify' {
 /** Objectives: targets for a KPI of a brand over a period, with their progress. */
 export default fp(
   async (app) => {
-    const service = new ObjectiveService(app.db, app.kpis);
+    const service = new ObjectiveService(app.db, app.kpis, app.log);
     app.decorate('objectives', service);
     app.workspaces.onDelete((sql, workspace) => service.deleteWorkspace(sql, workspace.key));
     await app.register(objectiveRoutes, { objectives: service });

@@ -9,20 +9,6 @@ export const GRAIN_TABLES: Record<Grain, string> = {
   day: 'rollup_day',
 };
 
-const rollupColumns = `ws INTEGER NOT NULL, series INTEGER NOT NULL, bucket TIMESTAMP NOT NULL,
-    sum DOUBLE NOT NULL, count BIGINT NOT NULL, min DOUBLE NOT NULL, max DOUBLE NOT NULL,
-    last_ts TIMESTAMP NOT NULL, last_value DOUBLE NOT NULL, gen BIGINT NOT NULL`;
-
-export const schema = [
-  `CREATE TABLE IF NOT EXISTS series (
-    ws INTEGER NOT NULL, id INTEGER NOT NULL,
-    brand VARCHAR NOT NULL, touchpoint VARCHAR NOT NULL, source VARCHAR NOT NULL, metric VARCHAR NOT NULL
-  )`,
-  // minute and hour buckets are UTC; day buckets are local midnight in the workspace time zone.
-  ...Object.values(GRAIN_TABLES).map((table) => `CREATE TABLE IF NOT EXISTS ${table} (${rollupColumns})`),
-  `CREATE TABLE IF NOT EXISTS rollup_state (name VARCHAR NOT NULL, value BIGINT NOT NULL)`,
-];
-
 /** Merging partials: the gauge value is the one at the latest timestamp, the larger on a tie. */
 const mergeAggregates = `sum(sum) AS sum, sum(count)::BIGINT AS count, min(min) AS min, max(max) AS max,
   max(last_ts) AS last_ts, arg_max(last_value, (last_ts, last_value)) AS last_value`;

@@ -7,11 +7,10 @@ import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '
 import type { Cover } from './cover.js';
 import { WindowReads } from './window-reads.js';
 import { addRows, Partials, rollUp, type RollupRows, SLICE } from './partials.js';
-
-export type { RollupRows } from './partials.js';
-import { GRAIN_TABLES, q, schema } from './queries.js';
+import { GRAIN_TABLES, q } from './queries.js';
 import { type SeriesKey, SeriesDictionary, type SeriesMatch } from './series-ids.js';
 
+export type { RollupRows } from './partials.js';
 export type { SeriesKey } from './series-ids.js';
 
 /** Events of workspace `ws` in [fromMs, toMs] changed: what was read over that span is stale. */
@@ -67,7 +66,6 @@ export class RollupService {
 
   async init(): Promise<void> {
     await this.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
       await this.seriesIds.load(sql);
       this.gen = Number((await sql.one<{ gen: string }>(q.maxGen))!.gen);
     });

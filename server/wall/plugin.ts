@@ -1,14 +1,10 @@
 import fp from 'fastify-plugin';
-import { schema } from './queries.js';
 import { wallRoutes } from './routes.js';
 import { WallService } from './service.js';
 
 /** The live wall's layout per workspace. */
 export default fp(
   async (app) => {
-    await app.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
     const walls = new WallService(app.db, app.kpis);
     app.workspaces.onDelete((sql, workspace) => walls.deleteWorkspace(sql, workspace.key));
     await app.register(wallRoutes, { walls });

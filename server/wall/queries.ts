@@ -1,8 +1,4 @@
 // The wall layout saved per workspace.
-export const schema = [
-  `CREATE TABLE IF NOT EXISTS wall_layouts (ws INTEGER NOT NULL, layout VARCHAR NOT NULL)`,
-];
-
 export const q = {
   wall: `SELECT layout FROM wall_layouts WHERE ws = $ws`,
   putWall: `DELETE FROM wall_layouts WHERE ws = $ws; INSERT INTO wall_layouts VALUES ($ws, $layout)`,

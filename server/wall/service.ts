@@ -1,5 +1,6 @@
-import type { WallLayout } from '../../shared/schemas/live.js';
+import { WallLayout } from '../../shared/schemas/live.js';
 import type { Database, Sql } from '../db/database.js';
+import { storedOrFail } from '../db/stored.js';
 import type { KpiService } from '../kpi/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import { q } from './queries.js';
@@ -13,7 +14,14 @@ export class WallService {
 
   async get(workspace: WorkspaceState): Promise<WallLayout | undefined> {
     const row = await this.db.read((sql) => sql.one<{ layout: string }>(q.wall, { ws: workspace.key }));
-    return row ? (JSON.parse(row.layout) as WallLayout) : undefined;
+    if (!row) return undefined;
+    // A damaged layout is an error that says how to mend it; the wall shows its default meanwhile.
+    return storedOrFail(
+      WallLayout,
+      row.layout,
+      { table: 'wall_layouts', what: 'wall layout', workspace: workspace.id },
+      'Save the layout again (PUT, or the wall’s layout editor); the wall shows its default until then.',
+    );
   }
 
   async put(workspace: WorkspaceState, layout: WallLayout): Promise<WallLayout> {

@@ -11,7 +11,7 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const service = new WorkspaceService(app.db);
-    await service.init();
+    await service.init(app.log);
     app.decorate('workspaces', service);
     await app.register(workspaceRoutes);
   },

@@ -1,26 +1,4 @@
 // Tables owned by the workspaces capability. `key` is the compact internal scope stored on every data row.
-export const schema = [
-  `CREATE TABLE IF NOT EXISTS workspaces (
-    key INTEGER NOT NULL,
-    id VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    timezone VARCHAR NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    updated_at TIMESTAMP NOT NULL
-  )`,
-  // No primary keys: DuckDB cannot delete and re-insert an indexed key in one transaction, and
-  // every write goes through the single writer, which keeps ids unique.
-  `CREATE TABLE IF NOT EXISTS workspace_metrics (ws INTEGER NOT NULL, id VARCHAR NOT NULL, definition VARCHAR NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS brands (
-    ws INTEGER NOT NULL,
-    id VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    own BOOLEAN NOT NULL,
-    active BOOLEAN NOT NULL,
-    position INTEGER NOT NULL
-  )`,
-];
-
 export const q = {
   allWorkspaces: `SELECT key, id, name, timezone,
       strftime(created_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS "createdAt",
@@ -33,7 +11,7 @@ export const q = {
   deleteBrands: `DELETE FROM brands WHERE ws = $ws`,
   insertBrand: `INSERT INTO brands VALUES ($ws, $id, $name, $own, $active, $position)`,
   deleteWorkspace: `DELETE FROM workspaces WHERE key = $key`,
-  allMetrics: `SELECT ws, definition FROM workspace_metrics ORDER BY ws, id`,
+  allMetrics: `SELECT ws, id, definition FROM workspace_metrics ORDER BY ws, id`,
   deleteMetric: `DELETE FROM workspace_metrics WHERE ws = $ws AND id = $id`,
   insertMetric: `INSERT INTO workspace_metrics VALUES ($ws, $id, $definition)`,
   deleteMetrics: `DELETE FROM workspace_metrics WHERE ws = $ws`,

@@ -1,9 +1,12 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Database, Sql } from '../db/database.js';
+import { storedOrSkip } from '../db/stored.js';
+import { MetricDefinition as StoredMetric } from '../../shared/schemas/metric-definition.js';
 import type { MetricInput } from '../../shared/schemas/metrics.js';
 import type { Brand, Workspace, WorkspaceInput } from '../../shared/schemas/workspaces.js';
 import { METRICS_BY_ID, type MetricDefinition } from '../../shared/vocabulary.js';
 import { faults } from '../errors.js';
-import { q, schema } from './queries.js';
+import { q } from './queries.js';
 
 export interface WorkspaceState {
   key: number;
@@ -39,10 +42,7 @@ export class WorkspaceService {
 
   constructor(private readonly db: Database) {}
 
-  async init(): Promise<void> {
-    await this.db.write(async (sql) => {
-      for (const statement of schema) await sql.run(statement);
-    });
+  async init(log: FastifyBaseLogger): Promise<void> {
     await this.db.read(async (sql) => {
       const rows = await sql.rows<{
         key: number;
@@ -55,17 +55,25 @@ export class WorkspaceService {
       const brands = await sql.rows<{ ws: number; id: string; name: string; own: boolean; active: boolean }>(
         q.allBrands,
       );
-      const metrics = await sql.rows<{ ws: number; definition: string }>(q.allMetrics);
+      const metrics = await sql.rows<{ ws: number; id: string; definition: string }>(q.allMetrics);
       for (const row of rows) {
         const own = brands.filter((b) => b.ws === row.key);
+        const declared = new Map<string, MetricDefinition>();
+        for (const m of metrics.filter((m) => m.ws === row.key)) {
+          // Left out, its rows go to the quarantine as of an unknown metric: declaring it again
+          // (PUT …/metrics/{id}) and replaying the quarantine brings them back.
+          const metric = storedOrSkip(log, StoredMetric, m.definition, {
+            table: 'workspace_metrics',
+            what: 'metric',
+            workspace: row.id,
+            id: m.id,
+          });
+          // Its unit is any id the API took, as putMetric stores it.
+          if (metric) declared.set(metric.id, metric as MetricDefinition);
+        }
         this.byId.set(row.id, {
           ...row,
-          metrics: new Map(
-            metrics
-              .filter((m) => m.ws === row.key)
-              .map((m) => JSON.parse(m.definition) as MetricDefinition)
-              .map((m) => [m.id, m]),
-          ),
+          metrics: declared,
           brands: own.filter((b) => b.active).map(({ id, name, own }) => ({ id, name, own })),
           droppedBrands: own.filter((b) => !b.active).map(({ id, name, own }) => ({ id, name, own })),
         });
@@ -90,6 +98,12 @@ export class WorkspaceService {
 
   get(id: string): WorkspaceState | undefined {
     return this.byId.get(id);
+  }
+
+  /** The workspace whose rows carry `key` (every data row names its workspace by key). */
+  byKey(key: number): WorkspaceState | undefined {
+    for (const workspace of this.byId.values()) if (workspace.key === key) return workspace;
+    return undefined;
   }
 
   require(id: string): WorkspaceState {

@@ -4,7 +4,7 @@
 // pointKey and alertKey of ../live.ts). The schemas allow exactly those keys, so that a part added
 // on the server without a schema fails the wire test (test/integration/live-wire.test.ts).
 import { Type, type Static, type TSchema } from 'typebox';
-import type { Topic } from '../live.js';
+import type { Topic } from '../live-names.js';
 import { Benchmark, BenchmarkRow, WindowOut } from './kpi.js';
 import { Nullable } from './nullable.js';
 

@@ -5,24 +5,12 @@
 import { Type, type Static, type TLiteral, type TSchema, type TUnion, type TUnsafe } from 'typebox';
 import { IdText } from './text.js';
 import { Nullable } from './nullable.js';
-import { type Topic, WALL_BOARDS } from '../live.js';
+import { type Topic, WALL_BOARDS } from '../live-names.js';
 import { Alert } from './live-data.js';
 
-// The values without schemas (what the web app imports), and the topics' data.
-export {
-  TOPICS,
-  type Topic,
-  WALL_BOARDS,
-  type WallBoard,
-  PREFIX,
-  type Prefix,
-  tileKey,
-  rowKey,
-  pointKey,
-  alertKey,
-  entriesOf,
-  applyDelta,
-} from '../live.js';
+// The names both sides share, and the topics' data (the key helpers and the delta rule are in
+// ../live.ts, which imports these types: importing it back would make a cycle).
+export { TOPICS, type Topic, WALL_BOARDS, type WallBoard } from '../live-names.js';
 export * from './live-data.js';
 
 /** One literal per value of a constant list (the list stays the one definition). */

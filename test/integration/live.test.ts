@@ -1,6 +1,7 @@
 // The live websocket (GET /api/v1/live) with real clients against the running server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyDelta, type LiveData, type ServerMessage, type Tile } from '../../shared/schemas/live.js';
+import { applyDelta } from '../../shared/live.js';
+import type { LiveData, ServerMessage, Tile } from '../../shared/schemas/live.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
 import { LiveClient } from '../helpers/live-client.js';
 import { event, postEvents, putWorkspace, startServer, type TestServer } from '../helpers/server.js';

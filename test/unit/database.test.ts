@@ -123,3 +123,41 @@ describe('inserting columns', () => {
     });
   });
 });
+
+describe('scripts', () => {
+  it('runs statements split by DuckDB, not at every ";": strings and comments keep theirs', async () => {
+    await db.write((sql) =>
+      sql.script(`CREATE TABLE s (v INTEGER, note VARCHAR);
+        -- a comment; with a semicolon
+        INSERT INTO s VALUES (1, 'one; two');
+        INSERT INTO s VALUES (2, '/* ; */');;`),
+    );
+    const rows = await db.read((sql) =>
+      sql.rows<{ v: number; note: string }>('SELECT v, note FROM s ORDER BY v'),
+    );
+    expect(rows).toEqual([
+      { v: 1, note: 'one; two' },
+      { v: 2, note: '/* ; */' },
+    ]);
+  });
+
+  it('binds each statement to the named parameters it mentions, and ignores the others', async () => {
+    await db.write((sql) =>
+      sql.script(
+        `CREATE TEMP TABLE p AS SELECT $a::INTEGER AS a; INSERT INTO p SELECT a + $b FROM p;
+         DELETE FROM s WHERE v = $a`,
+        { a: 1, b: 10, unused: 'x' },
+      ),
+    );
+    const [p, s] = await db.write(async (sql) => [
+      (await sql.rows<{ a: number }>('SELECT a FROM p ORDER BY a')).map((r) => r.a),
+      (await sql.rows<{ v: number }>('SELECT v FROM s ORDER BY v')).map((r) => r.v),
+    ]);
+    expect({ p, s }).toEqual({ p: [1, 11], s: [2] });
+  });
+
+  it('runs nothing for a blank script, and fails on a statement that does not parse', async () => {
+    await db.write((sql) => sql.script(' ; \n'));
+    await expect(db.write((sql) => sql.script('SELECT 1; SELEC 2'))).rejects.toThrow(/syntax error/);
+  });
+});

@@ -6,14 +6,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Value } from 'typebox/value';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type WebSocket from 'ws';
+import { alertKey, applyDelta, entriesOf, pointKey, rowKey, tileKey } from '../../shared/live.js';
 import {
-  alertKey,
-  applyDelta,
-  entriesOf,
-  pointKey,
-  rowKey,
   ServerMessage,
-  tileKey,
   TopicData,
   TopicParts,
   type Alert,

@@ -1,0 +1,10 @@
+import type { Migration } from '../migrate.js';
+import { initial } from './001-initial.js';
+
+// A schema change is a new file NNN-name.ts exporting a Migration (SQL text, or code when a step
+// needs it), listed here last with the next number. A migration some base has applied is never
+// edited: that base would not run it again. TypeScript modules rather than .sql files: tsc emits
+// them into dist/ with the rest of the server.
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = [initial];
