@@ -69,11 +69,11 @@ export const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
 };
 
 /**
- * A route's request body as documentation only: for a route that reads its body itself (ingest),
- * where a `body` schema would have Fastify validate what its parser returns.
+ * A route's request body, per media type, as documentation only: for a route that reads its body
+ * itself (ingest), where a `body` schema would have Fastify validate what its parser returns.
  */
 export const withDocumentedBody =
-  (body: TSchema): SwaggerTransform =>
+  (body: { content: Record<string, { schema: TSchema }> }): SwaggerTransform =>
   (args) =>
     documentRoute({ ...args, schema: { ...args.schema, body } });
 
