@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { ClientMessage } from '../shared/schemas/live.js';
 import type { Config } from './config.js';
 import dbPlugin from './db/plugin.js';
 import {
@@ -13,6 +14,7 @@ import {
   parseJsonBody,
 } from './http/error-handler.js';
 import { installHostGuard } from './http/host-guard.js';
+import { swaggerOptions } from './http/openapi.js';
 import ingestPlugin from './ingest/plugin.js';
 import demoPlugin from './demo/plugin.js';
 import kpiPlugin from './kpi/plugin.js';
@@ -69,16 +71,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Convergence API',
-        version: '1',
-        description: 'Live data hub for brand and marketing teams: ingest, rollups, benchmarks.',
-      },
-    },
-  });
+  await app.register(
+    swagger,
+    swaggerOptions({
+      // The websocket's messages, which no HTTP schema names (GET /api/v1/live refers to them).
+      LiveClientMessage: ClientMessage,
+      // LiveServerMessage: ServerMessage, ← at merge: the server → client messages in TypeBox (shared/schemas/live.ts)
+    }),
+  );
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ErrorBody } from '../../shared/schemas/errors.js';
 import { AlertList, AlertOut } from '../../shared/schemas/live.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { errors } from '../errors.js';
+import { answer, failure } from '../http/openapi.js';
 import type { AlertService } from './rules.js';
 
 export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = async (app, { alerts }) => {
@@ -12,9 +12,16 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = 
     {
       schema: {
         tags: ['alerts'],
+        operationId: 'listAlerts',
         summary: 'Data-quality alerts, newest first',
+        description:
+          'The workspace’s data-quality alerts: a source silent for much longer than its usual gap between commits (`source_silent`), a burst of rejected rows (`rejected_burst`), each with its severity, an English and French message, what it is about, and whether it was acknowledged. The live `alerts` topic pushes the same list as it changes.',
         params: WorkspaceParams,
-        response: { 200: AlertList, 404: ErrorBody },
+        response: {
+          200: answer(AlertList, 'The alerts, newest first.'),
+          400: failure('The workspace id in the path is not a valid id (`invalid_request`).'),
+          404: failure('The workspace does not exist (`unknown_workspace`).'),
+        },
       },
     },
     async (request) => ({ rows: alerts.list(app.workspaces.require(request.params.workspace).id) }),
@@ -25,9 +32,17 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = 
     {
       schema: {
         tags: ['alerts'],
+        operationId: 'acknowledgeAlert',
         summary: 'Acknowledge an alert',
+        description:
+          'Marks the alert as acknowledged (stored: a restart keeps it). Subscribers of the live `alerts` topic get the change on the next tick.',
         params: Type.Object({ workspace: Type.String(), alert: Type.String() }),
-        response: { 200: AlertOut, 404: ErrorBody },
+        response: {
+          200: answer(AlertOut, 'The alert, acknowledged.'),
+          404: failure(
+            'The workspace, or this alert of it, does not exist (`unknown_workspace`, `not_found`).',
+          ),
+        },
       },
     },
     async (request) => {

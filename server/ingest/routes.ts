@@ -2,15 +2,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
   CONTENT_ENCODINGS,
   INGEST_CONTENT_TYPES,
   IngestQuery,
   IngestResult,
+  MAX_ID_LENGTH,
 } from '../../shared/schemas/ingest.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { ApiError, errors, isCallerError } from '../errors.js';
+import { ARROW_STREAM } from '../http/arrow-reply.js';
+import { answer, failure, RETRY_AFTER, withDocumentedBody } from '../http/openapi.js';
 import { parseWindow, splitList } from '../http/query.js';
 import { isAdmissionError, type Ticket } from './admission.js';
 import { checkEncoding } from './content-encoding.js';
@@ -26,6 +28,50 @@ const unreadBodyIsLarge = (headers: IncomingHttpHeaders) =>
   headers.expect?.toLowerCase() !== '100-continue' &&
   (headers['transfer-encoding'] !== undefined ||
     Number(headers['content-length'] ?? 0) > KEEP_ALIVE_BODY_BYTES);
+
+const EventDoc = Type.Object({
+  ts: Type.Union(
+    [Type.String({ format: 'date-time' }), Type.Integer({ description: 'epoch milliseconds' })],
+    {
+      description: 'ISO 8601 with an offset or Z, or epoch milliseconds',
+    },
+  ),
+  brand: Type.String({ maxLength: MAX_ID_LENGTH, description: 'a brand of the workspace’s set' }),
+  touchpoint: Type.String({ description: 'search, site, social, media or viral' }),
+  source: Type.String({ pattern: '^[a-z0-9_-]{1,64}$' }),
+  metric: Type.String({
+    maxLength: MAX_ID_LENGTH,
+    description: 'a metric of the touchpoint (GET …/metrics)',
+  }),
+  value: Type.Number({ description: 'finite, of magnitude at most 10^15' }),
+});
+
+/**
+ * The bodies ingest takes, for /docs only: the route reads its body as bytes and the decoders
+ * judge each row (a bad row is quarantined, not a 400), so Fastify never validates against this.
+ */
+const EventsBodyDoc = {
+  content: {
+    'application/json': {
+      schema: Type.Union([Type.Array(EventDoc), Type.Object({ events: Type.Array(EventDoc) })]),
+    },
+    'application/x-ndjson': {
+      schema: Type.String({ description: 'one event object a line; blank lines are skipped' }),
+    },
+    'text/csv': {
+      schema: Type.String({
+        description: 'RFC 4180, a header row with the six column names in any order, then one event a record',
+      }),
+    },
+    [ARROW_STREAM]: {
+      schema: Type.String({
+        format: 'binary',
+        description:
+          'an Arrow IPC stream (or file) with columns ts, brand, touchpoint, source, metric, value',
+      }),
+    },
+  },
+};
 
 export interface IngestRouteOptions {
   maxBodyMb: number;
@@ -107,31 +153,68 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           throw error;
         }
       },
+      config: { swaggerTransform: withDocumentedBody(EventsBodyDoc) },
       schema: {
         tags: ['ingest'],
+        operationId: 'ingestEvents',
         summary: 'Ingest touchpoint events',
         description: [
           `Body: ${INGEST_CONTENT_TYPES.join(', ')}, optionally with Content-Encoding ${CONTENT_ENCODINGS.join(', ')}. One event = ts, brand, touchpoint, source, metric, value.`,
+          'Valid rows are stored and rejected rows quarantined with their reason (a rejected row is not an error of the request: the answer counts and lists them); the answer comes after the commit, once the rollups are updated.',
           'A busy hub answers 429 (ingest_busy, queue_full) with Retry-After before reading the body.',
-          'Valid rows are stored and rejected rows quarantined; the answer comes after the commit.',
-          'Idempotency-Key: a retry with the same key and bytes returns the first answer (Idempotent-Replayed: true).',
+          'Idempotency-Key: a retry with the same key and bytes returns the first answer (Idempotent-Replayed: true); a retry of a request already stored is admitted however busy the hub is.',
           'Corrections: replace=true&source=&from=&to= (optionally brand=, metric=) replaces those rows in [from, to).',
         ].join(' '),
         params: WorkspaceParams,
         querystring: IngestQuery,
         headers: Type.Object({
-          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          'idempotency-key': Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 200,
+              description:
+                'chosen by the client per request; a retry with the same key and body returns the first answer',
+            }),
+          ),
         }),
         response: {
-          200: IngestResult,
-          400: ErrorBody,
-          404: ErrorBody,
-          408: ErrorBody,
-          413: ErrorBody,
-          415: ErrorBody,
-          422: ErrorBody,
-          429: ErrorBody,
-          503: ErrorBody,
+          200: {
+            ...answer(
+              IngestResult,
+              'Committed: rows accepted, rows rejected, and the first problem of each rejected row.',
+            ),
+            headers: {
+              'idempotent-replayed': Type.String({
+                description:
+                  '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+              }),
+            },
+          },
+          400: failure(
+            'The body cannot be read as its Content-Type says (not JSON, a CSV without the header, a damaged Arrow stream, a compressed body without Content-Encoding), the client closed the connection before the body was complete, or the query is not valid (a correction without source, from and to, from older than the raw retention) (`malformed_body`, `request_aborted`, `invalid_query`, `outside_retention`, `invalid_request`).',
+          ),
+          404: failure('The workspace does not exist (`unknown_workspace`); the body is not read.'),
+          408: failure(
+            'The body arrived too slowly (`body_too_slow`); the connection is closed and nothing was stored.',
+          ),
+          413: failure(
+            'The body (or what it decompresses to) is larger than MAX_BODY_MB, or holds more rows than the ingest queue takes (`body_too_large`, `too_many_rows`).',
+          ),
+          415: failure(
+            `The Content-Type is not one of ${INGEST_CONTENT_TYPES.join(', ')}, or the Content-Encoding is not one of ${CONTENT_ENCODINGS.join(', ')} ` +
+              '(`unsupported_media_type`, `unsupported_encoding`); the body is not read.',
+          ),
+          422: failure(
+            'The Idempotency-Key was already used in this workspace with a different body or Content-Type (`idempotency_key_reused`).',
+          ),
+          429: failure(
+            'The hub is already reading as many uploads as its budget allows, or its queue of rows is full (`ingest_busy`, `queue_full`): nothing was read or stored. Retry after Retry-After seconds with the same Idempotency-Key.',
+            RETRY_AFTER,
+          ),
+          503: failure(
+            'The hub is shutting down, or the database could not store the rows (`shutting_down`, `commit_failed`): nothing was stored. Retry after Retry-After seconds with the same Idempotency-Key.',
+            RETRY_AFTER,
+          ),
         },
       },
     },

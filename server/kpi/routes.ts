@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
   Benchmark,
   BenchmarkQuery,
@@ -15,21 +14,43 @@ import {
   KpiValue,
 } from '../../shared/schemas/kpi.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
-import { Type } from 'typebox';
 import { acceptsArrow, type ArrowColumn, ARROW_STREAM, sendArrow } from '../http/arrow-reply.js';
+import { answer, empty, failure, jsonOrArrow } from '../http/openapi.js';
 import { kpiQueryOf, kpiValueQueryOf, seriesQueryOf } from './query-params.js';
 
 export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['kpis'];
+  const unknownWorkspace = failure('The workspace does not exist (`unknown_workspace`).');
+  const unknownKpi = failure(
+    'The workspace does not exist, or the KPI in the path is not one of its KPIs (`unknown_workspace`, `unknown_kpi`).',
+  );
+  const invalidWorkspaceId = failure('The workspace id in the path is not a valid id (`invalid_request`).');
+  const tooLarge = failure('The JSON body is larger than 1 MB (`body_too_large`).');
+  const notJson = failure('The body is not sent as application/json (`unsupported_media_type`).');
+  /** The window of a KPI read: `window=` (with `at=`) or `from=&to=`, resolved in the workspace zone. */
+  const WINDOW_WORDS =
+    'The window is named (`window=` 1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd, ending now or at `at=`, calendar ones in the workspace’s time zone) or explicit (`from=` and `to=`, ISO 8601, [from, to)).';
+  /** A 400 of a KPI read: what the route checks itself, then the window's faults. */
+  const invalidRead = (what: string, codes: string) =>
+    failure(
+      `${what}; or the window is missing, both named and explicit, unknown, or ends before it starts; or an instant is not ISO 8601 (${codes}).`,
+    );
 
   app.get(
     '/api/v1/workspaces/:workspace/kpis',
     {
       schema: {
         tags,
+        operationId: 'listKpis',
         summary: 'The KPI catalogue',
+        description:
+          'Every KPI this workspace can read: the catalogue’s and the ones it declared by formula, each with its labels, touchpoints, unit, direction (is higher better), whether a share of the set means something, and its formula.',
         params: WorkspaceParams,
-        response: { 200: KpiCatalogue, 404: ErrorBody },
+        response: {
+          200: answer(KpiCatalogue, 'The KPIs.'),
+          400: invalidWorkspaceId,
+          404: unknownWorkspace,
+        },
       },
     },
     async (request) => {
@@ -42,12 +63,21 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'putKpi',
         summary: 'Declare a workspace KPI by formula',
         description:
-          'Formulas combine sum(metric), last(metric) and sum(metric where source = "…" and touchpoint = "…") with + - * / and parentheses. A bad formula is a 400 naming the position and what was expected.',
+          'Declares (or redefines) a KPI of this workspace, read like the catalogue’s: in benchmarks, tiles, series and objectives. Formulas combine sum(metric), last(metric) and sum(metric where source = "…" and touchpoint = "…") with + - * / and parentheses. A bad formula is a 400 naming the position and what was expected.',
         params: KpiParams,
         body: CustomKpiInput,
-        response: { 200: KpiInfoOut, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(KpiInfoOut, 'The KPI as the catalogue now lists it.'),
+          400: failure(
+            'The formula does not parse or reads a metric the workspace does not know (or one of the wrong kind), the id is a catalogue KPI, or the body is not valid (`invalid_formula`, `invalid_query`, `invalid_request`, `malformed_body`).',
+          ),
+          404: unknownWorkspace,
+          413: tooLarge,
+          415: notJson,
+        },
       },
     },
     async (request) => {
@@ -62,9 +92,18 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'deleteKpi',
         summary: 'Delete a workspace KPI',
+        description:
+          'Removes a KPI this workspace declared (catalogue KPIs cannot be removed). The metrics it read keep their data.',
         params: KpiParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: {
+          204: empty('Deleted.'),
+          400: failure('An id in the path is longer than 64 characters (`invalid_request`).'),
+          404: failure(
+            'The workspace, or a KPI it declared with this id, does not exist (`unknown_workspace`, `not_found`).',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -78,9 +117,16 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getDpiWeights',
         summary: 'Weights of the Digital Performance Index',
+        description:
+          'How the Digital Performance Index (KPI `dpi`) weighs each touchpoint score, and each KPI within its touchpoint. Weights not listed are 1.',
         params: WorkspaceParams,
-        response: { 200: DpiWeights, 404: ErrorBody },
+        response: {
+          200: answer(DpiWeights, 'The weights set; missing ones are 1.'),
+          400: invalidWorkspaceId,
+          404: unknownWorkspace,
+        },
       },
     },
     async (request) => app.kpis.weights(app.workspaces.require(request.params.workspace)),
@@ -91,10 +137,21 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'putDpiWeights',
         summary: 'Set the weights of the Digital Performance Index (missing ones stay 1)',
+        description:
+          'Replaces the weights of the Digital Performance Index: per touchpoint, and per KPI within its touchpoint (0 leaves one out). Benchmarks, tiles and series of `dpi` use them from then on.',
         params: WorkspaceParams,
         body: DpiWeights,
-        response: { 200: DpiWeights, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(DpiWeights, 'The weights as stored.'),
+          400: failure(
+            'An unknown touchpoint or KPI, every touchpoint weight 0, a negative weight, or a body that is not valid (`invalid_query`, `invalid_request`, `malformed_body`).',
+          ),
+          404: unknownWorkspace,
+          413: tooLarge,
+          415: notJson,
+        },
       },
     },
     async (request) => app.kpis.putWeights(app.workspaces.require(request.params.workspace), request.body),
@@ -105,11 +162,24 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getBenchmark',
         summary:
           'A KPI across the competitive set: value, previous period, rank, index, share, gap to the leader',
+        description: [
+          'One KPI (`kpi=`) for every brand of the competitive set over a window, each with its value and that of the previous period (the same length just before, or the same elapsed span of the previous calendar period), the delta, its rank given the KPI’s direction, its index (100 = the set average), its share of the set and its gap to the leader; and the set’s average, median and leader.',
+          WINDOW_WORDS,
+          '`touchpoint=` and `source=` narrow what the KPI reads.',
+        ].join(' '),
         params: WorkspaceParams,
         querystring: BenchmarkQuery,
-        response: { 200: Benchmark, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(Benchmark, 'The benchmark, one row per brand of the set.'),
+          400: invalidRead(
+            'An unknown KPI, a touchpoint the KPI does not read, or a query field out of bounds',
+            '`invalid_query`, `unknown_kpi`, `invalid_request`',
+          ),
+          404: unknownWorkspace,
+        },
       },
     },
     async (request) => {
@@ -124,11 +194,28 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getKpiSeries',
         summary: 'One KPI per bucket (hour, day or week) and brand, for charts',
-        description: `Sends Arrow IPC (one column per brand) when the request accepts ${ARROW_STREAM}.`,
+        description: [
+          'The KPI per bucket (`grain=` hour, day or week, day and week buckets in the workspace’s time zone) for each brand asked for (`brands=`, the whole set by default), one value per bucket, null without data.',
+          'The range is `window=` like the benchmark’s (1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd, ending now or at `at=`), or `from=` and `to=` (ISO 8601; buckets overlapping them are whole); not both.',
+          '`touchpoint=` and `source=` narrow what the KPI reads.',
+          `Sends an Arrow IPC stream instead (a bucket column, then one column per brand) when the request’s Accept names ${ARROW_STREAM}.`,
+        ].join(' '),
         params: KpiParams,
         querystring: KpiSeriesQuery,
-        response: { 200: KpiSeries, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: jsonOrArrow(
+            KpiSeries,
+            'The buckets, oldest first, and each brand’s values.',
+            'columns bucket (text), then one float64 column per brand id',
+          ),
+          400: invalidRead(
+            'A brand not in the set, a range holding too many buckets for the grain, a touchpoint the KPI does not read, or a query field out of bounds',
+            '`invalid_query`, `invalid_request`',
+          ),
+          404: unknownKpi,
+        },
       },
     },
     async (request, reply) => {
@@ -148,10 +235,23 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getKpi',
         summary: 'One KPI for one brand (default: the own brand), with its previous period and delta',
+        description: [
+          'The KPI’s value for one brand (`brand=`, the own brand by default) over a window, with the previous period’s value and the change (absolute and as a fraction). A null value comes with its reason (no_data, zero_denominator, no_value_before_start).',
+          WINDOW_WORDS,
+          '`touchpoint=` and `source=` narrow what the KPI reads.',
+        ].join(' '),
         params: KpiParams,
         querystring: KpiBrandQuery,
-        response: { 200: KpiValue, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(KpiValue, 'The KPI for the brand, now and the previous period.'),
+          400: invalidRead(
+            'A brand not in the set, a touchpoint the KPI does not read, or a query field out of bounds',
+            '`invalid_query`, `invalid_request`',
+          ),
+          404: unknownKpi,
+        },
       },
     },
     async (request) => {

@@ -1,6 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { ErrorBody } from '../../shared/schemas/errors.js';
 import {
   Objective,
   ObjectiveInput,
@@ -9,6 +7,7 @@ import {
   ObjectiveParams,
 } from '../../shared/schemas/objectives.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
+import { answer, empty, failure } from '../http/openapi.js';
 import { parseInstant } from '../http/query.js';
 import type { ObjectiveService } from './service.js';
 
@@ -16,16 +15,26 @@ export const objectiveRoutes: FastifyPluginAsyncTypebox<{ objectives: ObjectiveS
   app,
   { objectives },
 ) => {
+  const unknownWorkspace = failure('The workspace does not exist (`unknown_workspace`).');
   app.get(
     '/api/v1/workspaces/:workspace/objectives',
     {
       schema: {
         tags: ['objectives'],
+        operationId: 'listObjectives',
         summary:
           'Objectives with their progress: current value, % of target, expected value on a linear path, status',
+        description:
+          'Every objective of the workspace with where it stands now (or at `at=`): the KPI from the period start, its share of the target, where a linear path to the target would be, the share of the period gone and the time left, and a status (on_track, at_risk, off_track, no_data).',
         params: WorkspaceParams,
         querystring: ObjectiveListQuery,
-        response: { 200: ObjectiveList, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(ObjectiveList, 'The objectives with their progress.'),
+          400: failure(
+            '`at` is not an ISO 8601 instant, or the workspace id is not valid (`invalid_query`).',
+          ),
+          404: unknownWorkspace,
+        },
       },
     },
     async (request) => {
@@ -42,10 +51,21 @@ export const objectiveRoutes: FastifyPluginAsyncTypebox<{ objectives: ObjectiveS
     {
       schema: {
         tags: ['objectives'],
+        operationId: 'putObjective',
         summary: 'Create or replace an objective: a target for a KPI of a brand over a period',
+        description:
+          'Sets a target for one KPI of one brand (the own brand by default) over a period: explicit `from`/`to`, or the current calendar month, quarter or year of the workspace. `direction` says whether the KPI must end at least or at most at the target.',
         params: ObjectiveParams,
         body: ObjectiveInput,
-        response: { 200: Objective, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(Objective, 'The objective as stored.'),
+          400: failure(
+            'The body is not valid: an unknown KPI or brand, a period whose end is not after its start, a field out of bounds (`invalid_request`, `malformed_body`, `invalid_query`, `unknown_kpi`).',
+          ),
+          404: unknownWorkspace,
+          413: failure('The JSON body is larger than 1 MB (`body_too_large`).'),
+          415: failure('The body is not sent as application/json (`unsupported_media_type`).'),
+        },
       },
     },
     async (request) =>
@@ -57,9 +77,17 @@ export const objectiveRoutes: FastifyPluginAsyncTypebox<{ objectives: ObjectiveS
     {
       schema: {
         tags: ['objectives'],
+        operationId: 'deleteObjective',
         summary: 'Delete an objective',
+        description: 'Removes the objective; the KPI and its data are untouched.',
         params: ObjectiveParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: {
+          204: empty('Deleted.'),
+          400: failure('The objective id in the path is not a valid id (`invalid_request`).'),
+          404: failure(
+            'The workspace, or this objective of it, does not exist (`unknown_workspace`, `not_found`).',
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { Type } from 'typebox';
+import { answer } from '../http/openapi.js';
 import { Metrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -25,8 +26,11 @@ export default fp(
       {
         schema: {
           tags: ['ops'],
+          operationId: 'getHealth',
           summary: 'The process is alive',
-          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+          description:
+            'Liveness probe: answers 200 as long as the process serves HTTP, without touching the database. Use /readyz to know whether the hub takes writes.',
+          response: { 200: answer(Type.Object({ status: Type.Literal('ok') }), 'The process is alive.') },
         },
       },
       async () => ({ status: 'ok' as const }),
@@ -36,10 +40,22 @@ export default fp(
       {
         schema: {
           tags: ['ops'],
+          operationId: 'getReadiness',
           summary: 'The database answers and the hub takes writes',
+          description:
+            'Readiness probe for a load balancer or orchestrator: 200 once the hub has started and its database answers, with the rows waiting for the writer; 503 while it starts or closes, or when the database fails. Its 503 has its own body (`status`, `reason`), not the ErrorBody of the API.',
           response: {
-            200: Type.Object({ status: Type.Literal('ready'), queueRows: Type.Integer() }),
-            503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
+            200: answer(
+              Type.Object({
+                status: Type.Literal('ready'),
+                queueRows: Type.Integer({ description: 'rows waiting for the writer' }),
+              }),
+              'Ready: the database answers and writes are taken.',
+            ),
+            503: answer(
+              Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
+              'Not ready: starting, closing, or the database does not answer (`reason` says which).',
+            ),
           },
         },
       },
@@ -58,7 +74,21 @@ export default fp(
     );
     app.get(
       '/metrics',
-      { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: false } },
+      {
+        schema: {
+          tags: ['ops'],
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics',
+          description:
+            'The hub’s metrics in the Prometheus text format, for a Prometheus scrape: rows accepted and rejected, commit latency, the ingest queue depth, the live engine’s tick time, live clients, their largest backlog and first computations waiting, and the process’s own (memory, CPU, event loop), all prefixed `convergence_`.',
+          response: {
+            200: {
+              description: 'The metrics, in the Prometheus text exposition format (version 0.0.4).',
+              content: { 'text/plain': { schema: Type.String() } },
+            },
+          },
+        },
+      },
       async (_request, reply) => {
         reply.type(metrics.registry.contentType);
         return metrics.registry.metrics();

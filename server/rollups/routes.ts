@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { ErrorBody } from '../../shared/schemas/errors.js';
 import { SeriesQuery, SeriesResult, type SeriesRow } from '../../shared/schemas/series.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { metricOf } from '../workspaces/service.js';
 import { errors } from '../errors.js';
 import { acceptsArrow, type ArrowColumn, ARROW_STREAM, sendArrow } from '../http/arrow-reply.js';
+import { failure, jsonOrArrow } from '../http/openapi.js';
 import { parseWindow, splitList } from '../http/query.js';
 
 export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -14,11 +14,25 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['rollups'],
+        operationId: 'getSeries',
         summary: 'A metric over time from the rollups',
-        description: `Buckets in [from, to). Sends Arrow IPC (stream) when the request accepts ${ARROW_STREAM}.`,
+        description: [
+          'One metric per bucket (minute, hour or day, in the workspace’s time zone) over [from, to), summed over the brands, touchpoints and sources asked for (all when absent): sum, count, min and max of the values, and for gauges the level as of the bucket end.',
+          `Sends the same rows as an Arrow IPC stream when the request’s Accept names ${ARROW_STREAM}.`,
+        ].join(' '),
         params: WorkspaceParams,
         querystring: SeriesQuery,
-        response: { 200: SeriesResult, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: jsonOrArrow(
+            SeriesResult,
+            'The buckets, oldest first.',
+            'columns bucket (timestamp ms), bucketLabel, sum, count, min, max, last',
+          ),
+          400: failure(
+            'An unknown metric of this workspace, `from`/`to` that are not ISO 8601 instants or not in order, or another query field out of bounds (`invalid_query`, `invalid_request`).',
+          ),
+          404: failure('The workspace does not exist (`unknown_workspace`).'),
+        },
       },
     },
     async (request, reply) => {

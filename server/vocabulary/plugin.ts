@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import fp from 'fastify-plugin';
+import { answer } from '../http/openapi.js';
 import { Vocabulary } from '../../shared/schemas/vocabulary.js';
 import {
   KNOWN_SOURCES,
@@ -26,8 +27,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['vocabulary'],
+        operationId: 'getVocabulary',
         summary: 'Touchpoints, their known sources and metrics, and how each metric aggregates',
-        response: { 200: Vocabulary },
+        description:
+          'What every workspace’s ingest accepts: the five touchpoints (search, site, social, media, viral), the sources known for each (any other source matching `sourcePattern` is accepted too), and the shared metrics with their kind (counter: added up; gauge: a level, with how sources combine), unit and touchpoints. A workspace can declare metrics of its own (PUT …/metrics/{id}).',
+        response: { 200: answer(Vocabulary, 'The shared vocabulary.') },
       },
     },
     async () => vocabulary,

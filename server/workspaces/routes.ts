@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ErrorBody } from '../../shared/schemas/errors.js';
 import { MetricInput, MetricParams } from '../../shared/schemas/metrics.js';
 import { MetricInfo } from '../../shared/schemas/vocabulary.js';
 import {
@@ -10,15 +9,33 @@ import {
   WorkspaceParams,
 } from '../../shared/schemas/workspaces.js';
 import { METRICS } from '../../shared/vocabulary.js';
+import { answer, empty, failure } from '../http/openapi.js';
 
-const WorkspaceMetric = Type.Object({ ...MetricInfo.properties, own: Type.Boolean() });
+const WorkspaceMetric = Type.Object({
+  ...MetricInfo.properties,
+  own: Type.Boolean({ description: 'declared by this workspace (false: of the shared vocabulary)' }),
+});
+
+const unknownWorkspace = failure('The workspace does not exist (`unknown_workspace`).');
+const invalidId = failure('The workspace id in the path is not a valid id (`invalid_request`).');
+const tooLarge = failure('The JSON body is larger than 1 MB (`body_too_large`).');
+const notJson = failure('The body is not sent as application/json (`unsupported_media_type`).');
 
 export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['workspaces'];
 
   app.get(
     '/api/v1/workspaces',
-    { schema: { tags, summary: 'List workspaces', response: { 200: WorkspaceList } } },
+    {
+      schema: {
+        tags,
+        operationId: 'listWorkspaces',
+        summary: 'List workspaces',
+        description:
+          'Every workspace of the hub with its time zone and competitive set (the own brand and its competitors).',
+        response: { 200: answer(WorkspaceList, 'The workspaces, by id.') },
+      },
+    },
     async () => ({ rows: app.workspaces.list() }),
   );
 
@@ -27,9 +44,12 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'getWorkspace',
         summary: 'Read a workspace and its competitive set',
+        description:
+          'A workspace: its name, time zone (day buckets and calendar windows follow it) and brands, exactly one of them the own brand.',
         params: WorkspaceParams,
-        response: { 200: Workspace, 404: ErrorBody },
+        response: { 200: answer(Workspace, 'The workspace.'), 400: invalidId, 404: unknownWorkspace },
       },
     },
     async (request) => {
@@ -44,12 +64,21 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'putWorkspace',
         summary: 'Create or update a workspace',
         description:
-          'Exactly one brand is own; the others are its competitors. A brand left out keeps its history but leaves benchmarks. Changing the time zone rebuilds the day rollups.',
+          'Creates the workspace with this id, or replaces its name, time zone and competitive set. Exactly one brand is own; the others are its competitors. A brand left out keeps its history but leaves benchmarks. Changing the time zone rebuilds the day rollups. Ingest accepts events of the listed brands only.',
         params: WorkspaceParams,
         body: WorkspaceInput,
-        response: { 200: Workspace, 201: Workspace, 400: ErrorBody },
+        response: {
+          200: answer(Workspace, 'Updated: the workspace as it is now.'),
+          201: answer(Workspace, 'Created: the new workspace.'),
+          400: failure(
+            'The id, the body or the set is not valid: not JSON, a field out of bounds, not exactly one own brand, a brand twice, an unknown time zone (`invalid_request`, `malformed_body`, `invalid_workspace`).',
+          ),
+          413: tooLarge,
+          415: notJson,
+        },
       },
     },
     async (request, reply) => {
@@ -63,9 +92,16 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['vocabulary'],
+        operationId: 'listWorkspaceMetrics',
         summary: 'The metrics this workspace accepts: the shared vocabulary and its own',
+        description:
+          'Every metric ingest accepts for this workspace: those of the shared vocabulary (`own: false`) and those it declared (`own: true`), each with its kind, unit, touchpoints and labels.',
         params: WorkspaceParams,
-        response: { 200: Type.Object({ rows: Type.Array(WorkspaceMetric) }), 404: ErrorBody },
+        response: {
+          200: answer(Type.Object({ rows: Type.Array(WorkspaceMetric) }), 'The metrics, shared ones first.'),
+          400: invalidId,
+          404: unknownWorkspace,
+        },
       },
     },
     async (request) => {
@@ -88,10 +124,21 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['vocabulary'],
+        operationId: 'putWorkspaceMetric',
         summary: 'Declare a workspace metric; ingest accepts it from then on',
+        description:
+          'Declares (or redefines) a metric of this workspace: counter or gauge, its unit, the touchpoints it belongs to and, for gauges, how sources combine (sum or mean). Events of it are accepted from then on, and custom KPI formulas can read it.',
         params: MetricParams,
         body: MetricInput,
-        response: { 200: WorkspaceMetric, 400: ErrorBody, 404: ErrorBody },
+        response: {
+          200: answer(WorkspaceMetric, 'The metric as declared.'),
+          400: failure(
+            'The metric id or the body is not valid, the id is one of the shared vocabulary, or `combine` is given for a counter (`invalid_request`, `malformed_body`, `invalid_workspace`).',
+          ),
+          404: unknownWorkspace,
+          413: tooLarge,
+          415: notJson,
+        },
       },
     },
     async (request) => {
@@ -109,9 +156,18 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['vocabulary'],
+        operationId: 'deleteWorkspaceMetric',
         summary: 'Forget a workspace metric (its history stays; new rows of it are rejected)',
+        description:
+          'Removes a metric this workspace declared. What was ingested of it stays in the rollups; new events of it are rejected (`unknown_metric`) and quarantined.',
         params: MetricParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: {
+          204: empty('Forgotten.'),
+          400: failure('The metric id in the path is not a valid id (`invalid_request`).'),
+          404: failure(
+            'The workspace, or this metric of it, does not exist (`unknown_workspace`, `not_found`).',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -125,9 +181,12 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'deleteWorkspace',
         summary: 'Delete a workspace and all its data',
+        description:
+          'Deletes the workspace with everything it holds: events, rollups, quarantine, KPIs, objectives, wall and alerts. This cannot be undone.',
         params: WorkspaceParams,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: { 204: empty('Deleted.'), 400: invalidId, 404: unknownWorkspace },
       },
     },
     async (request, reply) => {
