@@ -3,7 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { ClientMessage } from '../shared/schemas/live.js';
+import { ClientMessage, ServerMessage, TopicData } from '../shared/schemas/live.js';
 import type { Config } from './config.js';
 import dbPlugin from './db/plugin.js';
 import {
@@ -76,7 +76,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     swaggerOptions({
       // The websocket's messages, which no HTTP schema names (GET /api/v1/live refers to them).
       LiveClientMessage: ClientMessage,
-      // LiveServerMessage: ServerMessage, ← at merge: the server → client messages in TypeBox (shared/schemas/live.ts)
+      LiveServerMessage: ServerMessage,
+      ...Object.fromEntries(
+        Object.entries(TopicData).map(([topic, schema]) => [`LiveTopicData_${topic}`, schema]),
+      ),
     }),
   );
   await app.register(swaggerUi, { routePrefix: '/docs' });

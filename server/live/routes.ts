@@ -28,7 +28,7 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
           '',
           'Client → server (schema: `LiveClientMessage` in the components): `subscribe { id, topic, params, resumeFrom? }`, `unsubscribe { id }`, `ping`. Topics and their params: `tiles { workspace, brand?, kpis, window }`, `benchmark { workspace, kpi, window, touchpoint? }`, `series { workspace, kpi, brands?, grain, window? }`, `quality { workspace }`, `alerts { workspace }`.',
           '',
-          'Server → client: `welcome { epoch, heartbeatMs }` first (a new epoch at every start of the hub); `snapshot { id, seq, asOf, data }`, the whole record of named parts of a subscription; `delta { id, seq, asOf, changes: { set, remove } }`, whose seq is the previous message’s + 1 and which, applied to the previous record, gives the next; `error { id?, code, message, hint }` for a bad message or subscription (the socket stays open); `pong`; `heartbeat { at }` every heartbeatMs.',
+          'Server → client (schema: `LiveServerMessage`; each topic’s `data`: `LiveTopicData_<topic>`): `welcome { epoch, heartbeatMs }` first (a new epoch at every start of the hub); `snapshot { id, seq, asOf, data }`, the whole record of named parts of a subscription; `delta { id, seq, asOf, changes: { set, remove } }`, whose seq is the previous message’s + 1 and which, applied to the previous record, gives the next; `error { id?, code, message, hint }` for a bad message or subscription (the socket stays open); `pong`; `heartbeat { at }` every heartbeatMs.',
           '',
           'Resume: reconnect and subscribe with `resumeFrom { epoch, seq }` of the last message received to get the deltas missed within the same epoch, a snapshot otherwise.',
           '',

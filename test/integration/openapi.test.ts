@@ -152,6 +152,14 @@ describe('the OpenAPI document', () => {
     const client = doc.components.schemas.LiveClientMessage;
     expect(client).toBeDefined();
     expect(new Set(messageTypes(client!))).toEqual(new Set(['subscribe', 'unsubscribe', 'ping']));
+    expect(live.description).toMatch(/LiveServerMessage/);
+    const server = doc.components.schemas.LiveServerMessage;
+    expect(new Set(messageTypes(server!))).toEqual(
+      new Set(['welcome', 'snapshot', 'delta', 'error', 'pong', 'heartbeat']),
+    );
+    for (const topic of ['tiles', 'benchmark', 'series', 'quality', 'alerts']) {
+      expect(doc.components.schemas[`LiveTopicData_${topic}`], topic).toBeDefined();
+    }
   });
 });
 
