@@ -1,6 +1,7 @@
 // A workspace's own KPI as stored (custom_kpis.definition): the catalogue's KpiDefinition with a
 // formula in the formula language, its parsed tree kept so that a start does not parse it again.
 import { Type, type Static } from 'typebox';
+import { KpiDirection, KpiUnit } from './kpi.js';
 
 const Touchpoint = Type.Union([
   Type.Literal('search'),
@@ -44,15 +45,8 @@ export const CustomKpiDefinition = Type.Object({
   touchpoints: Type.Array(Touchpoint, { minItems: 1 }),
   group: Touchpoint,
   formula: Type.Object({ kind: Type.Literal('custom'), text: Type.String(), tree: FormulaNode }),
-  unit: Type.Union([
-    Type.Literal('count'),
-    Type.Literal('percent'),
-    Type.Literal('position'),
-    Type.Literal('rating'),
-    Type.Literal('people'),
-    Type.Literal('index'),
-  ]),
-  direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+  unit: KpiUnit,
+  direction: KpiDirection,
   shareable: Type.Boolean(),
 });
 export type CustomKpiDefinition = Static<typeof CustomKpiDefinition>;

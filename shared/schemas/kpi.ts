@@ -2,6 +2,19 @@ import { Type, type Static } from 'typebox';
 import { IdText, ListText, TimeText } from './text.js';
 import { Nullable } from './nullable.js';
 
+/** What a KPI's value is counted in (the web formats it by this). */
+export const KpiUnit = Type.Union([
+  Type.Literal('count'),
+  Type.Literal('percent'),
+  Type.Literal('position'),
+  Type.Literal('rating'),
+  Type.Literal('people'),
+  Type.Literal('index'),
+]);
+
+/** Whether a KPI is better higher or lower (ranks and colours follow it). */
+export const KpiDirection = Type.Union([Type.Literal('higher'), Type.Literal('lower')]);
+
 export const WindowQuery = Type.Object({
   window: Type.Optional(TimeText({ description: '1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd' })),
   from: Type.Optional(TimeText({ description: 'explicit start (ISO 8601), floored to the minute' })),
@@ -58,7 +71,7 @@ export const KpiInfo = Type.Object({
   label: Type.Object({ en: Type.String(), fr: Type.String() }),
   touchpoints: Type.Array(Type.String()),
   unit: Type.String(),
-  direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+  direction: KpiDirection,
   shareable: Type.Boolean(),
   formula: Type.Record(Type.String(), Type.String(), { description: 'kind and the metrics it reads' }),
 });
@@ -133,14 +146,7 @@ export const CustomKpiInput = Type.Object({
     description:
       'e.g. sum(clicks) / sum(impressions), sum(engagements) / last(followers), sum(mentions where source = "press")',
   }),
-  unit: Type.Union([
-    Type.Literal('count'),
-    Type.Literal('percent'),
-    Type.Literal('position'),
-    Type.Literal('rating'),
-    Type.Literal('people'),
-    Type.Literal('index'),
-  ]),
-  direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+  unit: KpiUnit,
+  direction: KpiDirection,
 });
 export type CustomKpiInput = Static<typeof CustomKpiInput>;

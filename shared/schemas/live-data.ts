@@ -5,7 +5,7 @@
 // on the server without a schema fails the wire test (test/integration/live-wire.test.ts).
 import { Type, type Static, type TSchema } from 'typebox';
 import type { Topic } from '../live-names.js';
-import { Benchmark, BenchmarkRow, WindowOut } from './kpi.js';
+import { Benchmark, BenchmarkRow, KpiDirection, WindowOut } from './kpi.js';
 import { Nullable } from './nullable.js';
 
 const Instant = Type.String({ format: 'date-time' });
@@ -17,7 +17,7 @@ export const Tile = Type.Object(
     kpi: Type.String(),
     label: Label,
     unit: Type.String(),
-    direction: Type.Union([Type.Literal('higher'), Type.Literal('lower')]),
+    direction: KpiDirection,
     value: Nullable(Type.Number()),
     previous: Nullable(Type.Number()),
     delta: Nullable(Type.Number()),
