@@ -1,10 +1,11 @@
+// The shared stylesheet first: components' scoped styles come after it and refine it.
+import './styles.css';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { liveUrl, LiveClient, provideLive } from './composables/useLive.js';
 import { createWorkspaceContext, provideWorkspace } from './composables/useWorkspace.js';
 import { i18n } from './i18n.js';
 import { createAppRouter } from './router.js';
-import './styles.css';
 
 const router = createAppRouter();
 const app = createApp(App);

@@ -2,11 +2,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { watch } from 'vue';
 import type { Changes, ClientMessage, LiveData, ServerMessage } from '../../../shared/schemas/live.js';
-import { LiveClient, type LiveSocket } from '../../../web/src/composables/useLive.js';
+import { LiveClient } from '../../../web/src/composables/useLive.js';
 
-/** A WebSocket the test drives from the server's side. */
-class FakeSocket implements LiveSocket {
+/** A WebSocket the test drives from the server's side (stubbed as the global WebSocket). */
+class FakeSocket {
   static instances: FakeSocket[] = [];
+  static closeEvents = false;
   readyState = 0;
   sent: ClientMessage[] = [];
   closedWith: number | null = null;
@@ -24,6 +25,8 @@ class FakeSocket implements LiveSocket {
   close(code = 1000): void {
     this.closedWith = code;
     this.readyState = 3;
+    // A browser reports the close later, as an event; tests that care ask for it.
+    if (FakeSocket.closeEvents) setTimeout(() => this.onclose?.({ code }), 50);
   }
   open(): void {
     this.readyState = 1;
@@ -51,7 +54,6 @@ const flushFrames = () => frames.splice(0).forEach((f) => f());
 function client(options: Partial<ConstructorParameters<typeof LiveClient>[0]> = {}): LiveClient {
   return new LiveClient({
     url: 'ws://hub/api/v1/live',
-    WebSocket: FakeSocket,
     frame: (callback) => frames.push(callback),
     ...options,
   });
@@ -70,10 +72,13 @@ const TILES = { workspace: 'demo', kpis: ['mentions', 'share_of_voice'], window:
 
 beforeEach(() => {
   FakeSocket.instances = [];
+  FakeSocket.closeEvents = false;
   frames = [];
+  vi.stubGlobal('WebSocket', FakeSocket);
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.unstubAllGlobals();
 });
 
 describe('useLive: state per subscription', () => {
@@ -397,6 +402,35 @@ describe('useLive: connection', () => {
     vi.advanceTimersByTime(1_000);
     expect(FakeSocket.instances).toHaveLength(2);
     live.close();
+  });
+
+  it('dials once after giving up a socket, even when that socket reports its close late', () => {
+    vi.useFakeTimers();
+    FakeSocket.closeEvents = true;
+    const live = client({ pongTimeoutMs: 500, heartbeatMs: 1_000 });
+    last().open();
+    vi.advanceTimersByTime(1_500);
+    expect(last().closedWith).toBe(4000);
+    // The close event arrives 50 ms later, within the backoff: nothing more is dialled.
+    vi.advanceTimersByTime(999);
+    expect(FakeSocket.instances).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.instances).toHaveLength(2);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(2);
+    expect(live.status.value).toBe('connecting');
+    live.close();
+  });
+
+  it('does not dial again when the socket closed on purpose reports its close', () => {
+    vi.useFakeTimers();
+    FakeSocket.closeEvents = true;
+    const live = client();
+    last().open();
+    live.close();
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    expect(live.status.value).toBe('closed');
   });
 
   it('stops for good when closed', () => {

@@ -133,6 +133,35 @@ describe('useUrlState', () => {
     expect(second.api().state.value).toEqual(first.api().state.value);
   });
 
+  it('writes a change of several choices as one navigation', async () => {
+    const { router, api } = await setup('/explorer?workspace=demo&kpi=ctr&window=7d&source=bing');
+    const seen: string[] = [];
+    router.afterEach((to) => void seen.push(to.fullPath));
+    await api().update({ kpi: 'visits', window: '28d', source: '', grain: 'day' });
+    expect(seen).toHaveLength(1);
+    expect(router.currentRoute.value.query).toEqual({
+      workspace: 'demo',
+      kpi: 'visits',
+      window: '28d',
+      grain: 'day',
+    });
+  });
+
+  it('resolves without navigating when nothing changes', async () => {
+    const { router, api } = await setup('/explorer?workspace=demo&kpi=ctr&window=7d');
+    const seen: string[] = [];
+    router.afterEach((to) => void seen.push(to.fullPath));
+    await api().update({ kpi: 'ctr' });
+    expect(seen).toEqual([]);
+    expect(api().state.value).toMatchObject({ kpi: 'ctr', window: '7d' });
+  });
+
+  it('follows a URL changed by someone else (a link, the back button)', async () => {
+    const { router, api } = await setup('/explorer?workspace=demo&kpi=ctr');
+    await router.replace('/explorer?workspace=demo&kpi=visits&window=mtd');
+    expect(api().state.value).toMatchObject({ kpi: 'visits', window: 'mtd' });
+  });
+
   it('picks a range when switching to a custom window without one', async () => {
     const { api } = await setup('/explorer?workspace=demo');
     await api().update({ window: 'custom' });

@@ -42,6 +42,13 @@ export function setFetch(next: Fetch): void {
   fetchImpl = next;
 }
 
+/** Any failure as an ApiError: a bug or a broken response still shows a message and a way out. */
+export function toApiError(err: unknown): ApiError {
+  return err instanceof ApiError
+    ? err
+    : new ApiError(0, 'client_error', (err as Error | undefined)?.message ?? String(err), 'Reload the page.');
+}
+
 function isErrorBody(value: unknown): value is ErrorBody {
   const error = (value as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   return typeof error?.code === 'string' && typeof error.message === 'string';
@@ -132,10 +139,7 @@ export function useApi<T>(path: MaybeRefOrGetter<string | null>): ApiResource<T>
       error.value = null;
     } catch (err) {
       if (controller !== mine) return;
-      error.value =
-        err instanceof ApiError
-          ? err
-          : new ApiError(0, 'client_error', (err as Error).message, 'Reload the page.');
+      error.value = toApiError(err);
     } finally {
       if (controller === mine) {
         loading.value = false;

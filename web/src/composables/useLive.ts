@@ -5,6 +5,14 @@
 // one render. Nothing is cleared while the socket is down: the last record stays on screen, and on
 // reconnect every subscription is sent again with `resumeFrom` so that the server sends only what
 // was missed (or a fresh snapshot when it cannot).
+//
+// The socket itself (connect, reconnect with backoff, an intentional close that stays closed) is
+// VueUse's useWebSocket. The heartbeat is ours: VueUse's pings at a fixed interval whatever the
+// traffic, closes a silent socket with 1000 and redials only once that socket reports its close,
+// which a half-open connection may never do in time; here any message proves the link alive, the
+// period is the one the server announces, and a socket whose pong never comes is closed with 4000
+// and replaced after the same backoff.
+import { useTimeoutFn, useWebSocket, type UseTimeoutFnReturn, type UseWebSocketReturn } from '@vueuse/core';
 import {
   computed,
   inject,
@@ -25,18 +33,6 @@ import type { ClientMessage, Subscribe, TopicData } from '../../../shared/schema
 
 export type LiveStatus = 'connecting' | 'open' | 'closed';
 
-/** What the client needs of a WebSocket; tests inject a fake class. */
-export interface LiveSocket {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: unknown) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-}
-export type LiveSocketConstructor = new (url: string) => LiveSocket;
-
 export type LiveParams<T extends Topic> = Extract<Subscribe, { topic: T }>['params'];
 
 export interface LiveError {
@@ -46,9 +42,8 @@ export interface LiveError {
 }
 
 export interface LiveOptions {
+  /** The socket is the global WebSocket (tests stub it). */
   url: string;
-  /** The WebSocket class (the browser's by default). */
-  WebSocket?: LiveSocketConstructor;
   /** Runs a callback before the next paint (requestAnimationFrame by default). */
   frame?: (callback: () => void) => void;
   /** First reconnect delay; it doubles after each failed attempt up to `maxDelayMs`. */
@@ -89,11 +84,12 @@ interface Entry {
   };
 }
 
-const OPEN = 1;
 /** Application close code for a socket abandoned after a missed pong (4000–4999 are ours). */
 const HEARTBEAT_TIMEOUT = 4000;
 
-type Timer = ReturnType<typeof setTimeout>;
+const STATUS = { CONNECTING: 'connecting', OPEN: 'open', CLOSED: 'closed' } as const;
+
+type Timeout = UseTimeoutFnReturn<() => void>;
 
 function defaultFrame(): (callback: () => void) => void {
   const g = globalThis as { requestAnimationFrame?: (callback: () => void) => number };
@@ -101,49 +97,66 @@ function defaultFrame(): (callback: () => void) => void {
   return (callback) => setTimeout(callback, 16);
 }
 
-function defaultSocket(): LiveSocketConstructor {
-  const g = globalThis as unknown as { WebSocket?: LiveSocketConstructor };
-  if (!g.WebSocket) throw new Error('This environment has no WebSocket: pass one in LiveOptions.');
-  return g.WebSocket;
-}
-
 export class LiveClient {
   /** connecting: a socket is being opened; open: it is; closed: down, a retry is scheduled. */
-  readonly status: Ref<LiveStatus> = ref('connecting');
+  readonly status: Readonly<Ref<LiveStatus>>;
   /** The last error that concerned no subscription in particular. */
   readonly lastError: ShallowRef<LiveError | null> = shallowRef(null);
   /** When the next reconnect attempt is due (ms since epoch), for the status line. */
   readonly retryAt: Ref<number | null> = ref(null);
 
-  private readonly url: string;
-  private readonly Socket: LiveSocketConstructor;
   private readonly frame: (callback: () => void) => void;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;
-  private readonly pongTimeoutMs: number;
   private heartbeatMs: number;
 
-  private socket: LiveSocket | null = null;
+  private readonly socket: UseWebSocketReturn<string>;
+  /** Runs after a heartbeat period without any message: ping. */
+  private readonly silence: Timeout;
+  /** Runs when a ping went unanswered: the socket is given up. */
+  private readonly pong: Timeout;
+  /** Dials again after a socket given up on a missed pong (drops are redialled by useWebSocket). */
+  private readonly redial: Timeout;
+  private redialDelayMs = 0;
   private epoch: string | null = null;
+  /** Failed attempts since the last welcome: the backoff's exponent. */
   private attempt = 0;
   private stopped = false;
   private nextId = 0;
   private readonly entries = new Map<string, Entry>();
   private readonly dirty = new Set<Entry>();
   private framePending = false;
-  private reconnectTimer: Timer | undefined;
-  private silenceTimer: Timer | undefined;
-  private pongTimer: Timer | undefined;
 
   constructor(options: LiveOptions) {
-    this.url = options.url;
-    this.Socket = options.WebSocket ?? defaultSocket();
     this.frame = options.frame ?? defaultFrame();
     this.minDelayMs = options.minDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
-    this.pongTimeoutMs = options.pongTimeoutMs ?? 10_000;
-    this.connect();
+    this.silence = useTimeoutFn(
+      () => this.ping(),
+      () => this.heartbeatMs,
+      { immediate: false },
+    );
+    this.pong = useTimeoutFn(() => this.heartbeatLost(), options.pongTimeoutMs ?? 10_000, {
+      immediate: false,
+    });
+    this.redial = useTimeoutFn(
+      () => this.socket.open(),
+      () => this.redialDelayMs,
+      { immediate: false },
+    );
+    this.socket = useWebSocket<string>(options.url, {
+      // The client lives as long as the page and is closed by close(), not by a component's scope.
+      autoClose: false,
+      autoConnect: false,
+      autoReconnect: { retries: () => !this.stopped, delay: () => this.backoff() },
+      onConnected: () => this.opened(),
+      onDisconnected: (ws) => this.dropped(ws),
+      onMessage: (ws, event) => {
+        if (ws === this.socket.ws.value) this.receive(event.data);
+      },
+    });
+    this.status = computed(() => STATUS[this.socket.status.value]);
   }
 
   subscribe<T extends Topic>(topic: T, params: LiveParams<T>): LiveSubscription<T> {
@@ -182,14 +195,9 @@ export class LiveClient {
   /** Closes for good (page unload, tests): no reconnect. */
   close(): void {
     this.stopped = true;
-    this.clearTimers();
-    const socket = this.socket;
-    this.socket = null;
-    if (socket) {
-      detach(socket);
-      socket.close(1000, 'client closed');
-    }
-    this.status.value = 'closed';
+    this.stopHeartbeat();
+    this.redial.stop();
+    this.socket.close(1000, 'client closed');
     this.retryAt.value = null;
   }
 
@@ -197,74 +205,51 @@ export class LiveClient {
     return `s${++this.nextId}`;
   }
 
-  private connect(): void {
-    if (this.stopped) return;
+  private opened(): void {
     this.retryAt.value = null;
-    this.status.value = 'connecting';
-    let socket: LiveSocket;
-    try {
-      socket = new this.Socket(this.url);
-    } catch {
-      this.scheduleReconnect();
-      return;
-    }
-    this.socket = socket;
-    socket.onopen = () => {
-      this.status.value = 'open';
-      this.armHeartbeat();
-      for (const entry of this.entries.values()) this.sendSubscribe(entry);
-    };
-    socket.onmessage = (event) => this.receive(event.data);
-    socket.onclose = () => this.dropped(socket);
-    // An error is always followed by a close, where the retry is scheduled.
-    socket.onerror = () => {};
+    this.armHeartbeat();
+    for (const entry of this.entries.values()) this.sendSubscribe(entry);
   }
 
-  private dropped(socket: LiveSocket): void {
-    if (this.socket !== socket) return;
-    detach(socket);
-    this.socket = null;
-    this.scheduleReconnect();
+  /** A socket that closed on its own; useWebSocket redials after `backoff()`. */
+  private dropped(ws: unknown): void {
+    // A socket we closed ourselves reports its close later, when another may be up.
+    if (ws !== this.socket.ws.value) return;
+    this.stopHeartbeat();
   }
 
-  private scheduleReconnect(): void {
-    this.clearTimers();
-    if (this.stopped) return;
-    this.status.value = 'closed';
+  /** The next reconnect delay: it doubles after each failed attempt, up to maxDelayMs. */
+  private backoff(): number {
     const delay = Math.min(this.minDelayMs * 2 ** this.attempt, this.maxDelayMs);
     this.attempt++;
     this.retryAt.value = Date.now() + delay;
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    return delay;
   }
 
   /** Any message proves the link alive; after a heartbeat period of silence, ask with a ping. */
   private armHeartbeat(): void {
-    clearTimeout(this.silenceTimer);
-    clearTimeout(this.pongTimer);
-    this.silenceTimer = setTimeout(() => {
-      this.send({ type: 'ping' });
-      this.pongTimer = setTimeout(() => this.heartbeatLost(), this.pongTimeoutMs);
-    }, this.heartbeatMs);
+    this.pong.stop();
+    this.silence.start();
+  }
+
+  private stopHeartbeat(): void {
+    this.silence.stop();
+    this.pong.stop();
+  }
+
+  private ping(): void {
+    this.send({ type: 'ping' });
+    this.pong.start();
   }
 
   /** A half-open TCP connection may never report its close: give it up and dial again. */
   private heartbeatLost(): void {
-    const socket = this.socket;
-    if (!socket) return;
-    detach(socket);
-    this.socket = null;
-    try {
-      socket.close(HEARTBEAT_TIMEOUT, 'heartbeat timeout');
-    } catch {
-      // Already closing: nothing to do.
-    }
-    this.scheduleReconnect();
-  }
-
-  private clearTimers(): void {
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.silenceTimer);
-    clearTimeout(this.pongTimer);
+    this.stopHeartbeat();
+    // useWebSocket's close: this socket's own close event, whenever it comes, redials nothing.
+    this.socket.close(HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+    if (this.stopped) return;
+    this.redialDelayMs = this.backoff();
+    this.redial.start();
   }
 
   private receive(raw: unknown): void {
@@ -353,8 +338,9 @@ export class LiveClient {
   }
 
   private send(message: ClientMessage): void {
-    // Not open: subscriptions go out (again) when it opens; pings and unsubscribes are moot.
-    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
+    // Not open: subscriptions go out (again) when it opens; pings and unsubscribes are moot, so
+    // nothing is buffered.
+    this.socket.send(JSON.stringify(message), false);
   }
 
   private markDirty(entry: Entry): void {
@@ -374,13 +360,6 @@ export class LiveClient {
     }
     this.dirty.clear();
   }
-}
-
-function detach(socket: LiveSocket): void {
-  socket.onopen = null;
-  socket.onmessage = null;
-  socket.onclose = null;
-  socket.onerror = null;
 }
 
 /** The live endpoint of the page's own origin (ws: or wss: to match it). */

@@ -1,7 +1,8 @@
 // The benchmark explorer keeps every choice in the URL query, so that a copied link reproduces the
 // view. The URL is the only state: views read `state` and write through `update`.
-import { computed, type ComputedRef } from 'vue';
-import { useRoute, useRouter, type LocationQuery, type LocationQueryRaw } from 'vue-router';
+import { useRouteQuery } from '@vueuse/router';
+import { computed, nextTick, type ComputedRef, type Ref } from 'vue';
+import { useRoute, useRouter, type LocationQuery, type RouteLocationRaw, type Router } from 'vue-router';
 import { WINDOW_NAMES } from '../../../shared/windows.js';
 
 export type Grain = 'auto' | 'hour' | 'day' | 'week';
@@ -111,21 +112,33 @@ export function encodeExplorer(state: ExplorerState): Record<string, string> {
   return query;
 }
 
-/** The query without the keys a codec owns. */
-export function foreignQuery(query: LocationQuery, keys: readonly string[]): LocationQueryRaw {
-  return Object.fromEntries(Object.entries(query).filter(([key]) => !keys.includes(key)));
-}
-
 export interface UrlState<S> {
   state: ComputedRef<S>;
   /** Merges a change into the URL (replace: slicing is not worth a history entry each). */
   update(patch: Partial<S>): Promise<void>;
 }
 
+/** A query value as the URL may hold it (a repeated key is an array). */
+type QueryValue = string | string[] | null | undefined;
+
 export function useUrlState(): UrlState<ExplorerState> {
   const route = useRoute();
   const router = useRouter();
-  const state = computed(() => decodeExplorer(route.query));
+  // useRouteQuery writes the keys set in one tick as one router.replace that keeps the keys it does
+  // not own. It drops that navigation's promise: this router keeps it, so that update() resolves
+  // once the URL holds the change (a copied link then reproduces the view).
+  let navigation: Promise<unknown> | undefined;
+  const keeping = {
+    replace: (to: RouteLocationRaw) => (navigation = router.replace(to)),
+  } as Partial<Router> as Router;
+  const keys = {} as Record<(typeof EXPLORER_KEYS)[number], Ref<QueryValue>>;
+  for (const key of EXPLORER_KEYS) {
+    keys[key] = useRouteQuery<QueryValue>(key, undefined, { route, router: keeping, mode: 'replace' });
+  }
+
+  const state = computed(() =>
+    decodeExplorer(Object.fromEntries(EXPLORER_KEYS.map((key) => [key, keys[key].value]))),
+  );
   async function update(patch: Partial<ExplorerState>): Promise<void> {
     const next = { ...state.value, ...patch };
     if (next.window === 'custom' && !(next.from && next.to)) {
@@ -134,7 +147,13 @@ export function useUrlState(): UrlState<ExplorerState> {
       next.to = today.toISOString().slice(0, 10);
       next.from = new Date(today.getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
     }
-    await router.replace({ query: { ...foreignQuery(route.query, EXPLORER_KEYS), ...encodeExplorer(next) } });
+    const query: Partial<Record<string, string>> = encodeExplorer(next);
+    navigation = undefined;
+    // Every key the explorer owns is written: one left out of the new state leaves the URL.
+    for (const key of EXPLORER_KEYS) keys[key].value = query[key];
+    // useRouteQuery navigates on the next tick, if anything changed.
+    await nextTick();
+    await navigation;
   }
   return { state, update };
 }
