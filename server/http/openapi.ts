@@ -64,6 +64,8 @@ export const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
       ...(response ? { response: documentResponses(response) } : {}),
       // @fastify/websocket hides its routes; one that documents its 101 (its protocol) is shown.
       ...(route.websocket && response?.['101'] ? { hide: false } : {}),
+      // Probes and sign-in need no credentials (see auth/guard.ts).
+      ...(!url.startsWith('/api/') || route.config?.access === 'public' ? { security: [] } : {}),
     },
   };
 };
@@ -101,6 +103,8 @@ const TAGS = [
   { name: 'alerts', description: 'Data-quality alerts: silent sources, bursts of rejected rows.' },
   { name: 'live', description: 'The websocket that pushes tiles, benchmarks, series, quality and alerts.' },
   { name: 'ops', description: 'Probes and metrics for whoever runs the hub.' },
+  { name: 'auth', description: 'Signing in and out: people with a password, screens with a read key.' },
+  { name: 'people', description: 'Members and their roles, keys, and the audit log of a workspace.' },
 ];
 
 const DESCRIPTION = [
@@ -110,6 +114,7 @@ const DESCRIPTION = [
   '- 400 `invalid_request`: a parameter, query or body field does not match this description (the message names it);',
   '- 414 `url_too_long`, 431 `headers_too_large`, 408 `request_timeout`;',
   '- 421 `host_not_allowed`: the Host header is not a name the hub answers to (ALLOWED_HOSTS, PUBLIC_URL);',
+  '- 401 `unauthenticated`: no valid session cookie or bearer (a session token, or a key); 404 `unknown_workspace` for a workspace the caller cannot see, as for one that does not exist; 403 `forbidden` when the role or the key’s scope does not allow the operation, `cross_site_request` for a write carried by the cookie from another site’s page;',
   '- 500 `internal_error`: a fault of the hub, with a request id to report.',
   '',
   'Ids (workspaces, brands, KPIs, metrics, sources) have at most 64 characters; lists in query strings are comma-separated.',
@@ -125,7 +130,18 @@ export function swaggerOptions(schemas: Record<string, TSchema>): SwaggerOptions
       openapi: '3.1.0',
       info: { title: 'Convergence API', version: '1', description: DESCRIPTION },
       tags: TAGS,
-      components: { schemas: { ErrorBody, ...schemas } },
+      components: {
+        schemas: { ErrorBody, ...schemas },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A session token (POST /api/v1/auth/login) or a key (cvk_…)',
+          },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'convergence_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
     },
     transform: documentRoute,
   };

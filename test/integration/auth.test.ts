@@ -371,3 +371,45 @@ describe('the first start', () => {
     );
   });
 });
+
+describe('settings of access', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ metricsPublic: 'off', docsPublic: 'off', keyIngestPerMinute: 2 });
+    await putWorkspace(server.url, 'w');
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('METRICS_PUBLIC and DOCS_PUBLIC off: /metrics, /docs and /openapi.json need credentials', async () => {
+    for (const path of ['/metrics', '/openapi.json', '/docs']) {
+      await expectError(await anonymousFetch(`${server.url}${path}`), 401, 'unauthenticated');
+      expect((await fetch(`${server.url}${path}`)).status, path).toBe(200);
+    }
+    expect((await anonymousFetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('KEY_INGEST_PER_MINUTE limits each key, not people', async () => {
+    const { key } = await createKey(server, 'w', ['ingest']);
+    const post = (headers: Record<string, string>) =>
+      anonymousFetch(`${server.url}/api/v1/workspaces/w/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson', ...headers },
+        body: `${JSON.stringify({ ts: '2026-03-10T10:00:00Z', brand: 'acme', touchpoint: 'site', source: 'web', metric: 'visits', value: 1 })}\n`,
+      });
+    const statuses: number[] = [];
+    let refused: Response | undefined;
+    // At most two a minute: a third within the same minute is refused (a minute turning over
+    // between them starts the count again, hence a few tries).
+    for (let i = 0; i < 6 && !refused; i++) {
+      const response = await post(bearer(key));
+      statuses.push(response.status);
+      if (response.status !== 200) refused = response;
+    }
+    expect(statuses.slice(0, 2)).toEqual([200, 200]);
+    await expectError(refused!, 429, 'key_rate_limited');
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await post(bearer(server.token))).status).toBe(200);
+  });
+});
