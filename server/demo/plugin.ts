@@ -12,7 +12,7 @@ export interface DemoPluginOptions {
 
 export interface DemoState {
   /** `off`: DEMO=off or a base that already holds other workspaces; otherwise the feeder's. */
-  status(): FeedStatus | { phase: 'off' };
+  status(): FeedStatus | { phase: 'off' | 'starting' };
 }
 
 declare module 'fastify' {
@@ -31,10 +31,13 @@ export default fp<DemoPluginOptions>(
     let running: Promise<void> | undefined;
     // This start created the workspace (the feeder, with an ingest key, only feeds it).
     let created = false;
+    let starting = false;
+    let closing = false;
     app.decorate('demo', {
       status: () => {
         const status = feeder?.status();
-        return status ? { ...status, created: status.created || created } : { phase: 'off' as const };
+        if (status) return { ...status, created: status.created || created };
+        return { phase: starting ? ('starting' as const) : ('off' as const) };
       },
     });
     if (config.demo !== 'auto') return;
@@ -53,8 +56,15 @@ export default fp<DemoPluginOptions>(
         log.warn({ address: app.server.address() }, 'demo market: not on a TCP address; not started');
         return;
       }
-      // The owner's workspace; the feeder is a producer like any other, with an ingest key of its own
-      // (a new one at each start: the last one's secret was never kept).
+      starting = true;
+      running = feed(url, resume).catch((err: unknown) => {
+        log.error({ err, hint: (err as { hint?: string }).hint }, 'demo market: feeder stopped on an error');
+      });
+    });
+
+    // The owner's workspace; the feeder is a producer like any other, with an ingest key of its own
+    // (a new one at each start: the last one's secret was never kept).
+    const feed = async (url: string, resume: boolean) => {
       const { id, name, timezone, brands } = DEMO_WORKSPACE;
       if (!resume) {
         await app.workspaces.put(id, { name, timezone, brands });
@@ -63,20 +73,15 @@ export default fp<DemoPluginOptions>(
       for (const key of app.auth.keyList(id))
         if (key.name === DEMO_KEY_NAME) await app.auth.revokeKey(id, key.id);
       const { key } = await app.auth.createKey(id, { name: DEMO_KEY_NAME, scopes: ['ingest', 'read'] });
+      if (closing) return;
       feeder = new Feeder({ url, workspace: id, logger: log, stopOnUnavailable: true, token: key });
-      running = feeder
-        .run({ create: false, days: resume ? 0 : config.demoDays, rate: config.demoRate })
-        .catch((err: unknown) => {
-          log.error(
-            { err, hint: (err as { hint?: string }).hint },
-            'demo market: feeder stopped on an error',
-          );
-        });
-    });
+      await feeder.run({ create: false, days: resume ? 0 : config.demoDays, rate: config.demoRate });
+    };
 
     // Closing refuses new requests with a 503 from then on, which stops the feeder; this waits for
     // its run to end (an answer in flight included) before the database goes away.
     app.addHook('preClose', async () => {
+      closing = true;
       await feeder?.stop();
       await running;
     });
