@@ -6,7 +6,7 @@ import { WorkspaceId } from './workspaces.js';
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
 export const Role = Type.Union(
-  ROLES.map((r) => Type.Literal(r)),
+  [Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('admin')],
   {
     description:
       'viewer: reads everything; analyst: viewer + alerts, objectives, custom KPIs, weights, wall layout; admin: analyst + workspace, brands, metrics, events, corrections, quarantine, members, keys',
@@ -16,7 +16,7 @@ export type Role = Static<typeof Role>;
 
 export const KEY_SCOPES = ['ingest', 'read'] as const;
 export const KeyScope = Type.Union(
-  KEY_SCOPES.map((s) => Type.Literal(s)),
+  [Type.Literal('ingest'), Type.Literal('read')],
   { description: 'ingest: posts events to its workspace; read: reads like a viewer' },
 );
 export type KeyScope = Static<typeof KeyScope>;
