@@ -82,7 +82,7 @@ describe('signing in', () => {
 
     await signInOnPage(page, OWNER.email, OWNER.password);
     await expect.poll(() => here(page)).toBe('/explorer?workspace=north&kpi=mentions');
-    await expect.poll(() => page.textContent('[data-testid="user-name"]')).toContain('admin');
+    await expect.poll(() => page.textContent('[data-testid="user-name"]')).toBe('Owner');
     // The owner sees both workspaces, and the workspace's administration.
     const options = page.locator('[data-testid="workspace-switch"] option');
     await expect.poll(() => options.allTextContents()).toEqual(['North market', 'South market']);

@@ -4,7 +4,8 @@
 import type { BrowserContext } from 'playwright-core';
 import { DEMO_BRANDS } from '../helpers/server.js';
 
-export const OWNER = { email: 'admin@localhost', password: 'owner-password-e2e-1' };
+// The same owner as test/helpers' other hubs, so that either way of starting one signs in.
+export const OWNER = { email: 'admin@localhost', password: 'correct horse battery staple' };
 /** What startChildHub needs for the owner above. */
 export const OWNER_ENV = { CONVERGENCE_ADMIN_EMAIL: OWNER.email, CONVERGENCE_ADMIN_PASSWORD: OWNER.password };
 export const SESSION_COOKIE = 'convergence_session';

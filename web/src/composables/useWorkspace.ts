@@ -59,6 +59,8 @@ export function createWorkspaceContext(router: Router, me: ShallowRef<Me | null>
       empty.value = false;
       return;
     }
+    // The sign-in page has no workspace: the one to open is in its ?next=.
+    if (router.currentRoute.value.meta.public) return;
     try {
       if (target === null) {
         const first = me.value.workspaces[0];
@@ -85,7 +87,11 @@ export function createWorkspaceContext(router: Router, me: ShallowRef<Me | null>
 
   // Waits for the router's first navigation: before it, the query is not read from the URL yet.
   // A new caller (signed in again, maybe as someone else) loads again too.
-  void router.isReady().then(() => watch([id, me], () => load(id.value), { immediate: true }));
+  void router.isReady().then(() =>
+    watch([id, me, () => router.currentRoute.value.meta.public], () => load(id.value), {
+      immediate: true,
+    }),
+  );
 
   const palette = computed(() => brandPalette(workspace.value?.brands ?? []));
   const byId = computed(() => new Map(kpis.value.map((k) => [k.id, k])));
