@@ -83,12 +83,19 @@ describe('signing in', () => {
     await signInOnPage(page, OWNER.email, OWNER.password);
     await expect.poll(() => here(page)).toBe('/explorer?workspace=north&kpi=mentions');
     await expect.poll(() => page.textContent('[data-testid="user-name"]')).toBe('Owner');
-    // The owner sees both workspaces, and the workspace's administration.
+    // The owner sees both workspaces, and the workspace's administration in the user menu.
     const options = page.locator('[data-testid="workspace-switch"] option');
     await expect.poll(() => options.allTextContents()).toEqual(['North market', 'South market']);
+    await page.click('[data-testid="user-menu"]');
     for (const view of ['members', 'keys', 'audit']) {
       expect(await page.locator(`[data-testid="nav-${view}"]`).count()).toBe(1);
     }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'auth-user-menu.png') });
+    await page.click('[data-testid="nav-audit"]');
+    await expect
+      .poll(() => page.locator('[data-testid="audit-table"] tr[data-action]').count())
+      .toBeGreaterThan(0);
+    expect(new URL(page.url()).searchParams.get('workspace')).toBe('north');
     await page.selectOption('[data-testid="workspace-switch"]', 'south');
     await expect.poll(() => new URL(page.url()).searchParams.get('workspace')).toBe('south');
     await page.close();
@@ -125,8 +132,11 @@ describe('roles', () => {
     // One workspace: its name, no switcher; the other workspace is not offered.
     expect(await page.locator('[data-testid="workspace-switch"]').count()).toBe(0);
     await expect.poll(() => page.textContent('[data-testid="workspace-name"]')).toBe('North market');
-    expect(await page.locator('[data-testid="nav-members"]').count()).toBe(0);
     expect(await page.locator('[data-testid="edit-layout"]').count()).toBe(0);
+    await page.click('[data-testid="user-menu"]');
+    await page.waitForSelector('[data-testid="sign-out"]');
+    expect(await page.locator('[data-testid="nav-members"]').count()).toBe(0);
+    await page.click('[data-testid="user-menu"]');
 
     await page.goto(`${hub.url}/members?workspace=north`);
     await expect.poll(() => page.locator('[data-testid="role-needed"]').count()).toBe(1);
