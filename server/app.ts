@@ -1,10 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { ClientMessage, ServerMessage, TopicData } from '../shared/schemas/live.js';
 import type { Config } from './config.js';
+import authPlugin from './auth/plugin.js';
+import { installGuard } from './auth/guard.js';
+import peoplePlugin from './people/plugin.js';
 import dbPlugin from './db/plugin.js';
 import {
   clientErrorHandler,
@@ -32,7 +36,15 @@ import workspacesPlugin from './workspaces/plugin.js';
 export interface BuildOptions {
   /** Overrides the logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
+  /** The clock sessions expire by (tests move it). */
+  now?: () => number;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** `auto`: public when only this machine can reach the hub. */
+const publicWhen = (setting: 'auto' | 'on' | 'off', host: string) =>
+  setting === 'on' || (setting === 'auto' && LOOPBACK.has(host));
 
 /** Builds the whole hub from a config; `main.ts` listens, tests inject or listen on port 0. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
@@ -68,6 +80,32 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     publicUrl: config.publicUrl,
     bindHost: config.host,
   });
+  // Before any route is registered, so that it guards them all (see auth/guard.ts).
+  installGuard(app, () => app.auth, {
+    metricsPublic: publicWhen(config.metricsPublic, config.host),
+    docsPublic: publicWhen(config.docsPublic, config.host),
+    keyIngestPerMinute: config.keyIngestPerMinute,
+  });
+  await app.register(helmet, {
+    // The built app loads its scripts and styles from the hub; ECharts and Vue set inline styles.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // Over plain http on a LAN, HSTS would lock browsers out; a TLS proxy in front sets it.
+    strictTransportSecurity: false,
+  });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
@@ -90,9 +128,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     memoryLimit: config.duckdbMemoryLimit,
     threads: config.duckdbThreads || undefined,
   });
+  await app.register(authPlugin, {
+    adminEmail: config.adminEmail,
+    adminPassword: config.adminPassword,
+    publicUrl: config.publicUrl,
+    sessions: {
+      idleMs: config.sessionIdleDays * 86_400_000,
+      absoluteMs: config.sessionMaxDays * 86_400_000,
+    },
+    now: options.now,
+  });
   await app.register(opsPlugin);
   await app.register(vocabularyPlugin);
   await app.register(workspacesPlugin);
+  await app.register(peoplePlugin);
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);

@@ -94,6 +94,62 @@ const ConfigSchema = Type.Object({
     // Worded so since before the flags were named in errors; scripts may match it.
     (url) => `PUBLIC_URL must be a URL such as https://hub.example.com, got "${url}" (--public-url)`,
   ),
+  adminEmail: Text(
+    {
+      env: 'CONVERGENCE_ADMIN_EMAIL',
+      flag: 'admin-email',
+      description: 'the owner created at the first start (when no one can sign in yet)',
+    },
+    'admin@localhost',
+  ),
+  adminPassword: Text(
+    {
+      env: 'CONVERGENCE_ADMIN_PASSWORD',
+      flag: 'admin-password',
+      description:
+        "the owner's password at the first start (12 characters at least); empty: a random one, printed once",
+    },
+    '',
+  ),
+  sessionIdleDays: Int(
+    {
+      env: 'SESSION_IDLE_DAYS',
+      flag: 'session-idle-days',
+      description: 'a session unused this long ends (an open live screen keeps it in use)',
+    },
+    7,
+    1,
+  ),
+  sessionMaxDays: Int(
+    {
+      env: 'SESSION_MAX_DAYS',
+      flag: 'session-max-days',
+      description: 'a session ends this long after sign-in, however used',
+    },
+    30,
+    1,
+  ),
+  metricsPublic: Type.Enum(['auto', 'on', 'off'], {
+    env: 'METRICS_PUBLIC',
+    flag: 'metrics-public',
+    description: '`/metrics` without credentials: `auto` (on when bound to a loopback address), `on`, `off`',
+    default: 'auto',
+  }),
+  docsPublic: Type.Enum(['auto', 'on', 'off'], {
+    env: 'DOCS_PUBLIC',
+    flag: 'docs-public',
+    description:
+      '`/docs` and `/openapi.json` without credentials: `auto` (on when bound to a loopback address), `on`, `off`',
+    default: 'auto',
+  }),
+  keyIngestPerMinute: Int(
+    {
+      env: 'KEY_INGEST_PER_MINUTE',
+      flag: 'key-ingest-per-minute',
+      description: 'ingest requests a minute per key, past which 429 (0: no limit)',
+    },
+    0,
+  ),
   maxCommitRows: Int(
     {
       env: 'MAX_COMMIT_ROWS',

@@ -25,7 +25,7 @@ export class ApiError extends Error {
  */
 export class DomainError extends Error {
   constructor(
-    readonly kind: 'invalid' | 'not_found',
+    readonly kind: 'invalid' | 'not_found' | 'unauthenticated' | 'forbidden' | 'too_many',
     readonly code: string,
     message: string,
     readonly hint: string,
@@ -34,7 +34,13 @@ export class DomainError extends Error {
   }
 }
 
-const STATUS_OF_KIND: Record<DomainError['kind'], number> = { invalid: 400, not_found: 404 };
+const STATUS_OF_KIND: Record<DomainError['kind'], number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  too_many: 429,
+};
 
 /** The answer a domain error gets over HTTP; a 404 kind may be a 400 where the id came in a body. */
 export const toApiError = (error: DomainError, status = STATUS_OF_KIND[error.kind]) =>

@@ -2,6 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, readConfig } from './config.js';
 import { SchemaError } from './db/migrate.js';
+import { DomainError } from './errors.js';
 
 async function main(): Promise<void> {
   let config;
@@ -33,6 +34,15 @@ async function main(): Promise<void> {
   const url = `http://${config.host}:${port}`;
   app.log.info({ url, docs: `${url}/docs`, db: config.dbFile }, 'Convergence is listening');
   process.stdout.write(`Convergence hub: ${url}  (live wall: ${url}/wall, API docs: ${url}/docs)\n`);
+  const first = app.firstStart;
+  if (first) {
+    process.stdout.write(
+      first.generated
+        ? `First start: sign in at ${url}/signin as ${first.email} with the password ${first.password}\n` +
+            '  (shown this once: keep it, or change it in the app under your name > Change password)\n'
+        : `First start: sign in at ${url}/signin as ${first.email} with CONVERGENCE_ADMIN_PASSWORD.\n`,
+    );
+  }
   if (app.demo.status().phase !== 'off') {
     process.stdout.write(
       'Demo market: workspace "demo" is streamed through the ingest API (DEMO=off to start without it).\n',
@@ -42,7 +52,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // What is wrong with the database file and what to do: a stack trace would bury it.
-  if (error instanceof SchemaError) {
+  if (error instanceof SchemaError || error instanceof DomainError) {
     process.stderr.write(`convergence: ${error.message}\n${error.hint}\n`);
     process.exit(1);
   }

@@ -12,7 +12,9 @@ const hub = process.argv[2] ?? 'http://localhost:8080';
 const second = new Date().getSeconds();
 if (second >= 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
 
-const ws = new WebSocket(`${hub.replace(/^http/, 'ws')}/api/v1/live`);
+// A script signs in with a bearer (a session token, or a read key); a page has its session cookie.
+const auth = { authorization: `Bearer ${process.env.TOKEN ?? ''}` };
+const ws = new WebSocket(`${hub.replace(/^http/, 'ws')}/api/v1/live`, { headers: auth });
 const timeout = setTimeout(() => {
   process.stderr.write('no delta within 10 s\n');
   process.exit(1);
@@ -36,7 +38,7 @@ ws.on('message', async (frame) => {
     const event = { ts: Date.now(), brand: 'acme', touchpoint: 'social', source: 'x', metric: 'mentions' };
     const answer = await fetch(`${hub}/api/v1/workspaces/acme-example/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify([{ ...event, value: 1 }]),
     });
     if (!answer.ok) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);

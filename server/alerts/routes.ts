@@ -30,6 +30,7 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = 
   app.post(
     '/api/v1/workspaces/:workspace/alerts/:alert/ack',
     {
+      config: { access: 'analyst', audit: { action: 'alert.ack' } },
       schema: {
         tags: ['alerts'],
         operationId: 'acknowledgeAlert',

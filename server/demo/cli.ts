@@ -15,6 +15,8 @@ through its ingest API, like any producer.
   --days N           days of hourly history to backfill first (default: 0)
   --duration S       stop after S seconds (default: until Ctrl-C)
   --create           (re)create the workspace with the market's brands even if it exists
+  --key KEY          a key of the workspace with the ingest and read scopes (default:
+                     $CONVERGENCE_KEY); to create the workspace, an admin's session token
   --seed N           market seed (default: the demo's)
   --help             this text
 `;
@@ -31,6 +33,7 @@ interface Args {
   durationMs: number | undefined;
   create: boolean;
   seed: number | undefined;
+  key: string | undefined;
 }
 
 function parse(argv: string[]): Args | 'help' {
@@ -46,6 +49,7 @@ function parse(argv: string[]): Args | 'help' {
         duration: { type: 'string' },
         create: { type: 'boolean', default: false },
         seed: { type: 'string' },
+        key: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -91,6 +95,7 @@ function parse(argv: string[]): Args | 'help' {
     durationMs: duration === undefined ? undefined : duration * 1000,
     create: values.create,
     seed: values.seed === undefined ? undefined : number('seed', values.seed, 2 ** 32 - 1, true),
+    key: values.key ?? (process.env.CONVERGENCE_KEY || undefined),
   };
 }
 
@@ -133,7 +138,13 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const feeder = new Feeder({ url: args.url, workspace: args.workspace, logger, seed: args.seed });
+  const feeder = new Feeder({
+    url: args.url,
+    workspace: args.workspace,
+    logger,
+    seed: args.seed,
+    token: args.key,
+  });
   const started = Date.now();
   let previous = feeder.status();
   let previousAt = started;

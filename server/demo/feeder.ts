@@ -62,6 +62,11 @@ export interface FeederOptions {
   stopOnUnavailable?: boolean;
   /** Attempts after network errors before a request is given up (default 5, about 8 s). */
   networkRetries?: number;
+  /**
+   * Sent as `Authorization: Bearer`: a key with the ingest and read scopes, or an admin's session
+   * token when the workspace is to be created.
+   */
+  token?: string;
 }
 
 export interface RunOptions {
@@ -159,6 +164,12 @@ export class Feeder {
       workspace = (await response.json()) as Workspace;
     } else if (response.status === 404 && (await errorOf(response))?.code === 'unknown_workspace') {
       workspace = undefined;
+    } else if (response.status === 401 || response.status === 403) {
+      const error = await errorOf(response);
+      throw new FeedError(
+        `The hub refused the credentials: GET ${path} answered ${response.status} (${error?.message ?? 'no error body'}).`,
+        `Give a key of workspace "${this.options.workspace}" with the ingest and read scopes (--key, or CONVERGENCE_KEY): an admin creates one with POST /api/v1/workspaces/${this.options.workspace}/keys.`,
+      );
     } else {
       throw new FeedError(
         `${this.base} does not look like a Convergence hub: GET ${path} answered ${response.status}.`,
@@ -347,9 +358,14 @@ export class Feeder {
   ): Promise<Response> {
     const url = `${this.base}${path}`;
     try {
+      const headers = {
+        ...init.headers,
+        ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+      };
       return await fetch(url, {
         method,
         ...init,
+        headers,
         signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
     } catch (error) {

@@ -4,6 +4,8 @@ import type { Config } from '../config.js';
 import { Feeder, type FeedStatus } from './feeder.js';
 import { DEMO_WORKSPACE } from './market.js';
 
+const DEMO_KEY_NAME = 'demo market';
+
 export interface DemoPluginOptions {
   config: Config;
 }
@@ -27,7 +29,14 @@ export default fp<DemoPluginOptions>(
   async (app, { config }) => {
     let feeder: Feeder | undefined;
     let running: Promise<void> | undefined;
-    app.decorate('demo', { status: () => feeder?.status() ?? { phase: 'off' as const } });
+    // This start created the workspace (the feeder, with an ingest key, only feeds it).
+    let created = false;
+    app.decorate('demo', {
+      status: () => {
+        const status = feeder?.status();
+        return status ? { ...status, created: status.created || created } : { phase: 'off' as const };
+      },
+    });
     if (config.demo !== 'auto') return;
 
     const log = app.log.child({ component: 'demo' });
@@ -44,7 +53,17 @@ export default fp<DemoPluginOptions>(
         log.warn({ address: app.server.address() }, 'demo market: not on a TCP address; not started');
         return;
       }
-      feeder = new Feeder({ url, workspace: DEMO_WORKSPACE.id, logger: log, stopOnUnavailable: true });
+      // The owner's workspace; the feeder is a producer like any other, with an ingest key of its own
+      // (a new one at each start: the last one's secret was never kept).
+      const { id, name, timezone, brands } = DEMO_WORKSPACE;
+      if (!resume) {
+        await app.workspaces.put(id, { name, timezone, brands });
+        created = true;
+      }
+      for (const key of app.auth.keyList(id))
+        if (key.name === DEMO_KEY_NAME) await app.auth.revokeKey(id, key.id);
+      const { key } = await app.auth.createKey(id, { name: DEMO_KEY_NAME, scopes: ['ingest', 'read'] });
+      feeder = new Feeder({ url, workspace: id, logger: log, stopOnUnavailable: true, token: key });
       running = feeder
         .run({ create: false, days: resume ? 0 : config.demoDays, rate: config.demoRate })
         .catch((err: unknown) => {
@@ -62,7 +81,7 @@ export default fp<DemoPluginOptions>(
       await running;
     });
   },
-  { name: 'demo', dependencies: ['workspaces', 'ingest'] },
+  { name: 'demo', dependencies: ['workspaces', 'ingest', 'auth'] },
 );
 
 /** The hub's own base URL; a wildcard address is reached through loopback. */

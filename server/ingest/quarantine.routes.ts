@@ -41,6 +41,7 @@ export const quarantineRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     `${path}/replay`,
     {
+      config: { access: 'admin', audit: { action: 'quarantine.replay' } },
       schema: {
         tags,
         operationId: 'replayQuarantine',
@@ -67,6 +68,7 @@ export const quarantineRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     path,
     {
+      config: { access: 'admin', audit: { action: 'quarantine.purge' } },
       schema: {
         tags,
         operationId: 'purgeQuarantine',

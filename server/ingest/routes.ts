@@ -153,7 +153,20 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
           throw error;
         }
       },
-      config: { swaggerTransform: withDocumentedBody(EventsBodyDoc) },
+      config: {
+        swaggerTransform: withDocumentedBody(EventsBodyDoc),
+        // An admin, or a key with the ingest scope; only corrections are changes worth an entry.
+        access: 'ingest',
+        audit: {
+          action: 'events.correct',
+          when: (request) => (request.query as IngestQuery).replace === true,
+          summary: (request) => {
+            const { source, from, to, brand, metric } = request.query as IngestQuery;
+            const only = [brand && `brand ${brand}`, metric && `metric ${metric}`].filter(Boolean).join(', ');
+            return `replaced source ${source} from ${from} to ${to}${only ? ` (${only})` : ''}`;
+          },
+        },
+      },
       schema: {
         tags: ['ingest'],
         operationId: 'ingestEvents',

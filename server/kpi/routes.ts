@@ -61,6 +61,7 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/v1/workspaces/:workspace/kpis/:kpi',
     {
+      config: { access: 'analyst', audit: { action: 'kpi.put' } },
       schema: {
         tags,
         operationId: 'putKpi',
@@ -90,6 +91,7 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/v1/workspaces/:workspace/kpis/:kpi',
     {
+      config: { access: 'analyst', audit: { action: 'kpi.delete' } },
       schema: {
         tags,
         operationId: 'deleteKpi',
@@ -135,6 +137,7 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/v1/workspaces/:workspace/dpi-weights',
     {
+      config: { access: 'analyst', audit: { action: 'weights.put' } },
       schema: {
         tags,
         operationId: 'putDpiWeights',

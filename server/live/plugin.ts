@@ -34,5 +34,5 @@ export default fp<LivePluginOptions>(
       limits: { ...DEFAULT_LIMITS, backlogBytes, ...limits },
     });
   },
-  { name: 'live', dependencies: ['ops', 'engine'] },
+  { name: 'live', dependencies: ['ops', 'engine', 'auth'] },
 );

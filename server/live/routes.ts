@@ -34,11 +34,16 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
           '',
           'Limits: frames up to 16 kB, 64 subscriptions a socket, 16 sockets and 256 subscriptions a client (`error` `too_many_subscriptions`, `too_many_sockets`). A frame too large, or more than 20 invalid messages in a minute, closes the socket with 1008; a restart closes it with 1001. A client more than 256 kB behind gets no deltas until it drains, then a fresh snapshot; one stuck for two minutes is disconnected.',
           '',
-          'A GET without `Upgrade: websocket` answers 404 with an empty body.',
+          'Credentials: the session cookie, or `Authorization: Bearer <token or read key>`, on the upgrade; each subscription needs the viewer role (or a read key) in its workspace, else an `error` (`unknown_workspace`) and no data. When the session or key ends (sign-out, password change, member removed, key revoked) the socket is closed with 4401; an open socket keeps its session in use.',
+          '',
+          'A GET without `Upgrade: websocket` answers 404 with an empty body (401 without credentials).',
         ].join('\n'),
         response: {
           101: empty(
             'Switching Protocols: the connection is a websocket from then on (messages described above).',
+          ),
+          401: failure(
+            'No valid session cookie or bearer (`unauthenticated`); a socket open when its session or key ends is closed with 4401.',
           ),
           403: failure(
             'A browser page of another origin asked for the upgrade (`origin_not_allowed`): the Origin header names a host the hub does not answer to.',
@@ -46,7 +51,21 @@ export const liveRoutes: FastifyPluginAsyncTypebox<LiveRouteOptions> = async (
         },
       },
     },
-    (socket, request) =>
-      serveSocket(socket, { engine, epoch, log: app.log, limits, clients, client: clientKey(request) }),
+    (socket, request) => {
+      const principal = request.principal!;
+      serveSocket(socket, {
+        engine,
+        epoch,
+        log: app.log,
+        limits,
+        clients,
+        client: clientKey(request),
+        access: {
+          check: (workspace) => app.auth.require(principal, workspace, 'viewer'),
+          valid: () => app.auth.stillValid(principal),
+          watch: (end) => app.auth.watch(principal, end),
+        },
+      });
+    },
   );
 };

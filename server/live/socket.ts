@@ -75,12 +75,26 @@ export interface SocketContext {
   clients: ClientShares;
   /** Whose socket it is (clientKey of its upgrade request). */
   client: string;
+  /** What the credentials of the upgrade allow, checked per subscription and kept alive. */
+  access: SocketAccess;
 }
+
+export interface SocketAccess {
+  /** Throws the refusal (a workspace not visible) for a subscription to `workspace`. */
+  check(workspace: string): void;
+  /** Still signed in (a session in use is renewed by asking). */
+  valid(): boolean;
+  /** `end` runs when the session or key is ended elsewhere; the result stops watching. */
+  watch(end: () => void): () => void;
+}
+
+/** Closed because the credentials ended: the page signs in again rather than reconnecting. */
+export const SIGNED_OUT = 4401;
 
 /** One websocket client: validates what it says, runs its subscriptions, bounds what it is owed. */
 export function serveSocket(
   socket: WebSocket,
-  { engine, epoch, log, limits, clients, client }: SocketContext,
+  { engine, epoch, log, limits, clients, client, access }: SocketContext,
 ): void {
   const subscriptions = new Map<string, { subscription: Subscribe; subscriber: Subscriber }>();
   let invalid: number[] = [];
@@ -198,6 +212,12 @@ export function serveSocket(
             m.id,
           );
         }
+        try {
+          access.check(m.params.workspace);
+        } catch (err) {
+          if (isCallerError(err)) return fail(err.code, err.message, err.hint, m.id);
+          throw err;
+        }
         const mine = () => subscriptions.get(m.id)?.subscriber === subscriber;
         const subscriber: Subscriber = {
           id: m.id,
@@ -245,14 +265,18 @@ export function serveSocket(
   socket.on('pong', () => {
     alive = true;
   });
+  const signedOut = () => socket.close(SIGNED_OUT, 'signed out: the session or key has ended');
+  const unwatch = access.watch(signedOut);
   const heartbeat = setInterval(() => {
     if (!alive) return socket.terminate();
+    if (!access.valid()) return signedOut();
     alive = false;
     socket.ping();
     if (!congested()) send({ type: 'heartbeat', at: new Date().toISOString() });
   }, limits.heartbeatMs);
   socket.on('close', () => {
     clearInterval(heartbeat);
+    unwatch();
     for (const { subscription, subscriber } of subscriptions.values())
       engine.unsubscribe(subscription, subscriber);
     share.subscriptions -= subscriptions.size;

@@ -49,6 +49,7 @@ export const objectiveRoutes: FastifyPluginAsyncTypebox<{ objectives: ObjectiveS
   app.put(
     '/api/v1/workspaces/:workspace/objectives/:id',
     {
+      config: { access: 'analyst', audit: { action: 'objective.put' } },
       schema: {
         tags: ['objectives'],
         operationId: 'putObjective',
@@ -75,6 +76,7 @@ export const objectiveRoutes: FastifyPluginAsyncTypebox<{ objectives: ObjectiveS
   app.delete(
     '/api/v1/workspaces/:workspace/objectives/:id',
     {
+      config: { access: 'analyst', audit: { action: 'objective.delete' } },
       schema: {
         tags: ['objectives'],
         operationId: 'deleteObjective',

@@ -40,6 +40,7 @@ export const wallRoutes: FastifyPluginAsyncTypebox<{ walls: WallService }> = asy
   app.put(
     '/api/v1/workspaces/:workspace/wall',
     {
+      config: { access: 'analyst', audit: { action: 'wall.put' } },
       schema: {
         tags: ['wall'],
         operationId: 'putWall',

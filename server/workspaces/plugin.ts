@@ -15,5 +15,5 @@ export default fp(
     app.decorate('workspaces', service);
     await app.register(workspaceRoutes);
   },
-  { name: 'workspaces', dependencies: ['db'] },
+  { name: 'workspaces', dependencies: ['db', 'auth'] },
 );

@@ -32,11 +32,13 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'listWorkspaces',
         summary: 'List workspaces',
         description:
-          'Every workspace of the hub with its time zone and competitive set (the own brand and its competitors).',
+          'The workspaces the caller sees (all for the owner), with their time zone and competitive set (the own brand and its competitors).',
         response: { 200: answer(WorkspaceList, 'The workspaces, by id.') },
       },
     },
-    async () => ({ rows: app.workspaces.list() }),
+    async (request) => ({
+      rows: app.workspaces.list().filter((w) => app.auth.sees(request.principal!, w.id)),
+    }),
   );
 
   app.get(
@@ -62,6 +64,7 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/v1/workspaces/:workspace',
     {
+      config: { access: 'admin', audit: { action: 'workspace.put' } },
       schema: {
         tags,
         operationId: 'putWorkspace',
@@ -122,6 +125,7 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/v1/workspaces/:workspace/metrics/:id',
     {
+      config: { access: 'admin', audit: { action: 'metric.put' } },
       schema: {
         tags: ['vocabulary'],
         operationId: 'putWorkspaceMetric',
@@ -154,6 +158,7 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/v1/workspaces/:workspace/metrics/:id',
     {
+      config: { access: 'admin', audit: { action: 'metric.delete' } },
       schema: {
         tags: ['vocabulary'],
         operationId: 'deleteWorkspaceMetric',
@@ -179,6 +184,7 @@ export const workspaceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/v1/workspaces/:workspace',
     {
+      config: { access: 'admin', audit: { action: 'workspace.delete', hub: true } },
       schema: {
         tags,
         operationId: 'deleteWorkspace',

@@ -5,20 +5,16 @@ import { WorkspaceId } from './workspaces.js';
 // web app reads too.
 
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;
-export const Role = Type.Union(
-  [Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('admin')],
-  {
-    description:
-      'viewer: reads everything; analyst: viewer + alerts, objectives, custom KPIs, weights, wall layout; admin: analyst + workspace, brands, metrics, events, corrections, quarantine, members, keys',
-  },
-);
+export const Role = Type.Union([Type.Literal('viewer'), Type.Literal('analyst'), Type.Literal('admin')], {
+  description:
+    'viewer: reads everything; analyst: viewer + alerts, objectives, custom KPIs, weights, wall layout; admin: analyst + workspace, brands, metrics, events, corrections, quarantine, members, keys',
+});
 export type Role = Static<typeof Role>;
 
 export const KEY_SCOPES = ['ingest', 'read'] as const;
-export const KeyScope = Type.Union(
-  [Type.Literal('ingest'), Type.Literal('read')],
-  { description: 'ingest: posts events to its workspace; read: reads like a viewer' },
-);
+export const KeyScope = Type.Union([Type.Literal('ingest'), Type.Literal('read')], {
+  description: 'ingest: posts events to its workspace; read: reads like a viewer',
+});
 export type KeyScope = Static<typeof KeyScope>;
 
 // Dotless domains (admin@localhost) are addresses too.

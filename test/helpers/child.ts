@@ -1,4 +1,5 @@
 // The hub as a child process (node --import tsx server/main.ts), for tests that kill it.
+import { actAsOwner, TEST_PASSWORD } from './sign-in.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -59,6 +60,7 @@ export async function startChildHub(dataDir: string, env: Record<string, string>
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       DEMO: 'off',
+      CONVERGENCE_ADMIN_PASSWORD: TEST_PASSWORD,
       ...env,
       PORT: String(port),
     },
@@ -84,7 +86,10 @@ export async function startChildHub(dataDir: string, env: Record<string, string>
     }
     try {
       const response = await fetch(`${hub.url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-      if (response.status === 200) return hub;
+      if (response.status === 200) {
+        await actAsOwner(hub.url);
+        return hub;
+      }
       await response.body?.cancel();
     } catch {
       // not listening yet

@@ -172,12 +172,16 @@ export function curlWrapper(dir: string, realCurl: string): string {
 /** Runs an example with bash (errors and failed pipes stop it), without blocking the event loop. */
 export function runShell(
   script: string,
-  options: { cwd: string; pathPrefix: string; timeoutMs: number },
+  options: { cwd: string; pathPrefix: string; timeoutMs: number; env?: Record<string, string> },
 ): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
       cwd: options.cwd,
-      env: { ...process.env, PATH: `${options.pathPrefix}${path.delimiter}${process.env.PATH ?? ''}` },
+      env: {
+        ...process.env,
+        ...options.env,
+        PATH: `${options.pathPrefix}${path.delimiter}${process.env.PATH ?? ''}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -2,6 +2,13 @@
 // one matching a predicate.
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../shared/schemas/live.js';
+import { bearer, ownerToken } from './sign-in.js';
+
+/** The owner's credentials for the hub at `url`, as the tests' fetch() sends them. */
+const ownerHeaders = (url: string): Record<string, string> => {
+  const token = ownerToken(url);
+  return token ? bearer(token) : {};
+};
 
 export class LiveClient {
   readonly messages: ServerMessage[] = [];
@@ -20,11 +27,15 @@ export class LiveClient {
   }
 
   /** An open socket to the hub at `url`, bound to `localAddress` if given (one simulated client per loopback address). */
-  static async open(url: string, localAddress?: string): Promise<LiveClient> {
-    const ws = new WebSocket(
-      `${url.replace('http', 'ws')}/api/v1/live`,
-      localAddress ? { localAddress } : {},
-    );
+  static async open(
+    url: string,
+    localAddress?: string,
+    headers: Record<string, string> = ownerHeaders(url),
+  ): Promise<LiveClient> {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/api/v1/live`, {
+      headers,
+      ...(localAddress ? { localAddress } : {}),
+    });
     const client = new LiveClient(ws);
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);

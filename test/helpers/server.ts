@@ -7,12 +7,15 @@ import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
 import { buildApp } from '../../server/app.js';
 import { type Config, makeConfig } from '../../server/config.js';
+import { actAsOwner, forgetHub, TEST_PASSWORD } from './sign-in.js';
 
 export interface TestServer {
   app: FastifyInstance;
   url: string;
   dataDir: string;
   config: Config;
+  /** The owner's session token (fetch() to this hub sends it unless told otherwise). */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export interface TestServer {
  */
 export async function startServer(
   overrides: Partial<Config> = {},
-  { logs }: { logs?: NodeJS.WritableStream } = {},
+  { logs, now }: { logs?: NodeJS.WritableStream; now?: () => number } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-test-'));
   const config = makeConfig({
@@ -31,18 +34,25 @@ export async function startServer(
     compactIntervalMs: 0,
     retentionIntervalMs: 0,
     demo: 'off',
+    adminPassword: TEST_PASSWORD,
     ...overrides,
   });
-  const app = await buildApp(config, { logger: logs ? { level: 'info', stream: logs } : false });
+  const app = await buildApp(config, { logger: logs ? { level: 'info', stream: logs } : false, now });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const token = await actAsOwner(url);
   return {
     app,
-    url: `http://127.0.0.1:${port}`,
+    url,
     dataDir,
     config,
-    close: () => app.close(),
+    token,
+    close: async () => {
+      forgetHub(url);
+      await app.close();
+    },
   };
 }
 

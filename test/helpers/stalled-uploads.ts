@@ -13,6 +13,8 @@ const connections = Number(env.CONNECTIONS ?? 16);
 const declared = Number(env.DECLARED ?? 60 * 1024 * 1024);
 const send = Number(env.SEND ?? 55 * 1024 * 1024);
 const trickle = env.TRICKLE === '1';
+// A producer's key or session (the hub checks it before reading a byte of the body).
+const token = env.TOKEN ?? '';
 
 const line = `${JSON.stringify({ ts: '2026-03-10T10:00:00Z', brand: 'acme', touchpoint: 'site', source: 'web', metric: 'visits', value: 1 })}\n`;
 const block = Buffer.from(line.repeat(Math.ceil((256 * 1024) / line.length)));
@@ -40,7 +42,7 @@ for (let i = 0; i < connections; i++) {
   socket.on('error', () => undefined);
   socket.on('connect', () => {
     socket.write(
-      `POST /api/v1/workspaces/${workspace}/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${declared}\r\n\r\n`,
+      `POST /api/v1/workspaces/${workspace}/events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${declared}\r\n\r\n`,
     );
     if (trickle && i === 0) {
       const timer = setInterval(() => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FeedStatus } from '../../server/demo/feeder.js';
+import { DEMO_WORKSPACE } from '../../server/demo/market.js';
 import type { Workspace, WorkspaceList } from '../../shared/schemas/workspaces.js';
 import { freePort, REPO_ROOT } from '../helpers/child.js';
 import { getSeries, putWorkspace, startServer, type TestServer } from '../helpers/server.js';
@@ -191,21 +192,27 @@ function simulate(args: string[], timeoutMs = 30_000): Promise<Run> {
 }
 
 describe('npm run simulate', () => {
-  it('feeds a running hub at the asked rate for the asked time', async () => {
+  it('feeds a running hub at the asked rate for the asked time, with an ingest key', async () => {
     const server = await start({ demo: 'off' });
-    const run = await simulate([
-      '--url',
-      server.url,
-      '--workspace',
-      'sim',
-      '--rate',
-      '500',
-      '--duration',
-      '3',
-      '--create',
-    ]);
+    await putWorkspace(server.url, 'sim', {
+      brands: DEMO_WORKSPACE.brands,
+      timezone: DEMO_WORKSPACE.timezone,
+    });
+    const created = await fetch(`${server.url}/api/v1/workspaces/sim/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'simulator', scopes: ['ingest', 'read'] }),
+    });
+    const { key } = (await created.json()) as { key: string };
+    const args = ['--url', server.url, '--workspace', 'sim', '--rate', '500', '--duration', '3'];
+    const refused = await simulate(args);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/refused the credentials.*401/);
+    expect(refused.stderr).toMatch(/--key, or CONVERGENCE_KEY/);
+
+    const run = await simulate([...args, '--key', key]);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/workspace created/);
+    expect(run.stdout).toMatch(/feeding the existing workspace/);
     const accepted = Number(/done in .* accepted (\d+) · rejected 0/.exec(run.stdout)?.[1]);
     expect(accepted).toBeGreaterThanOrEqual(1000);
     expect(accepted).toBeLessThanOrEqual(2000);

@@ -19,6 +19,7 @@ import {
   splitJson,
 } from '../helpers/docs-examples.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { TEST_PASSWORD } from '../helpers/sign-in.js';
 
 const FILES = [
   'README.md',
@@ -150,7 +151,13 @@ for (const file of FILES) {
         const script = example.code
           .replaceAll(BASE_URL, hub.url)
           .replaceAll(BASE_URL.replace('http:', 'ws:'), hub.url.replace('http:', 'ws:'));
-        const run = await runShell(script, { cwd: REPO_ROOT, pathPrefix: wrapperDir, timeoutMs: 60_000 });
+        // As the docs say: $TOKEN holds the owner's session, $PASSWORD the password it signed in with.
+        const run = await runShell(script, {
+          cwd: REPO_ROOT,
+          pathPrefix: wrapperDir,
+          timeoutMs: 60_000,
+          env: { TOKEN: hub.token, PASSWORD: TEST_PASSWORD },
+        });
         const context = `${where(example)}\n${run.stderr}`;
         expect(run.code, context).toBe(0);
         const answer = example.answer;

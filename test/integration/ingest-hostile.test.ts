@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import { Float64, Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../../shared/schemas/errors.js';
+import { ownerToken } from '../helpers/sign-in.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { QuarantinePage } from '../../shared/schemas/quarantine.js';
 import type { SeriesRow } from '../../shared/schemas/series.js';
@@ -383,7 +384,7 @@ describe('whole-request errors a person can act on', () => {
     await new Promise<void>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => {
         socket.write(
-          `POST /api/v1/workspaces/errors/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: 100000\r\n\r\n${JSON.stringify(visitAt(0))}\n`,
+          `POST /api/v1/workspaces/errors/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ownerToken(`http://127.0.0.1:${port}`)}\r\nContent-Type: ${NDJSON}\r\nContent-Length: 100000\r\n\r\n${JSON.stringify(visitAt(0))}\n`,
         );
         setTimeout(() => {
           socket.destroy();

@@ -9,6 +9,7 @@ import type { ErrorBody } from '../../shared/schemas/errors.js';
 import type { IngestResult } from '../../shared/schemas/ingest.js';
 import type { QuarantinePage } from '../../shared/schemas/quarantine.js';
 import { type ChildHub, killAllHubs, REPO_ROOT, startChildHub } from '../helpers/child.js';
+import { bearer, ownerToken } from '../helpers/sign-in.js';
 import {
   type TestServer,
   postEvents,
@@ -79,7 +80,13 @@ describe('uploads that never finish, from another process', () => {
     const port = Number(new URL(hub.url).port);
     const uploader = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/stalled-uploads.ts'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), CONNECTIONS: '16', TRICKLE: '1' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        CONNECTIONS: '16',
+        TRICKLE: '1',
+        TOKEN: ownerToken(hub.url),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const events: UploadEvent[] = [];
@@ -154,14 +161,14 @@ describe('time limits', () => {
     // Holds 6 of the 8 MB: declared, a little sent, then nothing.
     const holder = net.connect(port, '127.0.0.1', () =>
       holder.write(
-        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${6 * 1024 * 1024}\r\n\r\n${JSON.stringify(visitAt(0))}\n`,
+        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ownerToken(`http://127.0.0.1:${port}`)}\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${6 * 1024 * 1024}\r\n\r\n${JSON.stringify(visitAt(0))}\n`,
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
     try {
       const answer = await rawAnswer(
         port,
-        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`,
+        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ownerToken(`http://127.0.0.1:${port}`)}\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\n\r\n`,
       );
       expect(answer.status).toBe(429);
       expect((JSON.parse(answer.body) as ErrorBody).error.code).toBe('ingest_busy');
@@ -169,7 +176,7 @@ describe('time limits', () => {
       // A client that asks first (Expect: 100-continue, as curl does) is told no before sending anything.
       const asked = await rawAnswer(
         port,
-        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+        `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ownerToken(`http://127.0.0.1:${port}`)}\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
       );
       expect(asked.status).toBe(429);
     } finally {
@@ -179,13 +186,15 @@ describe('time limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const welcome = await rawAnswer(
       port,
-      `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
+      `POST /api/v1/workspaces/slow/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ownerToken(`http://127.0.0.1:${port}`)}\r\nContent-Type: ${NDJSON}\r\nContent-Length: ${4 * 1024 * 1024}\r\nExpect: 100-continue\r\n\r\n`,
     );
     expect(welcome.status).toBe(100);
   });
 
   it('a websocket lives on past REQUEST_TIMEOUT_MS', async () => {
-    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/live`);
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/live`, {
+      headers: bearer(server.token),
+    });
     const messages: string[] = [];
     socket.on('message', (data: Buffer) => messages.push(data.toString()));
     await new Promise((resolve, reject) => {
@@ -268,7 +277,7 @@ describe('hosts and origins', () => {
     const url = `${server.url.replace('http', 'ws')}/api/v1/live`;
     const open = (headers: Record<string, string>) =>
       new Promise<number | 'open'>((resolve) => {
-        const socket = new WebSocket(url, { headers });
+        const socket = new WebSocket(url, { headers: { ...bearer(server.token), ...headers } });
         socket.once('open', () => {
           socket.close();
           resolve('open');

@@ -18,6 +18,8 @@ const IN_WORDS: Record<string, string> = {
   PUBLIC_URL: '(none)',
   DUCKDB_MEMORY_LIMIT: "DuckDB's (80% RAM)",
   DUCKDB_THREADS: '0 (one per core)',
+  CONVERGENCE_ADMIN_PASSWORD: '(random, printed once)',
+  KEY_INGEST_PER_MINUTE: '0 (no limit)',
 };
 
 describe('the configuration table of docs/operations.md', () => {

@@ -85,9 +85,11 @@ describe('config through its schema', () => {
             ? '2010-01-01T00:00:00Z'
             : option.env === 'PUBLIC_URL'
               ? 'https://hub.example.com'
-              : typeof option.default === 'number'
-                ? String(option.default + 1000)
-                : `${option.default}x`;
+              : option.env === 'METRICS_PUBLIC' || option.env === 'DOCS_PUBLIC'
+                ? 'on'
+                : typeof option.default === 'number'
+                  ? String(option.default + 1000)
+                  : `${option.default}x`;
     for (const option of CONFIG_OPTIONS) {
       const text = sample(option);
       const expected = typeof option.default === 'number' ? Number(text) : text;

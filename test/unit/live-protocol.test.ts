@@ -123,6 +123,8 @@ describe('the socket’s own messages', () => {
       limits: { ...DEFAULT_LIMITS, heartbeatMs: 10 },
       clients: new ClientShares(),
       client: 'test',
+      // Signed in and allowed everything: this test is about the wire, not access.
+      access: { check: () => {}, valid: () => true, watch: () => () => {} },
     });
     vi.advanceTimersByTime(10);
     const say = async (text: string) => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 /** Which plugin sets each decorator. */
 const DECORATORS: Record<string, string> = {
   db: 'db',
+  auth: 'auth',
   metrics: 'ops',
   workspaces: 'workspaces',
   rollups: 'rollups',
