@@ -18,7 +18,6 @@ import {
   ingestWith,
   login,
   OWNER,
-  OWNER_ENV,
   putWorkspaceAs,
   signInContext,
   type HubSession,
@@ -32,7 +31,7 @@ const recent = () => new Date(Date.now() - 5_000).toISOString();
 
 beforeAll(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-e2e-auth-'));
-  hub = await startChildHub(dataDir, { TICK_MS: '100', ...OWNER_ENV });
+  hub = await startChildHub(dataDir, { TICK_MS: '100' });
   owner = await login(hub.url, OWNER.email, OWNER.password);
   await putWorkspaceAs(hub.url, owner.token, 'north', 'North market');
   await putWorkspaceAs(hub.url, owner.token, 'south', 'South market');

@@ -1,13 +1,12 @@
-// Signing in to a test hub from a browser test: the owner's password is set at the hub's first
-// start (CONVERGENCE_ADMIN_PASSWORD); API calls then carry the session as a Bearer token, and a
-// browser context is given the session cookie the hub set, as a page that signed in would hold.
-import type { BrowserContext } from 'playwright-core';
+// Signing in to a test hub from a browser test. startChildHub sets the owner's password
+// (../helpers/sign-in.ts) and makes the test's own fetch() act as the owner; a browser is another
+// client: its context is given the session cookie the hub set at a sign-in, as a page that signed
+// in would hold. API calls here name their credentials (a person's token, a key) explicitly.
+import type { Browser, BrowserContextOptions, BrowserContext, Page } from 'playwright-core';
 import { DEMO_BRANDS } from '../helpers/server.js';
+import { anonymousFetch, TEST_OWNER, TEST_PASSWORD } from '../helpers/sign-in.js';
 
-// The same owner as test/helpers' other hubs, so that either way of starting one signs in.
-export const OWNER = { email: 'admin@localhost', password: 'correct horse battery staple' };
-/** What startChildHub needs for the owner above. */
-export const OWNER_ENV = { CONVERGENCE_ADMIN_EMAIL: OWNER.email, CONVERGENCE_ADMIN_PASSWORD: OWNER.password };
+export const OWNER = { email: TEST_OWNER, password: TEST_PASSWORD };
 export const SESSION_COOKIE = 'convergence_session';
 
 export interface HubSession {
@@ -17,7 +16,7 @@ export interface HubSession {
 }
 
 export async function login(url: string, email: string, password: string): Promise<HubSession> {
-  const response = await fetch(`${url}/api/v1/auth/login`, {
+  const response = await anonymousFetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password }),
@@ -37,7 +36,7 @@ export async function call<T = unknown>(
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const response = await fetch(`${url}${path}`, {
+  const response = await anonymousFetch(`${url}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${bearer}`,
@@ -73,4 +72,16 @@ export async function signInContext(
   await context.addCookies([
     { name: SESSION_COOKIE, value: session.cookie, url, httpOnly: true, sameSite: 'Lax' },
   ]);
+}
+
+/** A page of a new browser context signed in as `session`. */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  session: HubSession,
+  options: BrowserContextOptions,
+): Promise<Page> {
+  const context = await browser.newContext(options);
+  await signInContext(context, url, session);
+  return context.newPage();
 }
