@@ -119,6 +119,39 @@ describe('signing in', () => {
   });
 });
 
+describe('changing a password', () => {
+  it('shows the policy refusal, then ends the session and asks to sign in with the new one', async () => {
+    const person = { email: 'paul@example.com', password: 'paul-password-e2e-1' };
+    await call(hub.url, owner.token, 'PUT', `/api/v1/workspaces/north/members/${person.email}`, {
+      role: 'analyst',
+      name: 'Paul',
+      password: person.password,
+    });
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/password?workspace=north`);
+    await signInOnPage(page, person.email, person.password);
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/password');
+    await page.fill('[data-testid="password-current"]', person.password);
+    await page.fill('[data-testid="password-next"]', 'short');
+    await page.fill('[data-testid="password-again"]', 'short');
+    await page.click('[data-testid="password-submit"]');
+    await expect
+      .poll(() => page.getAttribute('[data-testid="password-form"] [data-testid="error"]', 'data-code'))
+      .toBe('weak_password');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'auth-password-weak.png') });
+    await page.fill('[data-testid="password-next"]', 'a much longer new password');
+    await page.fill('[data-testid="password-again"]', 'a much longer new password');
+    await page.click('[data-testid="password-submit"]');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/signin');
+    await expect
+      .poll(() => page.getAttribute('[data-testid="signin-notice"]', 'data-notice'))
+      .toBe('passwordChanged');
+    await signInOnPage(page, person.email, 'a much longer new password');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/wall');
+    await page.close();
+  });
+});
+
 describe('roles', () => {
   it('shows a viewer only its workspace, no admin page and no writes; sign-out returns to sign-in', async () => {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
@@ -146,6 +179,7 @@ describe('roles', () => {
     await page.goto(`${hub.url}/settings?workspace=north`);
     await expect.poll(() => page.locator('[data-testid="read-only"]').count()).toBe(3);
     expect(await page.locator('[data-testid="workspace-save"]').isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'auth-viewer-settings.png'), fullPage: true });
     // A workspace it is not a member of is not shown.
     await page.goto(`${hub.url}/wall?workspace=south`);
     await expect.poll(() => page.getAttribute('[data-testid="error"]', 'data-code')).toBeTruthy();
