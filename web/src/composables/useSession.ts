@@ -56,6 +56,7 @@ export function createSession(): Session {
         throw err;
       }
       me.value = null;
+      error.value = null;
     }
     return me.value;
   }
