@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { putWorkspace, startServer } from '../helpers/server.js';
+import { ownerToken } from '../helpers/sign-in.js';
 import { BRANDS, generate, toCsv, toNdjson, WORKSPACE } from './data.js';
 
 const TARGET_BYTES = 63 * 1024 * 1024;
@@ -15,9 +16,9 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 
 /** POSTs a file from a child process (so the client's work is not on this event loop). */
 function postFromChild(url: string, file: string, contentType: string): Promise<string> {
-  const script = `const fs=require('fs');fetch(process.argv[1],{method:'POST',headers:{'content-type':process.argv[3]},body:fs.readFileSync(process.argv[2])}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e);process.exit(1)})`;
+  const script = `const fs=require('fs');fetch(process.argv[1],{method:'POST',headers:{'content-type':process.argv[3],authorization:'Bearer '+process.argv[4]},body:fs.readFileSync(process.argv[2])}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(e);process.exit(1)})`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, url, file, contentType], {
+    const child = spawn(process.execPath, ['-e', script, url, file, contentType, ownerToken(url) ?? ''], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

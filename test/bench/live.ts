@@ -9,6 +9,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../shared/schemas/live.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
+import { bearer, ownerToken } from '../helpers/sign-in.js';
 import { mulberry32 } from '../../shared/random.js';
 import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
 
@@ -91,6 +92,7 @@ async function measure(rows: number): Promise<Figures> {
     // Each client from its own loopback address, as 100 screens would be (a client holds 16 sockets at most).
     const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/v1/live`, {
       localAddress: `127.0.0.${2 + c}`,
+      headers: bearer(ownerToken(hub.url)!),
     });
     const seen: { at: number; asOf: number }[] = [];
     arrivals.push(seen);
