@@ -1,6 +1,8 @@
 // The dashboard in real headless Chromium against a real hub (a child process on a DuckDB file):
 // the wall moves without a reload, survives a server restart, and the explorer's URL and CSV
-// export reproduce what is shown. Screenshots land in test-artifacts/e2e/.
+// export reproduce what is shown. Screenshots land in test-artifacts/e2e/. The browser is signed in
+// as the owner (its session cookie set in each page's context); the test's own calls act as the
+// owner through ../helpers/sign-in.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChildHub, killAllHubs, startChildHub } from '../helpers/child.js';
 import { event, postEvents, putWorkspace } from '../helpers/server.js';
 import { ARTIFACTS, launch } from './browser.js';
+import { login, OWNER, signedInPage, type HubSession } from './hub-auth.js';
 
 let browser: Browser;
 let hub: ChildHub;
 let dataDir: string;
+let owner: HubSession;
 const WS = 'e2e';
 const recent = (secondsAgo = 5) => new Date(Date.now() - secondsAgo * 1000).toISOString();
 
@@ -50,8 +54,12 @@ beforeAll(async () => {
     }),
   });
   expect(layout.status).toBe(200);
+  owner = await login(hub.url, OWNER.email, OWNER.password);
   browser = await launch();
 });
+
+const newPage = (options: Parameters<Browser['newPage']>[0]) =>
+  signedInPage(browser, hub.url, owner, options ?? {});
 
 afterAll(async () => {
   await browser?.close();
@@ -60,7 +68,7 @@ afterAll(async () => {
 
 describe('the live wall', () => {
   it('shows the tiles and moves when events arrive, without a reload', async () => {
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const page = await newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(`${hub.url}/wall?workspace=${WS}`);
     await expect
       .poll(() => page.getAttribute('[data-testid="connection-status"]', 'data-state'))
@@ -97,7 +105,7 @@ describe('the live wall', () => {
   });
 
   it('runs in kiosk mode without navigation', async () => {
-    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const page = await newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(`${hub.url}/wall?workspace=${WS}&kiosk=1`);
     await expect.poll(() => tileValue(page, 'mentions'), { timeout: 15_000 }).toBe('40');
     expect(await page.locator('[data-testid^="nav-"]').count()).toBe(0);
@@ -108,7 +116,7 @@ describe('the live wall', () => {
 
 describe('the benchmark explorer', () => {
   it('keeps every choice in the URL and exports what it shows as CSV', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const page = await newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=7d`);
     const table = page.locator('[data-testid="explorer-table"]');
     await expect.poll(() => table.locator('tr[data-brand]').count(), { timeout: 15_000 }).toBe(3);
@@ -122,7 +130,7 @@ describe('the benchmark explorer', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'explorer.png') });
 
     // The link reproduces the view in a fresh page.
-    const copy = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const copy = await newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     await copy.goto(page.url());
     expect(await copy.inputValue('[data-testid="explorer-kpi"]')).toBe('share_of_voice');
     expect(await copy.inputValue('[data-testid="explorer-window"]')).toBe('24h');

@@ -4,6 +4,7 @@ import { effectScope, nextTick, ref } from 'vue';
 import {
   ApiError,
   apiFetch,
+  onSignedOut,
   queryString,
   setFetch,
   useApi,
@@ -54,6 +55,34 @@ describe('apiFetch', () => {
     await expect(apiFetch('/x', { method: 'PUT', body: { a: 1 } })).resolves.toBeUndefined();
     expect(seen[0]).toMatchObject({ method: 'PUT', body: '{"a":1}' });
     expect((seen[0]!.headers as Record<string, string>)['content-type']).toBe('application/json');
+  });
+});
+
+describe('a session that ended', () => {
+  afterEach(() => onSignedOut(() => {}));
+  const unauthenticated = () =>
+    json(401, { error: { code: 'unauthenticated', message: 'Not signed in.', hint: 'Sign in.' } });
+
+  it('calls the signed-out handler on a 401, and still rejects', async () => {
+    let calls = 0;
+    onSignedOut(() => calls++);
+    setFetch(async () => unauthenticated());
+    await expect(apiFetch('/api/v1/workspaces/x')).rejects.toMatchObject({ status: 401 });
+    expect(calls).toBe(1);
+  });
+
+  it('leaves an anonymous call and a wrong current password to their caller', async () => {
+    let calls = 0;
+    onSignedOut(() => calls++);
+    setFetch(async () => unauthenticated());
+    await expect(apiFetch('/api/v1/auth/me', { anonymous: true })).rejects.toMatchObject({ status: 401 });
+    setFetch(async () =>
+      json(401, { error: { code: 'bad_credentials', message: 'Wrong password.', hint: '' } }),
+    );
+    await expect(apiFetch('/api/v1/auth/password', { method: 'PUT', body: {} })).rejects.toMatchObject({
+      code: 'bad_credentials',
+    });
+    expect(calls).toBe(0);
   });
 });
 

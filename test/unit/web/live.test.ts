@@ -443,4 +443,34 @@ describe('useLive: connection', () => {
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.instances).toHaveLength(1);
   });
+
+  it('waits for connect() when not immediate, and stays down after a 4401 until connect() again', () => {
+    vi.useFakeTimers();
+    let ended = 0;
+    const live = client({ immediate: false, onSessionEnded: () => ended++ });
+    expect(FakeSocket.instances).toHaveLength(0);
+    live.connect();
+    last().open();
+    expect(live.status.value).toBe('open');
+    // The hub ends the socket's session (signed out elsewhere, key revoked).
+    last().readyState = 3;
+    last().onclose?.({ code: 4401 });
+    expect(ended).toBe(1);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    live.connect();
+    expect(FakeSocket.instances).toHaveLength(2);
+    live.close();
+  });
+
+  it('hangs up on suspend() and does not redial', () => {
+    vi.useFakeTimers();
+    const live = client();
+    last().open();
+    live.suspend();
+    expect(last().closedWith).toBe(1000);
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.instances).toHaveLength(1);
+    live.close();
+  });
 });

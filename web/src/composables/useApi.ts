@@ -31,6 +31,11 @@ export interface ApiRequest {
   /** Sent as JSON. */
   body?: unknown;
   signal?: AbortSignal;
+  /**
+   * A call that is expected to fail when signed out (sign-in, /auth/me): its 401 is the caller's
+   * to handle, not a session that just ended.
+   */
+  anonymous?: boolean;
 }
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -40,6 +45,16 @@ let fetchImpl: Fetch = (input, init) => fetch(input, init);
 /** Tests swap the transport. */
 export function setFetch(next: Fetch): void {
   fetchImpl = next;
+}
+
+let signedOut: () => void = () => {};
+
+/**
+ * What to do when any call answers 401 `unauthenticated` (the session expired or was revoked
+ * meanwhile): main.ts sends the page to the sign-in form. The call still rejects.
+ */
+export function onSignedOut(handler: () => void): void {
+  signedOut = handler;
 }
 
 /** Any failure as an ApiError: a bug or a broken response still shows a message and a way out. */
@@ -84,6 +99,9 @@ export async function apiFetch<T>(path: string, request: ApiRequest = {}): Promi
     // Not JSON (a proxy's error page): reported below by status.
   }
   if (!response.ok) {
+    // A wrong current password (PUT /auth/password) is a 401 too, but the session lives on.
+    const wrongPassword = isErrorBody(body) && body.error.code === 'bad_credentials';
+    if (response.status === 401 && !request.anonymous && !wrongPassword) signedOut();
     if (isErrorBody(body)) {
       throw new ApiError(response.status, body.error.code, body.error.message, body.error.hint ?? '');
     }

@@ -53,6 +53,10 @@ export interface LiveOptions {
   heartbeatMs?: number;
   /** How long a ping may go unanswered before the socket is deemed dead and replaced. */
   pongTimeoutMs?: number;
+  /** Dial at once (the default); false waits for connect(), e.g. until the page is signed in. */
+  immediate?: boolean;
+  /** The hub closed the socket because the session ended (4401): no redial until connect(). */
+  onSessionEnded?: () => void;
 }
 
 export interface LiveSubscription<T extends Topic = Topic> {
@@ -86,6 +90,8 @@ interface Entry {
 
 /** Application close code for a socket abandoned after a missed pong (4000–4999 are ours). */
 const HEARTBEAT_TIMEOUT = 4000;
+/** The hub's close code when the socket's session ends (signed out, password changed, key revoked). */
+export const SESSION_ENDED = 4401;
 
 const STATUS = { CONNECTING: 'connecting', OPEN: 'open', CLOSED: 'closed' } as const;
 
@@ -122,6 +128,9 @@ export class LiveClient {
   /** Failed attempts since the last welcome: the backoff's exponent. */
   private attempt = 0;
   private stopped = false;
+  /** Signed out: no redial until connect() (a new session). */
+  private suspended = false;
+  private readonly onSessionEnded: () => void;
   private nextId = 0;
   private readonly entries = new Map<string, Entry>();
   private readonly dirty = new Set<Entry>();
@@ -132,6 +141,7 @@ export class LiveClient {
     this.minDelayMs = options.minDelayMs ?? 1_000;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.onSessionEnded = options.onSessionEnded ?? (() => {});
     this.silence = useTimeoutFn(
       () => this.ping(),
       () => this.heartbeatMs,
@@ -149,9 +159,10 @@ export class LiveClient {
       // The client lives as long as the page and is closed by close(), not by a component's scope.
       autoClose: false,
       autoConnect: false,
-      autoReconnect: { retries: () => !this.stopped, delay: () => this.backoff() },
+      immediate: options.immediate ?? true,
+      autoReconnect: { retries: () => !this.stopped && !this.suspended, delay: () => this.backoff() },
       onConnected: () => this.opened(),
-      onDisconnected: (ws) => this.dropped(ws),
+      onDisconnected: (ws, event) => this.dropped(ws, event),
       onMessage: (ws, event) => {
         if (ws === this.socket.ws.value) this.receive(event.data);
       },
@@ -192,6 +203,25 @@ export class LiveClient {
     };
   }
 
+  /** Dials (again) after a sign-in; a socket already up or dialling is kept. */
+  connect(): void {
+    if (this.stopped) return;
+    this.suspended = false;
+    if (this.socket.status.value === 'CLOSED') {
+      this.attempt = 0;
+      this.socket.open();
+    }
+  }
+
+  /** Hangs up until connect(): the page is signed out, the hub would refuse the socket. */
+  suspend(): void {
+    this.suspended = true;
+    this.stopHeartbeat();
+    this.redial.stop();
+    this.socket.close(1000, 'signed out');
+    this.retryAt.value = null;
+  }
+
   /** Closes for good (page unload, tests): no reconnect. */
   close(): void {
     this.stopped = true;
@@ -212,10 +242,16 @@ export class LiveClient {
   }
 
   /** A socket that closed on its own; useWebSocket redials after `backoff()`. */
-  private dropped(ws: unknown): void {
+  private dropped(ws: unknown, event: { code?: number } | undefined): void {
     // A socket we closed ourselves reports its close later, when another may be up.
     if (ws !== this.socket.ws.value) return;
     this.stopHeartbeat();
+    if (event?.code === SESSION_ENDED) {
+      // Checked by autoReconnect's retries, which runs right after this.
+      this.suspended = true;
+      this.retryAt.value = null;
+      this.onSessionEnded();
+    }
   }
 
   /** The next reconnect delay: it doubles after each failed attempt, up to maxDelayMs. */
@@ -247,7 +283,7 @@ export class LiveClient {
     this.stopHeartbeat();
     // useWebSocket's close: this socket's own close event, whenever it comes, redials nothing.
     this.socket.close(HEARTBEAT_TIMEOUT, 'heartbeat timeout');
-    if (this.stopped) return;
+    if (this.stopped || this.suspended) return;
     this.redialDelayMs = this.backoff();
     this.redial.start();
   }

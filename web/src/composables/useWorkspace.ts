@@ -1,5 +1,5 @@
-// The workspace every view works in: `?workspace=` in the URL, else the first of the list (written
-// into the URL so that links carry it). Its competitive set and KPI catalogue are loaded once here
+// The workspace every view works in: `?workspace=` in the URL, else the first of those the signed-in
+// caller sees (written into the URL so that links carry it). Its competitive set and KPI catalogue are loaded once here
 // and shared, with one colour per brand for every chart.
 import {
   computed,
@@ -13,7 +13,8 @@ import {
 } from 'vue';
 import type { Router } from 'vue-router';
 import type { KpiCatalogue } from '../../../shared/schemas/kpi.js';
-import type { Brand, Workspace, WorkspaceList } from '../../../shared/schemas/workspaces.js';
+import type { Me } from '../../../shared/schemas/auth.js';
+import type { Brand, Workspace } from '../../../shared/schemas/workspaces.js';
 import { brandPalette, brandColor, type BrandStyle } from '../../../shared/palette.js';
 import { ApiError, apiFetch, workspacePath } from './useApi.js';
 
@@ -36,7 +37,8 @@ export interface WorkspaceContext {
 
 const WORKSPACE: InjectionKey<WorkspaceContext> = Symbol('workspace');
 
-export function createWorkspaceContext(router: Router): WorkspaceContext {
+/** `me`: the session's caller; nothing is loaded while it is null (signed out). */
+export function createWorkspaceContext(router: Router, me: ShallowRef<Me | null>): WorkspaceContext {
   const id = computed(() => {
     const value = router.currentRoute.value.query.workspace;
     return typeof value === 'string' && value ? value : null;
@@ -49,11 +51,19 @@ export function createWorkspaceContext(router: Router): WorkspaceContext {
 
   async function load(target: string | null): Promise<void> {
     const mine = ++loading;
+    if (me.value === null) {
+      // Signed out: what the last caller saw is not this page's any more.
+      workspace.value = null;
+      kpis.value = [];
+      error.value = null;
+      empty.value = false;
+      return;
+    }
+    // The sign-in page has no workspace: the one to open is in its ?next=.
+    if (router.currentRoute.value.meta.public) return;
     try {
       if (target === null) {
-        const list = await apiFetch<WorkspaceList>('/api/v1/workspaces');
-        if (mine !== loading) return;
-        const first = list.rows[0];
+        const first = me.value.workspaces[0];
         empty.value = first === undefined;
         if (first)
           await router.replace({ query: { ...router.currentRoute.value.query, workspace: first.id } });
@@ -76,7 +86,12 @@ export function createWorkspaceContext(router: Router): WorkspaceContext {
   }
 
   // Waits for the router's first navigation: before it, the query is not read from the URL yet.
-  void router.isReady().then(() => watch(id, load, { immediate: true }));
+  // A new caller (signed in again, maybe as someone else) loads again too.
+  void router.isReady().then(() =>
+    watch([id, me, () => router.currentRoute.value.meta.public], () => load(id.value), {
+      immediate: true,
+    }),
+  );
 
   const palette = computed(() => brandPalette(workspace.value?.brands ?? []));
   const byId = computed(() => new Map(kpis.value.map((k) => [k.id, k])));
