@@ -58,8 +58,17 @@ beforeAll(async () => {
   browser = await launch();
 });
 
-const newPage = (options: Parameters<Browser['newPage']>[0]) =>
-  signedInPage(browser, hub.url, owner, options ?? {});
+// What the browser refused under the hub's content security policy, on every page of this file.
+const violations: string[] = [];
+
+const newPage = async (options: Parameters<Browser['newPage']>[0]) => {
+  const page = await signedInPage(browser, hub.url, owner, options ?? {});
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      violations.push(`${page.url()}: ${message.text()}`);
+  });
+  return page;
+};
 
 afterAll(async () => {
   await browser?.close();
@@ -153,5 +162,11 @@ describe('the benchmark explorer', () => {
     expect(rows.get('acme')![3]).toBe('1');
     await page.close();
     await copy.close();
+  });
+});
+
+describe('the content security policy', () => {
+  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts)', () => {
+    expect(violations).toEqual([]);
   });
 });
