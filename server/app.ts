@@ -85,6 +85,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     metricsPublic: publicWhen(config.metricsPublic, config.host),
     docsPublic: publicWhen(config.docsPublic, config.host),
     keyIngestPerMinute: config.keyIngestPerMinute,
+    publicUrl: config.publicUrl,
   });
   await app.register(helmet, {
     // The built app loads its scripts and styles from the hub; ECharts and Vue set inline styles.

@@ -29,6 +29,8 @@ export interface GuardOptions {
   metricsPublic: boolean;
   docsPublic: boolean;
   keyIngestPerMinute: number;
+  /** Behind a proxy the Host may be rewritten: the page's origin is then PUBLIC_URL's. */
+  publicUrl: string;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -59,7 +61,7 @@ const crossSite = (origin: string) =>
   );
 
 /** A write carried by the cookie must come from the hub's own pages (a CSRF defence, per Origin). */
-function checkSameOrigin(request: FastifyRequest): void {
+function checkSameOrigin(request: FastifyRequest, publicHost: string | undefined): void {
   const origin = request.headers.origin;
   const site = request.headers['sec-fetch-site'];
   if (origin === undefined) {
@@ -75,7 +77,7 @@ function checkSameOrigin(request: FastifyRequest): void {
   } catch {
     throw crossSite(origin);
   }
-  if (host !== request.headers.host) throw crossSite(origin);
+  if (host !== request.headers.host && host !== publicHost) throw crossSite(origin);
 }
 
 /**
@@ -85,6 +87,7 @@ function checkSameOrigin(request: FastifyRequest): void {
 export function installGuard(app: FastifyInstance, auth: () => AuthService, options: GuardOptions): void {
   app.decorateRequest('principal', null);
   const ingestCounts = new Map<string, { minute: number; count: number }>();
+  const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
   app.addHook('onRequest', async (request) => {
     const access = accessOf(request, options);
     const credential = presented(request);
@@ -92,7 +95,7 @@ export function installGuard(app: FastifyInstance, auth: () => AuthService, opti
     request.principal = principal ?? null;
     if (access === 'public') {
       // A login from another site's page would sign the browser into the attacker's account.
-      if (!SAFE_METHODS.has(request.method) && request.headers.origin) checkSameOrigin(request);
+      if (!SAFE_METHODS.has(request.method) && request.headers.origin) checkSameOrigin(request, publicHost);
       return;
     }
     if (!principal) {
@@ -100,7 +103,7 @@ export function installGuard(app: FastifyInstance, auth: () => AuthService, opti
         credential ? 'This session or key is not valid: it has ended or been revoked.' : undefined,
       );
     }
-    if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) checkSameOrigin(request);
+    if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) checkSameOrigin(request, publicHost);
     if (access === 'signed-in' || access === 'person') {
       if (access === 'person' && !principal.user)
         throw forbidden('Only a person can do this, not a key.', 'Sign in with your e-mail address.');

@@ -375,7 +375,12 @@ describe('the first start', () => {
 describe('settings of access', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer({ metricsPublic: 'off', docsPublic: 'off', keyIngestPerMinute: 2 });
+    server = await startServer({
+      metricsPublic: 'off',
+      docsPublic: 'off',
+      keyIngestPerMinute: 2,
+      publicUrl: 'https://hub.example.com',
+    });
     await putWorkspace(server.url, 'w');
   });
   afterAll(async () => {
@@ -411,5 +416,23 @@ describe('settings of access', () => {
     await expectError(refused!, 429, 'key_rate_limited');
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await post(bearer(server.token))).status).toBe(200);
+  });
+
+  it('behind a TLS proxy (PUBLIC_URL): the cookie is Secure, and pages of PUBLIC_URL may write with it', async () => {
+    const login = await anonymousFetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: TEST_OWNER, password: TEST_PASSWORD }),
+    });
+    const setCookie = login.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/;\s*Secure/i);
+    const put = (origin: string) =>
+      anonymousFetch(`${server.url}/api/v1/workspaces/w/wall`, {
+        method: 'PUT',
+        headers: { ...json, cookie: setCookie.split(';')[0]!, origin },
+        body: JSON.stringify({ boards: [] }),
+      });
+    expect((await put('https://hub.example.com')).status).not.toBe(403);
+    await expectError(await put('https://attacker.example'), 403, 'cross_site_request');
   });
 });
