@@ -63,6 +63,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,
     clientErrorHandler,
+    // The client's address (sign-in limits, the audit log) and https (the Secure cookie) from the proxy.
+    trustProxy: config.trustProxy || false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -94,6 +94,15 @@ const ConfigSchema = Type.Object({
     // Worded so since before the flags were named in errors; scripts may match it.
     (url) => `PUBLIC_URL must be a URL such as https://hub.example.com, got "${url}" (--public-url)`,
   ),
+  trustProxy: Text(
+    {
+      env: 'TRUST_PROXY',
+      flag: 'trust-proxy',
+      description:
+        'addresses of reverse proxies whose `X-Forwarded-For`/`-Proto` are believed (comma-separated IPs or CIDRs, `loopback`)',
+    },
+    '',
+  ),
   adminEmail: Text(
     {
       env: 'CONVERGENCE_ADMIN_EMAIL',

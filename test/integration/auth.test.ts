@@ -380,6 +380,7 @@ describe('settings of access', () => {
       docsPublic: 'off',
       keyIngestPerMinute: 2,
       publicUrl: 'https://hub.example.com',
+      trustProxy: '127.0.0.1',
     });
     await putWorkspace(server.url, 'w');
   });
@@ -434,5 +435,19 @@ describe('settings of access', () => {
       });
     expect((await put('https://hub.example.com')).status).not.toBe(403);
     await expectError(await put('https://attacker.example'), 403, 'cross_site_request');
+  });
+
+  it('TRUST_PROXY: the audit log records the address the proxy saw', async () => {
+    const added = await fetch(`${server.url}/api/v1/workspaces/w/members/proxied@example.com`, {
+      method: 'PUT',
+      headers: { ...json, 'x-forwarded-for': '203.0.113.7' },
+      body: JSON.stringify({ role: 'viewer' }),
+    });
+    expect(added.status).toBe(201);
+    const log = await fetch(`${server.url}/api/v1/workspaces/w/audit?limit=1`);
+    expect(((await log.json()) as { rows: { action: string; ip: string }[] }).rows[0]).toMatchObject({
+      action: 'member.put',
+      ip: '203.0.113.7',
+    });
   });
 });
