@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
+import { closeIfBodyIsLarge } from '../http/unread-body.js';
 import { type Access, actorOf, forbidden, type Principal, unauthenticated } from './access.js';
 import { presented } from './credentials.js';
 import type { AuthService } from './service.js';
@@ -88,7 +89,17 @@ export function installGuard(app: FastifyInstance, auth: () => AuthService, opti
   app.decorateRequest('principal', null);
   const ingestCounts = new Map<string, { minute: number; count: number }>();
   const publicHost = options.publicUrl ? new URL(options.publicUrl).host : undefined;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await check(request);
+    } catch (error) {
+      // A refused upload's body is not read; a large one goes with the connection.
+      closeIfBodyIsLarge(request, reply);
+      throw error;
+    }
+  });
+
+  const check = async (request: FastifyRequest) => {
     const access = accessOf(request, options);
     const credential = presented(request);
     const principal = credential ? auth().authenticate(credential.secret, credential.via) : undefined;
@@ -119,7 +130,7 @@ export function installGuard(app: FastifyInstance, auth: () => AuthService, opti
     auth().require(principal, workspace, access);
     if (access === 'ingest' && principal.key && options.keyIngestPerMinute > 0)
       limitIngest(ingestCounts, principal.key.id, options.keyIngestPerMinute);
-  });
+  };
 
   app.addHook('onSend', async (request, reply, payload) => {
     const rule = request.routeOptions.config.audit;

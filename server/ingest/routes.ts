@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -14,20 +13,13 @@ import { ApiError, errors, isCallerError } from '../errors.js';
 import { ARROW_STREAM } from '../http/arrow-reply.js';
 import { answer, failure, RETRY_AFTER, withDocumentedBody } from '../http/openapi.js';
 import { parseWindow, splitList } from '../http/query.js';
+import { closeIfBodyIsLarge } from '../http/unread-body.js';
 import { isAdmissionError, type Ticket } from './admission.js';
 import { checkEncoding } from './content-encoding.js';
 import { type RawBody, readUpload, type UploadLimits, watchRest } from './upload.js';
 import type { ReplaceScope } from './validate.js';
 
 const mediaTypeOf = (header: string | undefined) => header?.split(';')[0]?.trim().toLowerCase() ?? '';
-
-/** Past this, an unread body is not worth keeping the connection for. */
-const KEEP_ALIVE_BODY_BYTES = 64 * 1024;
-
-const unreadBodyIsLarge = (headers: IncomingHttpHeaders) =>
-  headers.expect?.toLowerCase() !== '100-continue' &&
-  (headers['transfer-encoding'] !== undefined ||
-    Number(headers['content-length'] ?? 0) > KEEP_ALIVE_BODY_BYTES);
 
 const EventDoc = Type.Object({
   ts: Type.Union(
@@ -149,7 +141,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<IngestRouteOptions> = async
         } catch (error) {
           // A body left unread goes with the connection: the client stops sending it at once
           // (a large one would otherwise be read to the end, only to be dropped).
-          if (isCallerError(error) && unreadBodyIsLarge(request.headers)) reply.header('connection', 'close');
+          if (isCallerError(error)) closeIfBodyIsLarge(request, reply);
           throw error;
         }
       },

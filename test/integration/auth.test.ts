@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -302,6 +303,38 @@ describe('who may create and see workspaces', () => {
       body: 'x'.repeat(8 * 1024 * 1024),
     });
     await expectError(response, 401, 'unauthenticated');
+  });
+
+  it('a client still sending a refused upload gets its answer (the hub lingers, no reset)', async () => {
+    const port = Number(new URL(server.url).port);
+    const send = (workspace: string, token: string) =>
+      new Promise<string>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let received = '';
+        let sending: NodeJS.Timeout | undefined;
+        socket.pause(); // reads nothing for a while, as a busy producer would
+        socket.on('connect', () => {
+          socket.write(
+            `POST /api/v1/workspaces/${workspace}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`,
+          );
+          const block = Buffer.alloc(256 * 1024, 'x');
+          sending = setInterval(() => socket.writable && socket.write(block), 5);
+          setTimeout(() => socket.resume(), 500);
+        });
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearInterval(sending);
+          resolve(received);
+        });
+      });
+    // Refused by the guard (signed out), and by admission (a workspace that does not exist).
+    const signedOut = await send('w', 'cvs_nobody');
+    expect(signedOut).toMatch(/^HTTP\/1\.1 401/);
+    expect(signedOut).toContain('"code":"unauthenticated"');
+    const unknown = await send('nope', server.token);
+    expect(unknown).toMatch(/^HTTP\/1\.1 404/);
+    expect(unknown).toContain('"code":"unknown_workspace"');
   });
 
   it('every change is in the audit log, with who, what and from where', async () => {
