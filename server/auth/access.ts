@@ -6,9 +6,10 @@ import { DomainError } from '../errors.js';
 
 /**
  * public: anyone; signed-in: any valid credential able to read (an ingest-only key is not);
- * person: a signed-in person (not a key); the workspace levels need the path's :workspace.
+ * person: a signed-in person (not a key); owner: the hub's owner; the workspace levels need the
+ * path's :workspace.
  */
-export type Access = 'public' | 'signed-in' | 'person' | 'viewer' | 'analyst' | 'admin' | 'ingest';
+export type Access = 'public' | 'signed-in' | 'person' | 'owner' | 'viewer' | 'analyst' | 'admin' | 'ingest';
 
 export interface UserRecord {
   id: string;

@@ -115,6 +115,14 @@ export function installGuard(app: FastifyInstance, auth: () => AuthService, opti
       );
     }
     if (principal.via === 'cookie' && !SAFE_METHODS.has(request.method)) checkSameOrigin(request, publicHost);
+    if (access === 'owner') {
+      if (!principal.user?.owner)
+        throw forbidden(
+          'Only the hub’s owner can do this.',
+          'Sign in as the owner (the first start printed how).',
+        );
+      return;
+    }
     if (access === 'signed-in' || access === 'person') {
       if (access === 'person' && !principal.user)
         throw forbidden('Only a person can do this, not a key.', 'Sign in with your e-mail address.');

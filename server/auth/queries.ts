@@ -32,6 +32,9 @@ export const q = {
   audit: `SELECT seq::DOUBLE AS seq, strftime(happened_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS at, actor, action, target,
     summary, ip FROM audit WHERE workspace = $workspace AND seq < $before ORDER BY seq DESC LIMIT $limit`,
 
+  hubAudit: `SELECT seq::DOUBLE AS seq, strftime(happened_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS at, actor, action,
+    target, summary, ip FROM audit WHERE workspace IS NULL AND seq < $before ORDER BY seq DESC LIMIT $limit`,
+
   deleteWorkspaceMembers: `DELETE FROM members WHERE workspace = $workspace`,
   deleteWorkspaceKeys: `DELETE FROM api_keys WHERE workspace = $workspace`,
   deleteWorkspaceKeySessions: `DELETE FROM sessions WHERE key_id IN (SELECT id FROM api_keys WHERE workspace = $workspace)`,

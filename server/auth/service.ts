@@ -458,7 +458,8 @@ export class AuthService {
     return { workspace, actor: actorOf(principal), action, target, summary, ip };
   }
 
-  async auditLog(workspace: string, before: string | undefined, limit: number): Promise<AuditList> {
+  /** A workspace's audit log, or the hub's own (`null`: sign-ins, passwords, deleted workspaces). */
+  async auditLog(workspace: string | null, before: string | undefined, limit: number): Promise<AuditList> {
     const beforeSeq = before === undefined ? Number.MAX_SAFE_INTEGER : Number(before);
     if (!Number.isSafeInteger(beforeSeq)) {
       throw faults.invalidQuery(
@@ -467,7 +468,9 @@ export class AuthService {
       );
     }
     const rows = await this.db.read((sql) =>
-      sql.rows<AuditEntry & { seq: number }>(q.audit, { workspace, before: beforeSeq, limit: limit + 1 }),
+      workspace === null
+        ? sql.rows<AuditEntry & { seq: number }>(q.hubAudit, { before: beforeSeq, limit: limit + 1 })
+        : sql.rows<AuditEntry & { seq: number }>(q.audit, { workspace, before: beforeSeq, limit: limit + 1 }),
     );
     const page = rows.slice(0, limit);
     return {

@@ -228,4 +228,25 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return app.auth.auditLog(request.params.workspace, before, limit ?? 100);
     },
   );
+
+  app.get(
+    '/api/v1/audit',
+    {
+      config: { access: 'owner' },
+      schema: {
+        tags,
+        operationId: 'getHubAudit',
+        summary: 'Read the hub’s own audit log',
+        description:
+          'What concerns the hub rather than one workspace, newest first: sign-ins, password changes, deleted workspaces. The owner’s only.',
+        querystring: AuditQuery,
+        response: {
+          200: answer(AuditList, 'A page of entries; `next` leads to older ones.'),
+          401: refused[401],
+          403: failure('Only the hub’s owner may (`forbidden`).'),
+        },
+      },
+    },
+    async (request) => app.auth.auditLog(null, request.query.before, request.query.limit ?? 100),
+  );
 };

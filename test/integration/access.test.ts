@@ -5,7 +5,7 @@ import { putWorkspace, startServer, type TestServer } from '../helpers/server.js
 // The role table of the API, proven for every operation of /openapi.json: a route this table
 // does not know fails the test, so a new route cannot ship without saying who may use it.
 
-type Level = 'public' | 'signed-in' | 'person' | 'viewer' | 'analyst' | 'admin' | 'ingest';
+type Level = 'public' | 'signed-in' | 'person' | 'owner' | 'viewer' | 'analyst' | 'admin' | 'ingest';
 
 const OPERATIONS: Record<string, Level> = {
   getHealth: 'public',
@@ -51,6 +51,7 @@ const OPERATIONS: Record<string, Level> = {
   listKeys: 'admin',
   revokeKey: 'admin',
   getAudit: 'admin',
+  getHubAudit: 'owner',
   ingestEvents: 'ingest',
 };
 
@@ -70,6 +71,7 @@ type Caller =
 function expected(level: Level, caller: Caller, underWorkspace: boolean): 401 | 403 | 404 | 'allowed' {
   if (level === 'public') return 'allowed';
   if (caller === 'anonymous' || caller === 'bad token' || caller === 'revoked key') return 401;
+  if (level === 'owner') return caller === 'owner' ? 'allowed' : 403;
   if (!underWorkspace) {
     if (caller === 'ingest key') return 403;
     if (level === 'person' && caller.endsWith('key')) return 403;

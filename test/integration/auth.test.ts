@@ -369,6 +369,12 @@ describe('who may create and see workspaces', () => {
       { actor: 'admin@example.com', action: 'objective.delete', target: 'q4' },
     ]);
     expect(page.rows[0]!.ip).toBe('127.0.0.1');
+    // The hub's own log, for the owner: the sign-ins of this test, not the workspace's changes.
+    const hub = await fetch(`${server.url}/api/v1/audit?limit=1`);
+    expect(((await hub.json()) as { rows: { actor: string; action: string }[] }).rows).toMatchObject([
+      { actor: 'admin@example.com', action: 'session.login' },
+    ]);
+    await expectError(await anonymousFetch(`${server.url}/api/v1/audit`, as({})), 403, 'forbidden');
     const older = await anonymousFetch(
       `${server.url}/api/v1/workspaces/w/audit?limit=3&before=${page.next}`,
       as({}),
