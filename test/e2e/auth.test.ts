@@ -2,7 +2,7 @@
 // sign-in page and comes back to the URL asked for; the owner sees every workspace and the admin
 // pages; a viewer sees only its workspace and no admin page; a wall screen signs in with a read
 // key that never stays in the address bar, and is sent to sign-in when the key is revoked.
-// Screenshots of the sign-in, members and keys pages (1366×768 and 1920×1080, EN and FR) land in
+// Screenshots of the sign-in, members, keys and hub audit pages (1366×768 and 1920×1080, EN and FR) land in
 // test-artifacts/e2e/.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -95,6 +95,12 @@ describe('signing in', () => {
       .poll(() => page.locator('[data-testid="audit-table"] tr[data-action]').count())
       .toBeGreaterThan(0);
     expect(new URL(page.url()).searchParams.get('workspace')).toBe('north');
+    // The owner may switch to the hub's own log, where the sign-ins are.
+    await page.click('[data-testid="audit-scope-hub"]');
+    await expect
+      .poll(() => page.locator('[data-testid="audit-table"] tr[data-action="session.login"]').count())
+      .toBeGreaterThan(0);
+    await page.click('[data-testid="audit-scope-workspace"]');
     await page.selectOption('[data-testid="workspace-switch"]', 'south');
     await expect.poll(() => new URL(page.url()).searchParams.get('workspace')).toBe('south');
     await page.close();
@@ -241,7 +247,7 @@ describe('a wall screen', () => {
 });
 
 describe('screenshots', () => {
-  it('of the sign-in, members and keys pages in English and French at 1366×768 and 1920×1080', async () => {
+  it('of the sign-in, members, keys and hub audit pages in English and French at 1366×768 and 1920×1080', async () => {
     const sizes = [
       { width: 1366, height: 768 },
       { width: 1920, height: 1080 },
@@ -269,6 +275,10 @@ describe('screenshots', () => {
         await page.click('[data-testid="key-create"]');
         await page.waitForSelector('[data-testid="secret-once"]');
         await page.screenshot({ path: path.join(ARTIFACTS, `auth-keys-${size}.png`), fullPage: true });
+        await page.goto(`${hub.url}/audit?workspace=north&lang=${lang}`);
+        await page.click('[data-testid="audit-scope-hub"]');
+        await page.waitForSelector('[data-testid="audit-table"] tr[data-action="session.login"]');
+        await page.screenshot({ path: path.join(ARTIFACTS, `auth-audit-hub-${size}.png`) });
         await context.close();
       }
     }

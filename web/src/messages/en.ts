@@ -293,6 +293,9 @@ export default {
     older: 'Older entries',
     none: 'Nothing recorded yet.',
     end: 'The beginning of the log.',
+    scope: 'Which log',
+    scopes: { workspace: 'This workspace', hub: 'The whole hub' },
+    hubTitle: 'The hub’s audit log',
   },
   password: {
     title: 'Change password',

@@ -305,6 +305,9 @@ const fr: typeof en = {
     older: 'Entrées plus anciennes',
     none: 'Rien d’enregistré pour l’instant.',
     end: 'Début du journal.',
+    scope: 'Quel journal',
+    scopes: { workspace: 'Cet espace de travail', hub: 'Tout le hub' },
+    hubTitle: 'Journal d’audit du hub',
   },
   password: {
     title: 'Changer de mot de passe',
