@@ -9,6 +9,7 @@ import type { Role } from '../../shared/schemas/auth.js';
 import type { Session, SignInNotice } from './composables/useSession.js';
 import { toApiError } from './composables/useApi.js';
 import WallView from './views/WallView.vue';
+import { signInRoute } from './lib/sign-in-route.js';
 
 export const VIEWS = ['wall', 'explorer', 'objectives', 'quality', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
@@ -62,21 +63,6 @@ const routes: RouteRecordRaw[] = [
   },
   { path: '/:rest(.*)*', redirect: (to) => ({ path: '/wall', query: to.query }) },
 ];
-
-/** Where a sign-in may send the page back to: a path of this app, never another site. */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' &&
-    next.startsWith('/') &&
-    !next.startsWith('//') &&
-    !next.startsWith('/signin')
-    ? next
-    : '/wall';
-}
-
-/** The sign-in page, coming back to `next` afterwards; a pinned language (?lang=) stays pinned. */
-export function signInRoute(next: string, lang: unknown) {
-  return { name: 'signin', query: { next, ...(typeof lang === 'string' ? { lang } : {}) } };
-}
 
 /**
  * Every page but the sign-in needs a session. `?key=cvk_…` on a URL signs the screen in with that
