@@ -1,0 +1,88 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Forecast, ForecastOptions } from './model.js';
+
+interface Task {
+  id: number;
+  series: number[];
+  options: ForecastOptions;
+  resolve: (forecast: Forecast) => void;
+  reject: (error: Error) => void;
+}
+
+// Under tsx (dev, tests) the worker is the .ts file beside this one, loaded through tsx too; built,
+// the .js one.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER = new URL(`./worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
+// Node 20 does not pass `--import tsx` on to workers: the worker registers tsx itself first.
+const startWorker = () =>
+  FROM_SOURCE
+    ? new Worker(
+        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER.href)}); });`,
+        { eval: true },
+      )
+    : new Worker(WORKER);
+
+/** Forecasts computed on worker threads, so that fits never stall the event loop. */
+export class ForecastPool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Task>();
+  private readonly queue: Task[] = [];
+  private nextId = 0;
+  private closed = false;
+
+  constructor(private readonly size = Math.max(1, os.availableParallelism() - 1)) {}
+
+  forecast(series: number[], options: ForecastOptions): Promise<Forecast> {
+    if (this.closed) return Promise.reject(new Error('the forecast pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, series, options, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.idle.pop() ?? (this.busy.size < this.size ? this.spawn() : undefined);
+      if (!worker) return;
+      const task = this.queue.shift()!;
+      this.busy.set(worker, task);
+      worker.postMessage({ id: task.id, series: task.series, options: task.options });
+    }
+  }
+
+  private spawn(): Worker {
+    const worker = startWorker();
+    worker.on('message', (message: { id: number; result?: Forecast; error?: string }) => {
+      const task = this.busy.get(worker);
+      this.busy.delete(worker);
+      if (task) {
+        if (message.error !== undefined) task.reject(new Error(message.error));
+        else task.resolve(message.result!);
+      }
+      this.idle.push(worker);
+      this.dispatch();
+    });
+    // A worker that dies (a WASM abort) fails its task only; the next task gets a new worker.
+    worker.on('error', (error) => this.lost(worker, error));
+    worker.on('exit', (code) => {
+      if (code !== 0) this.lost(worker, new Error(`forecast worker exited with code ${code}`));
+    });
+    return worker;
+  }
+
+  private lost(worker: Worker, error: Error): void {
+    const task = this.busy.get(worker);
+    this.busy.delete(worker);
+    const at = this.idle.indexOf(worker);
+    if (at !== -1) this.idle.splice(at, 1);
+    task?.reject(error);
+    if (!this.closed) this.dispatch();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) task.reject(new Error('the forecast pool is closed'));
+    await Promise.all([...this.idle, ...this.busy.keys()].map((w) => w.terminate()));
+  }
+}
