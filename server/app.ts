@@ -10,6 +10,7 @@ import authPlugin from './auth/plugin.js';
 import { installGuard } from './auth/guard.js';
 import peoplePlugin from './people/plugin.js';
 import dbPlugin from './db/plugin.js';
+import forecastPlugin from './forecast/plugin.js';
 import {
   clientErrorHandler,
   frameworkErrors,
@@ -149,6 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);
   await app.register(objectivesPlugin);
+  await app.register(forecastPlugin);
   await app.register(wallPlugin);
   await app.register(alertsPlugin, { checkMs: config.tickMs });
   await app.register(enginePlugin, { tickMs: config.tickMs });

@@ -25,7 +25,7 @@ export class ApiError extends Error {
  */
 export class DomainError extends Error {
   constructor(
-    readonly kind: 'invalid' | 'not_found' | 'unauthenticated' | 'forbidden' | 'too_many',
+    readonly kind: 'invalid' | 'not_found' | 'unauthenticated' | 'forbidden' | 'unprocessable' | 'too_many',
     readonly code: string,
     message: string,
     readonly hint: string,
@@ -39,6 +39,7 @@ const STATUS_OF_KIND: Record<DomainError['kind'], number> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  unprocessable: 422,
   too_many: 429,
 };
 

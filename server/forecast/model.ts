@@ -79,8 +79,9 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
   const periods = usablePeriods(y.length, options.periods);
   const m = periods[0] ?? 1;
   const names = candidates(y, periods);
-  // Origins leave at least two cycles of the longest period (or 8 points) to fit on.
-  const minTrain = Math.max(8, 2 * (periods.at(-1) ?? 1));
+  // Origins leave at least two cycles of the shortest period (or 8 points) to fit on; a longer
+  // period the training part cannot hold twice is left out of that backtest fit.
+  const minTrain = Math.max(8, 2 * (periods[0] ?? 1));
   const origins: number[] = [];
   for (let k = 1; k <= (options.origins ?? 6); k++) {
     const origin = y.length - k * horizon;

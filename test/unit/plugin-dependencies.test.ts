@@ -19,6 +19,7 @@ const DECORATORS: Record<string, string> = {
   alerts: 'alerts',
   engine: 'engine',
   demo: 'demo',
+  forecasts: 'forecast',
 };
 
 const filesOf = (dir: string): string[] =>
