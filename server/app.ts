@@ -37,7 +37,7 @@ import workspacesPlugin from './workspaces/plugin.js';
 export interface BuildOptions {
   /** Overrides the logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
-  /** The clock sessions expire by (tests move it). */
+  /** The clock sessions expire and forecasts are refitted by (tests move it). */
   now?: () => number;
 }
 
@@ -150,7 +150,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);
   await app.register(objectivesPlugin);
-  await app.register(forecastPlugin);
+  await app.register(forecastPlugin, { now: options.now });
   await app.register(wallPlugin);
   await app.register(alertsPlugin, { checkMs: config.tickMs });
   await app.register(enginePlugin, { tickMs: config.tickMs });

@@ -25,7 +25,7 @@ export interface Forecast {
   lo95: number[];
   hi95: number[];
   /** Of the chosen model over the backtest origins; null when the series is too short for one. */
-  backtest: { mase: number; coverage95: number | null } | null;
+  backtest: { mase: number | null; coverage95: number | null } | null;
 }
 
 const MIN_RESIDUALS = 20;
@@ -146,7 +146,11 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
     lo95: mean.map((v, h) => fromSpace(toSpace(v) - w95[h]!)),
     hi95: mean.map((v, h) => fromSpace(toSpace(v) + w95[h]!)),
     backtest: origins.length
-      ? { mase: errors.get(model)!.scaled, coverage95: judged ? covered / judged : null }
+      ? {
+          // A history without change has no scale: its MASE says nothing.
+          mase: Number.isFinite(errors.get(model)!.scaled) ? errors.get(model)!.scaled : null,
+          coverage95: judged ? covered / judged : null,
+        }
       : null,
   };
 }

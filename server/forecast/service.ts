@@ -1,37 +1,94 @@
-import type { ForecastQuery, KpiForecast } from '../../shared/schemas/forecast.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { KpiForecast, type ForecastQuery } from '../../shared/schemas/forecast.js';
 import { DAY, floorTo, HOUR, iso } from '../../shared/time.js';
+import type { Database, Sql } from '../db/database.js';
+import { storedOrSkip } from '../db/stored.js';
 import { DomainError } from '../errors.js';
 import { type KpiService, ownBrand, requireBrands } from '../kpi/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
 import type { ForecastPool } from './pool.js';
+import { q } from './queries.js';
 
-/** What each grain fits on and looks for: four weeks of hours, two years of days. */
+/**
+ * What each grain fits on, looks for and how often it is refitted: four weeks of hours (daily and
+ * weekly seasons) refitted daily; two years of days (weekly, yearly) refitted weekly. A stored
+ * forecast reaches past its refit by the largest horizon asked.
+ */
 const GRAINS = {
-  hour: { historyMs: 28 * DAY, periods: [24, 168], horizon: 24, step: HOUR },
-  day: { historyMs: 730 * DAY, periods: [7, 365], horizon: 14, step: DAY },
+  hour: { historyMs: 28 * DAY, periods: [24, 168], horizon: 24, step: HOUR, refitMs: DAY },
+  day: { historyMs: 730 * DAY, periods: [7, 365], horizon: 14, step: DAY, refitMs: 7 * DAY },
 } as const;
+export const MAX_HORIZON = 168;
 
-/** Forecasts of a KPI of a brand from its own history, fitted on the pool's threads. */
+/** Forecasts of a KPI of a brand from its own history, fitted on the pool's threads and stored. */
 export class ForecastService {
+  private readonly fitting = new Map<string, Promise<KpiForecast>>();
+
   constructor(
+    private readonly db: Database,
     private readonly kpis: KpiService,
     private readonly pool: ForecastPool,
+    private readonly log: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The stored forecast while it is fresh and reaches far enough, a new fit otherwise. */
   async forecast(workspace: WorkspaceState, kpiId: string, query: ForecastQuery): Promise<KpiForecast> {
     const grain = GRAINS[query.grain];
     const horizon = query.horizon ?? grain.horizon;
     const brand = query.brand ?? ownBrand(workspace);
     requireBrands(workspace, [brand]);
-    const kpi = this.kpis.definition(workspace, kpiId);
-    // The bucket under way is not history yet: the series runs to its start, then `horizon` on
-    // (the KPI series names the buckets ahead in the workspace's zone, DST included).
+    const kpi = this.kpis.definition(workspace, kpiId).id;
     const nowMs = this.now();
-    const toMs = floorTo(nowMs, grain.step) + (horizon + 2) * grain.step;
+    const key = { ws: workspace.key, kpi, brand, grain: query.grain };
+    const stored = await this.db.read((sql) => sql.one<{ forecast: string }>(q.stored, key));
+    let full = stored
+      ? storedOrSkip(this.log, KpiForecast, stored.forecast, {
+          table: 'forecasts',
+          what: `forecast of ${kpi} for ${brand}`,
+          workspace: workspace.id,
+        })
+      : undefined;
+    if (!full || !this.fresh(full, nowMs, horizon)) {
+      const id = `${workspace.key}/${kpi}/${brand}/${query.grain}`;
+      let fit = this.fitting.get(id);
+      if (!fit) {
+        fit = this.fit(workspace, kpi, brand, query.grain, nowMs).finally(() => this.fitting.delete(id));
+        this.fitting.set(id, fit);
+      }
+      full = await fit;
+    }
+    // From the bucket under way on.
+    const first = full.points.findLastIndex((p) => Date.parse(p.bucket) <= nowMs);
+    return { ...full, points: full.points.slice(Math.max(0, first), Math.max(0, first) + horizon) };
+  }
+
+  private fresh(stored: KpiForecast, nowMs: number, horizon: number): boolean {
+    const grain = GRAINS[stored.grain as ForecastQuery['grain']];
+    if (nowMs - Date.parse(stored.fittedAt) >= grain.refitMs) return false;
+    const first = stored.points.findLastIndex((p) => Date.parse(p.bucket) <= nowMs);
+    return first !== -1 && stored.points.length - first >= horizon;
+  }
+
+  private async fit(
+    workspace: WorkspaceState,
+    kpiId: string,
+    brand: string,
+    grainName: ForecastQuery['grain'],
+    nowMs: number,
+  ): Promise<KpiForecast> {
+    const grain = GRAINS[grainName];
+    const kpi = this.kpis.definition(workspace, kpiId);
+    // Enough buckets ahead for the largest horizon until the next refit.
+    const ahead = MAX_HORIZON + Math.ceil(grain.refitMs / grain.step);
+    // The bucket under way is not history yet: the series runs to its start, then on (the KPI
+    // series names the buckets ahead in the workspace's zone, DST included).
     const answer = await this.kpis.series(workspace, kpi.id, {
-      grain: query.grain,
-      window: { fromMs: nowMs - grain.historyMs, toMs },
+      grain: grainName,
+      window: {
+        fromMs: nowMs - grain.historyMs,
+        toMs: floorTo(nowMs, grain.step) + (ahead + 2) * grain.step,
+      },
       brands: [brand],
     });
     const starts = answer.buckets.map((b) => Date.parse(b));
@@ -44,8 +101,8 @@ export class ForecastService {
       throw new DomainError(
         'unprocessable',
         'not_enough_history',
-        `${query.grain === 'hour' ? 'An hourly' : 'A daily'} forecast of ${kpi.id} for ${brand} needs at least ${needed} ${query.grain}s of data; there ${history.length === 1 ? 'is' : 'are'} ${history.length}.`,
-        query.grain === 'hour'
+        `${grainName === 'hour' ? 'An hourly' : 'A daily'} forecast of ${kpi.id} for ${brand} needs at least ${needed} ${grainName}s of data; there ${history.length === 1 ? 'is' : 'are'} ${history.length}.`,
+        grainName === 'hour'
           ? 'Send more history: the ingest API takes past events.'
           : 'Send more history (the ingest API takes past events), or ask for grain=hour, which needs two days.',
       );
@@ -56,17 +113,17 @@ export class ForecastService {
       if (v !== null) last = v;
       return v ?? (kpi.unit === 'count' ? 0 : last);
     });
-    const f = await this.pool.forecast(y, { periods: [...grain.periods], horizon });
-    const ahead = starts.slice(current, current + horizon);
-    return {
+    const buckets = starts.slice(current, current + ahead);
+    const f = await this.pool.forecast(y, { periods: [...grain.periods], horizon: buckets.length });
+    const forecast: KpiForecast = {
       kpi: kpi.id,
       brand,
-      grain: query.grain,
+      grain: grainName,
       model: f.model,
       fittedAt: iso(nowMs),
       history: y.length,
       backtest: f.backtest,
-      points: ahead.map((start, h) => ({
+      points: buckets.map((start, h) => ({
         bucket: iso(start),
         mean: f.mean[h]!,
         lo80: Math.min(f.lo80[h]!, f.mean[h]!),
@@ -75,5 +132,22 @@ export class ForecastService {
         hi95: Math.max(f.hi95[h]!, f.hi80[h]!, f.mean[h]!),
       })),
     };
+    const key = { ws: workspace.key, kpi: kpi.id, brand, grain: grainName };
+    await this.db.write((sql) =>
+      sql.transaction(async () => {
+        await sql.run(q.delete, key);
+        await sql.run(q.insert, { ...key, fittedAtMs: nowMs, forecast: JSON.stringify(forecast) });
+      }),
+    );
+    return forecast;
+  }
+
+  /** A change of the workspace or of its KPIs: its forecasts are fitted again when next asked. */
+  async forget(ws: number): Promise<void> {
+    await this.db.write((sql) => sql.run(q.deleteWorkspace, { ws }));
+  }
+
+  async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
+    await sql.run(q.deleteWorkspace, { ws });
   }
 }

@@ -38,7 +38,9 @@ export const KpiForecast = Type.Object({
   backtest: Type.Union(
     [
       Type.Object({
-        mase: Type.Number({ description: 'of the model over the backtest origins' }),
+        mase: Nullable(
+          Type.Number({ description: 'of the model over the backtest origins; null for a flat history' }),
+        ),
         coverage95: Nullable(Type.Number({ description: 'share of backtest outcomes inside the 95 % band' })),
       }),
       Type.Null(),

@@ -13,13 +13,15 @@ const HOUR = 3_600_000;
 
 let server: TestServer;
 const thisHour = Math.floor(Date.now() / HOUR) * HOUR;
+// The hub's clock (refits follow it); it starts as the real one.
+let clock = Date.now();
 
 /** Mentions with a daily rhythm: 40 at 18:00 UTC, 10 at 06:00, for `hours` hours before this one. */
 const rhythm = (t: number) =>
   Math.round(25 + 15 * Math.sin(((new Date(t).getUTCHours() - 12) * Math.PI) / 12));
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({}, { now: () => clock });
   await putWorkspace(server.url, 'fc');
   const rows = [];
   for (let h = 14 * 24; h >= 1; h--) {
@@ -68,5 +70,30 @@ describe('GET …/kpis/{kpi}/forecast', () => {
       404,
       'unknown_kpi',
     );
+  });
+
+  it('keeps the fitted forecast until the refit a day later, whatever arrives meanwhile', async () => {
+    const first = (await (await get('grain=hour&horizon=6')).json()) as KpiForecast;
+    const spike = event(
+      'acme',
+      'social',
+      'x',
+      'mentions',
+      500,
+      new Date(thisHour - HOUR + 120_000).toISOString(),
+    );
+    expect((await postEvents(server.url, 'fc', JSON.stringify([spike]), 'application/json')).status).toBe(
+      200,
+    );
+    const again = (await (await get('grain=hour&horizon=6')).json()) as KpiForecast;
+    expect(again.fittedAt).toBe(first.fittedAt);
+    expect(again.points).toEqual(first.points);
+    clock += 25 * HOUR;
+    const laterResponse = await get('grain=hour&horizon=6');
+    const later = (await laterResponse.json()) as KpiForecast;
+    expect(laterResponse.status, JSON.stringify(later)).toBe(200);
+    expect(Date.parse(later.fittedAt)).toBe(clock);
+    expect(later.points[0]!.bucket).toBe(new Date(Math.floor(clock / HOUR) * HOUR).toISOString());
+    expect(later.points).toHaveLength(6);
   });
 });

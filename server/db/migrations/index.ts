@@ -1,6 +1,7 @@
 import type { Migration } from '../migrate.js';
 import { initial } from './001-initial.js';
 import { peopleAndKeys } from './002-people-and-keys.js';
+import { forecasts } from './003-forecasts.js';
 
 // A schema change is a new file NNN-name.ts exporting a Migration (SQL text, or code when a step
 // needs it), listed here last with the next number. A migration some base has applied is never
@@ -8,4 +9,4 @@ import { peopleAndKeys } from './002-people-and-keys.js';
 // them into dist/ with the rest of the server.
 
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = [initial, peopleAndKeys];
+export const MIGRATIONS: readonly Migration[] = [initial, peopleAndKeys, forecasts];
