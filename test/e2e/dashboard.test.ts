@@ -165,8 +165,57 @@ describe('the benchmark explorer', () => {
   });
 });
 
+describe('the forecast in the explorer', () => {
+  const url = () => `${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`;
+
+  it('notes, under the chart, that an hour of history is too little', async () => {
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(url());
+    const note = page.locator('[data-testid="forecast-note"]');
+    await expect.poll(() => note.textContent(), { timeout: 15_000 }).toMatch(/needs at least 48 hours/);
+    expect(await page.locator('[data-testid="explorer-series"] .error-banner').count()).toBe(0);
+    expect(await page.locator('[data-testid="series-chart"]').getAttribute('data-forecast')).toBeNull();
+    await page.close();
+  });
+
+  it('draws the own brand’s forecast once it has 48 hours of history, in English and French', async () => {
+    // Three days of hourly mentions with a daily cycle (the history starts at the first event).
+    const cycle = (h: number, base: number) =>
+      Math.round(base * (1 + 0.6 * Math.sin((2 * Math.PI * h) / 24)));
+    await ingest(
+      Array.from({ length: 72 }, (_, h) => [
+        event('acme', 'social', 'x', 'mentions', cycle(h, 20) + ((h * 7) % 5), recent((h + 1) * 3600 + 60)),
+        event('globex', 'social', 'x', 'mentions', cycle(h + 6, 14), recent((h + 1) * 3600 + 60)),
+      ]).flat(),
+    );
+    const sizes = [
+      { width: 1366, height: 768 },
+      { width: 1920, height: 1080 },
+    ];
+    const legends = { en: 'Forecast (80 % / 95 %)', fr: 'Prévision (80 % / 95 %)' };
+    for (const [locale, legend] of Object.entries(legends)) {
+      for (const viewport of sizes) {
+        const page = await newPage({ viewport });
+        await page.addInitScript(`localStorage.setItem('convergence.locale', ${JSON.stringify(locale)})`);
+        await page.goto(url());
+        const chart = page.locator('[data-testid="series-chart"]');
+        await expect.poll(() => chart.getAttribute('data-forecast'), { timeout: 30_000 }).toBe(legend);
+        expect(await page.locator('[data-testid="forecast-note"]').count()).toBe(0);
+        await page.waitForTimeout(800); // the chart's update animation
+        await page
+          .locator('[data-testid="explorer-series"]')
+          .screenshot({ path: path.join(ARTIFACTS, `explorer-forecast-${locale}-${viewport.width}.png`) });
+        await page.screenshot({
+          path: path.join(ARTIFACTS, `explorer-forecast-${locale}-${viewport.width}-page.png`),
+        });
+        await page.close();
+      }
+    }
+  });
+});
+
 describe('the content security policy', () => {
-  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts)', () => {
+  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts, forecast)', () => {
     expect(violations).toEqual([]);
   });
 });

@@ -116,6 +116,8 @@ export default {
     allSources: 'All sources',
     ranking: 'Ranking',
     series: 'Over time',
+    forecast: 'Forecast (80 % / 95 %)',
+    forecastUnavailable: 'No forecast: {message}',
     table: 'Benchmark table',
     bySource: 'By source',
     showBySource: 'Break down by source',

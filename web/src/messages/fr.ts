@@ -118,6 +118,8 @@ const fr: typeof en = {
     allSources: 'Toutes les sources',
     ranking: 'Classement',
     series: 'Évolution',
+    forecast: 'Prévision (80 % / 95 %)',
+    forecastUnavailable: 'Pas de prévision : {message}',
     table: 'Tableau du benchmark',
     bySource: 'Par source',
     showBySource: 'Détailler par source',
