@@ -15,6 +15,7 @@ through its ingest API, like any producer.
   --days N           days of hourly history to backfill first (default: 0)
   --duration S       stop after S seconds (default: until Ctrl-C)
   --create           (re)create the workspace with the market's brands even if it exists
+  --buzz BRAND       start a major bad buzz of that brand now (12 hours)
   --key KEY          a key of the workspace with the ingest and read scopes (default:
                      $CONVERGENCE_KEY); to create the workspace, an admin's session token
   --seed N           market seed (default: the demo's)
@@ -34,6 +35,7 @@ interface Args {
   create: boolean;
   seed: number | undefined;
   key: string | undefined;
+  buzz: string | undefined;
 }
 
 function parse(argv: string[]): Args | 'help' {
@@ -50,6 +52,7 @@ function parse(argv: string[]): Args | 'help' {
         create: { type: 'boolean', default: false },
         seed: { type: 'string' },
         key: { type: 'string' },
+        buzz: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -96,6 +99,7 @@ function parse(argv: string[]): Args | 'help' {
     create: values.create,
     seed: values.seed === undefined ? undefined : number('seed', values.seed, 2 ** 32 - 1, true),
     key: values.key ?? (process.env.CONVERGENCE_KEY || undefined),
+    buzz: values.buzz,
   };
 }
 
@@ -170,7 +174,13 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await feeder.run({ create: args.create, days: args.days, rate: args.rate, durationMs: args.durationMs });
+    await feeder.run({
+      create: args.create,
+      days: args.days,
+      rate: args.rate,
+      durationMs: args.durationMs,
+      buzz: args.buzz,
+    });
   } catch (error) {
     if (!(error instanceof FeedError)) throw error;
     process.stderr.write(`simulate: ${error.message}\n  ${error.hint}\n`);

@@ -78,6 +78,8 @@ export interface RunOptions {
   rate: number;
   /** stop streaming after this long; unset: until stop() */
   durationMs?: number;
+  /** a brand whose bad buzz starts as the live stream does */
+  buzz?: string;
 }
 
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -150,8 +152,21 @@ export class Feeder {
 
   private async execute(run: RunOptions): Promise<void> {
     await this.connect(run.create);
+    if (run.buzz !== undefined) this.startBuzz(run.buzz);
     if (run.days > 0 && !this.stopping) await this.backfill(run.days);
     if (run.rate > 0 && !this.stopping) await this.stream(run.rate, run.durationMs);
+  }
+
+  private startBuzz(brand: string): void {
+    try {
+      const episode = this.market!.triggerBuzz(brand, Date.now());
+      this.options.logger.info(
+        { brand, until: new Date(episode.endMs).toISOString() },
+        'demo market: a bad buzz starts now',
+      );
+    } catch (error) {
+      throw new FeedError((error as Error).message, 'Give --buzz one of the workspace’s brand ids.');
+    }
   }
 
   /** Reads the workspace, or creates it; the market then follows its brands and time zone. */

@@ -153,9 +153,27 @@ export class Market {
     return new LiveCursor(this, startMs);
   }
 
+  /** Bad buzz episodes asked for (npm run simulate -- --buzz), on top of the scheduled ones. */
+  private readonly triggered: Episode[] = [];
+
+  /**
+   * A major bad buzz of `brand` from `startMs`, for `durationMs`: the demo of an anomaly alert,
+   * without waiting for one to come by chance.
+   */
+  triggerBuzz(brand: string, startMs: number, durationMs = 12 * HOUR): Episode {
+    if (!this.brands.some((b) => b.id === brand)) {
+      throw new Error(
+        `"${brand}" is not a brand of this market (${this.brands.map((b) => b.id).join(', ')}).`,
+      );
+    }
+    const episode: Episode = { kind: 'bad_buzz', brand, startMs, endMs: startMs + durationMs, strength: 1 };
+    this.triggered.push(episode);
+    return episode;
+  }
+
   /** Campaigns and bad buzz episodes overlapping [fromMs, toMs). */
   episodes(fromMs: number, toMs: number): Episode[] {
-    const out: Episode[] = [];
+    const out: Episode[] = this.triggered.filter((e) => e.endMs > fromMs && e.startMs < toMs);
     const collect = (epochMs: number, pick: (k: number) => Episode | undefined) => {
       for (let k = Math.floor(fromMs / epochMs) - 1; k * epochMs < toMs; k++) {
         const episode = pick(k);
@@ -322,6 +340,7 @@ export class Market {
     for (const episode of [
       this.majorBuzz(Math.floor(ms / BUZZ_EPOCH_MS)),
       this.shortBuzz(Math.floor(ms / SHORT_BUZZ_SLOT_MS)),
+      ...this.triggered,
     ]) {
       if (!episode || episode.brand !== brand || ms < episode.startMs || ms >= episode.endMs) continue;
       // A spike: a fast rise, then a slow fade.

@@ -265,3 +265,38 @@ describe('demo market', () => {
     expect(new Set(events.map((e) => e.brand))).toEqual(new Set(['acme', 'globex']));
   });
 });
+
+describe('a bad buzz on demand (npm run simulate -- --buzz)', () => {
+  it('multiplies the brand’s mentions, mostly negative, from when it is asked; other brands are as they were', () => {
+    const quiet = new Market();
+    const buzzing = new Market();
+    // A stretch without a scheduled buzz of belvia, so that the difference is the one asked for.
+    const start = NOW + 3 * HOUR;
+    const episode = buzzing.triggerBuzz('belvia', start);
+    expect(episode).toMatchObject({
+      kind: 'bad_buzz',
+      brand: 'belvia',
+      startMs: start,
+      endMs: start + 12 * HOUR,
+    });
+    expect(buzzing.episodes(start, start + HOUR)).toContainEqual(episode);
+    const window = [start + 3 * HOUR, start + 5 * HOUR] as const;
+    const before = quiet.history(...window);
+    const after = buzzing.history(...window);
+    const mentions = (events: MarketEvent[], brand: string, metric = 'mentions') =>
+      sum(events, (e) => e.brand === brand && e.metric === metric);
+    expect(mentions(after, 'belvia')).toBeGreaterThan(2.5 * mentions(before, 'belvia'));
+    expect(mentions(after, 'belvia', 'negative_mentions')).toBeGreaterThan(
+      3 * mentions(before, 'belvia', 'negative_mentions'),
+    );
+    expect(mentions(after, 'aurelune')).toBe(mentions(before, 'aurelune'));
+    // Before it starts, nothing changed.
+    expect(buzzing.history(NOW, start)).toEqual(quiet.history(NOW, start));
+  });
+
+  it('refuses a brand that is not in the market, naming the ones that are', () => {
+    expect(() => new Market().triggerBuzz('nobody', NOW)).toThrow(
+      /"nobody" is not a brand of this market \(aurelune, belvia/,
+    );
+  });
+});
