@@ -210,9 +210,10 @@ describe('npm run simulate', () => {
     expect(refused.stderr).toMatch(/refused the credentials.*401/);
     expect(refused.stderr).toMatch(/--key, or CONVERGENCE_KEY/);
 
-    const run = await simulate([...args, '--key', key]);
+    const run = await simulate([...args, '--key', key, '--buzz', 'aurelune']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/feeding the existing workspace/);
+    expect(run.stdout).toMatch(/a bad buzz starts now \{"brand":"aurelune"/);
     const accepted = Number(/done in .* accepted (\d+) · rejected 0/.exec(run.stdout)?.[1]);
     expect(accepted).toBeGreaterThanOrEqual(1000);
     expect(accepted).toBeLessThanOrEqual(2000);
