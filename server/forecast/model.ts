@@ -13,6 +13,11 @@ export interface ForecastOptions {
   /** Seasonal periods, in buckets (hour grain: 24 and 168). */
   periods: number[];
   horizon: number;
+  /**
+   * Steps the backtest judges (default: the whole horizon). Shorter, a short series still gets a
+   * backtest; past it the interval widens as the square root of the step.
+   */
+  backtestHorizon?: number;
   /** Backtest origins (more: better intervals, slower). */
   origins?: number;
 }
@@ -76,6 +81,7 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
   const bad = y.findIndex((v) => !Number.isFinite(v));
   if (bad !== -1) throw new Error(`Value ${bad} of the series is ${y[bad]}, not a number.`);
   const { horizon } = options;
+  const judged = Math.min(horizon, options.backtestHorizon ?? horizon);
   const periods = usablePeriods(y.length, options.periods);
   const m = periods[0] ?? 1;
   const names = candidates(y, periods);
@@ -84,7 +90,7 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
   const minTrain = Math.max(8, 2 * (periods[0] ?? 1));
   const origins: number[] = [];
   for (let k = 1; k <= (options.origins ?? 6); k++) {
-    const origin = y.length - k * horizon;
+    const origin = y.length - k * judged;
     if (origin >= minTrain) origins.push(origin);
   }
 
@@ -96,11 +102,11 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
   const errors = new Map<ModelName, { scaled: number; residuals: number[][] }>();
   for (const name of names) {
     let scaled = 0;
-    const residuals: number[][] = Array.from({ length: horizon }, () => []);
+    const residuals: number[][] = Array.from({ length: judged }, () => []);
     for (const origin of origins) {
       const train = y.slice(0, origin);
-      const actual = y.slice(origin, origin + horizon);
-      const predicted = predict(name, train, usablePeriods(train.length, periods), horizon);
+      const actual = y.slice(origin, origin + judged);
+      const predicted = predict(name, train, usablePeriods(train.length, periods), judged);
       scaled += mase(train, actual, predicted, m);
       actual.forEach((a, h) =>
         residuals[h]!.push(Math.abs(toSpace(a) - toSpace(Math.max(0, predicted[h]!)))),
@@ -117,24 +123,30 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
   const residuals = errors.get(model)!.residuals;
   const group = Math.max(1, Math.ceil(MIN_RESIDUALS / Math.max(1, origins.length)));
   const widths = (level: number) =>
-    Array.from({ length: horizon }, (_, h) => {
+    Array.from({ length: horizon }, (_, step) => {
+      // Past the judged steps: the last judged group's width, growing as √step.
+      const h = Math.min(step, judged - 1);
+      const grow = step > h ? Math.sqrt((step + 1) / judged) : 1;
       const start = Math.floor(h / group) * group;
       const pooled = residuals.slice(start, start + group).flat();
-      if (pooled.length === 0) return fallbackWidth(y.map(toSpace), m, h, level);
-      return conformalQuantile(
-        pooled.sort((a, b) => a - b),
-        level,
+      if (pooled.length === 0) return fallbackWidth(y.map(toSpace), m, step, level);
+      return (
+        grow *
+        conformalQuantile(
+          pooled.sort((a, b) => a - b),
+          level,
+        )
       );
     });
   const w80 = widths(0.8);
   const w95 = widths(0.95).map((w, h) => Math.max(w, w80[h]!));
   let covered = 0;
-  let judged = 0;
+  let outcomes = 0;
   if (origins.length) {
     // Coverage of the 95 % band on the backtest itself (in sample for the calibration: optimistic).
-    for (let h = 0; h < horizon; h++)
+    for (let h = 0; h < judged; h++)
       for (const r of residuals[h]!) {
-        judged++;
+        outcomes++;
         if (r <= w95[h]!) covered++;
       }
   }
@@ -149,7 +161,7 @@ export function forecast(series: ArrayLike<number>, options: ForecastOptions): F
       ? {
           // A history without change has no scale: its MASE says nothing.
           mase: Number.isFinite(errors.get(model)!.scaled) ? errors.get(model)!.scaled : null,
-          coverage95: judged ? covered / judged : null,
+          coverage95: outcomes ? covered / outcomes : null,
         }
       : null,
   };

@@ -114,7 +114,12 @@ export class ForecastService {
       return v ?? (kpi.unit === 'count' ? 0 : last);
     });
     const buckets = starts.slice(current, current + ahead);
-    const f = await this.pool.forecast(y, { periods: [...grain.periods], horizon: buckets.length });
+    // Judged over the horizon asked by default, so that a few days of history get a backtest too.
+    const f = await this.pool.forecast(y, {
+      periods: [...grain.periods],
+      horizon: buckets.length,
+      backtestHorizon: grain.horizon,
+    });
     const forecast: KpiForecast = {
       kpi: kpi.id,
       brand,

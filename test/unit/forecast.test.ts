@@ -65,6 +65,16 @@ describe('the product forecaster', () => {
     expect(f.backtest).not.toBeNull();
   });
 
+  it('judges a long horizon over its first steps: four days of hours get a backtest, and bands widen past it', () => {
+    const y = seasonalSeries(24 * 4, 3, 5);
+    const f = forecast(y, { periods: [24, 168], horizon: 192, backtestHorizon: 24 });
+    expect(f.mean).toHaveLength(192);
+    expect(f.backtest).not.toBeNull();
+    const width = (h: number) => f.hi95[h]! / Math.max(1e-9, f.mean[h]!);
+    // The same phase of the day, a week on: a wider band.
+    expect(width(23 + 168)).toBeGreaterThan(width(23));
+  });
+
   it('falls back for a series too short for its seasons, and says which model it used', () => {
     const f = forecast([5, 6, 7, 8, 9, 10], { periods: [24], horizon: 3 });
     expect(['theta', 'naive2']).toContain(f.model);
