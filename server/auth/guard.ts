@@ -148,7 +148,7 @@ export function installGuard(app: FastifyInstance, auth: () => AuthService, opti
     const workspace = params.workspace ?? null;
     const target = Object.entries(params).find(([name]) => name !== 'workspace')?.[1] ?? workspace ?? '';
     // The answer waits for its audit entry: no change is acknowledged without one.
-    await auth().audit({
+    await auth().audit.record({
       workspace: rule.hub ? null : workspace,
       actor: actorOf(principal),
       action: rule.action,

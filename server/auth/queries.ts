@@ -29,11 +29,10 @@ export const q = {
 
   lastAuditSeq: `SELECT COALESCE(max(seq), 0)::DOUBLE AS seq FROM audit`,
   insertAudit: `INSERT INTO audit VALUES ($workspace, $seq, now(), $actor, $action, $target, $summary, $ip)`,
-  audit: `SELECT seq::DOUBLE AS seq, strftime(happened_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS at, actor, action, target,
-    summary, ip FROM audit WHERE workspace = $workspace AND seq < $before ORDER BY seq DESC LIMIT $limit`,
-
-  hubAudit: `SELECT seq::DOUBLE AS seq, strftime(happened_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS at, actor, action,
-    target, summary, ip FROM audit WHERE workspace IS NULL AND seq < $before ORDER BY seq DESC LIMIT $limit`,
+  // workspace NULL: the hub's own entries (IS NOT DISTINCT FROM matches NULL with NULL).
+  audit: `SELECT seq::DOUBLE AS seq, strftime(happened_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS at, actor, action,
+    target, summary, ip FROM audit WHERE workspace IS NOT DISTINCT FROM $workspace AND seq < $before
+    ORDER BY seq DESC LIMIT $limit`,
 
   deleteWorkspaceMembers: `DELETE FROM members WHERE workspace = $workspace`,
   deleteWorkspaceKeys: `DELETE FROM api_keys WHERE workspace = $workspace`,

@@ -1,20 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import type {
-  AuditEntry,
-  AuditList,
-  KeyInfo,
-  KeyInput,
-  KeyScope,
-  Member,
-  MemberInput,
-  Role,
-} from '../../shared/schemas/auth.js';
+import type { KeyInfo, KeyInput, KeyScope, Member, MemberInput, Role } from '../../shared/schemas/auth.js';
 import type { Database, Sql } from '../db/database.js';
 import { DomainError, faults } from '../errors.js';
 import {
   type Access,
-  actorOf,
   authorize,
   forbidden,
   type KeyRecord,
@@ -24,6 +14,7 @@ import {
   type UserRecord,
 } from './access.js';
 import { checkPassword, generatePassword, hashPassword, verifyPassword } from './passwords.js';
+import { AuditLog } from './audit-log.js';
 import { q } from './queries.js';
 import { hashSecret, KEY_PREFIX, newId, newSecret, SESSION_PREFIX } from './secrets.js';
 
@@ -33,16 +24,6 @@ export interface SessionPolicy {
 }
 
 export const DEFAULT_SESSIONS: SessionPolicy = { idleMs: 7 * 86_400_000, absoluteMs: 30 * 86_400_000 };
-
-/** A change to record: who did what to which, from where. */
-export interface AuditEvent {
-  workspace: string | null;
-  actor: string;
-  action: string;
-  target: string;
-  summary: string;
-  ip: string;
-}
 
 // last_seen_at and last_used_at are written at most this often: a producer posting every second
 // must not add a write per request.
@@ -60,7 +41,8 @@ export class AuthService {
   private readonly keys = new Map<string, KeyRecord>(); // key hash → key
   private readonly sessions = new Map<string, SessionRecord>(); // id hash → session
   private readonly watchers = new Set<{ principal: Principal; end: () => void }>();
-  private auditSeq = 0;
+  /** Every change, for the workspace's admins (and the hub's owner). */
+  readonly audit: AuditLog;
   // Failed sign-ins per address of account: past LOCK_AFTER in LOCK_MS, that account waits.
   private readonly failures = new LRUCache<string, { count: number; since: number }>({ max: 10_000 });
 
@@ -70,7 +52,9 @@ export class AuthService {
     private readonly policy: SessionPolicy = DEFAULT_SESSIONS,
     /** The clock sessions expire by (tests move it). */
     readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.audit = new AuditLog(db);
+  }
 
   async init(): Promise<void> {
     await this.db.read(async (sql) => {
@@ -80,7 +64,7 @@ export class AuthService {
       for (const k of await sql.rows<Omit<KeyRecord, 'scopes'> & { scopes: string }>(q.keys))
         this.keys.set(k.keyHash, { ...k, scopes: k.scopes.split(',') as KeyScope[] });
       for (const s of await sql.rows<SessionRecord>(q.sessions)) this.sessions.set(s.idHash, s);
-      this.auditSeq = Number((await sql.one<{ seq: number }>(q.lastAuditSeq))!.seq);
+      await this.audit.init(sql);
     });
   }
 
@@ -121,7 +105,7 @@ export class AuthService {
     }
     this.failures.delete(address);
     const token = await this.openSession({ userId: user.id, keyId: null });
-    await this.audit({
+    await this.audit.record({
       workspace: null,
       actor: user.email,
       action: 'session.login',
@@ -294,7 +278,7 @@ export class AuthService {
       (s) => s.userId === user.id,
       (sql) => sql.run(q.deleteUserSessions, { userId: user.id }),
     );
-    await this.audit({
+    await this.audit.record({
       workspace: null,
       actor: user.email,
       action: 'password.change',
@@ -439,44 +423,6 @@ export class AuthService {
     for (const s of this.sessions.values()) if (s.keyId === id) this.sessions.delete(s.idHash);
     this.closeRevoked();
     return key;
-  }
-
-  // —— audit ——
-
-  async audit(event: AuditEvent): Promise<void> {
-    await this.db.write((sql) => sql.run(q.insertAudit, { ...event, seq: ++this.auditSeq }));
-  }
-
-  auditOf(
-    principal: Principal,
-    workspace: string | null,
-    action: string,
-    target: string,
-    summary: string,
-    ip: string,
-  ): AuditEvent {
-    return { workspace, actor: actorOf(principal), action, target, summary, ip };
-  }
-
-  /** A workspace's audit log, or the hub's own (`null`: sign-ins, passwords, deleted workspaces). */
-  async auditLog(workspace: string | null, before: string | undefined, limit: number): Promise<AuditList> {
-    const beforeSeq = before === undefined ? Number.MAX_SAFE_INTEGER : Number(before);
-    if (!Number.isSafeInteger(beforeSeq)) {
-      throw faults.invalidQuery(
-        `before=${before} is not a page of the audit log.`,
-        'Pass the `next` of the previous answer.',
-      );
-    }
-    const rows = await this.db.read((sql) =>
-      workspace === null
-        ? sql.rows<AuditEntry & { seq: number }>(q.hubAudit, { before: beforeSeq, limit: limit + 1 })
-        : sql.rows<AuditEntry & { seq: number }>(q.audit, { workspace, before: beforeSeq, limit: limit + 1 }),
-    );
-    const page = rows.slice(0, limit);
-    return {
-      rows: page.map(({ seq: _seq, ...entry }) => entry),
-      next: rows.length > limit ? String(page[page.length - 1]!.seq) : null,
-    };
   }
 
   // —— workspaces ——

@@ -225,7 +225,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       requireWorkspace(request.params.workspace);
       const { before, limit } = request.query;
-      return app.auth.auditLog(request.params.workspace, before, limit ?? 100);
+      return app.auth.audit.page(request.params.workspace, before, limit ?? 100);
     },
   );
 
@@ -247,6 +247,6 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => app.auth.auditLog(null, request.query.before, request.query.limit ?? 100),
+    async (request) => app.auth.audit.page(null, request.query.before, request.query.limit ?? 100),
   );
 };

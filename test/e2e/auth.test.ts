@@ -188,7 +188,9 @@ describe('roles', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'auth-viewer-settings.png'), fullPage: true });
     // A workspace it is not a member of is not shown.
     await page.goto(`${hub.url}/wall?workspace=south`);
-    await expect.poll(() => page.getAttribute('[data-testid="error"]', 'data-code')).toBeTruthy();
+    await expect
+      .poll(() => page.getAttribute('[data-testid="error"]', 'data-code'))
+      .toBe('unknown_workspace');
 
     await page.click('[data-testid="user-menu"]');
     await page.click('[data-testid="sign-out"]');
