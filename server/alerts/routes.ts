@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AlertList, AlertOut } from '../../shared/schemas/live.js';
+import { AlertKind } from '../../shared/schemas/live-data.js';
+import { AlertList, AlertListQuery, AlertOut } from '../../shared/schemas/live.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { errors } from '../errors.js';
 import { answer, failure } from '../http/openapi.js';
@@ -13,10 +14,11 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = 
       schema: {
         tags: ['alerts'],
         operationId: 'listAlerts',
-        summary: 'Data-quality alerts, newest first',
+        summary: 'Alerts, newest first',
         description:
-          'The workspace’s data-quality alerts: a source silent for much longer than its usual gap between commits (`source_silent`), a burst of rejected rows (`rejected_burst`), each with its severity, an English and French message, what it is about, and whether it was acknowledged. The live `alerts` topic pushes the same list as it changes.',
+          'The workspace’s alerts: a KPI outside its forecast band (`anomaly`, with the brand, KPI, bucket, value, expected value, band and the sources behind it), an alert rule that fired (`rule`), an objective whose chance fell (`objective_at_risk`), a source silent for much longer than its usual gap between commits (`source_silent`), a burst of rejected rows (`rejected_burst`); each with its severity, an English and French message, what it is about, whether it was acknowledged and when it resolved. The live `alerts` topic pushes the same list as it changes.',
         params: WorkspaceParams,
+        querystring: AlertListQuery,
         response: {
           200: answer(AlertList, 'The alerts, newest first.'),
           400: failure('The workspace id in the path is not a valid id (`invalid_request`).'),
@@ -24,7 +26,20 @@ export const alertRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertService }> = 
         },
       },
     },
-    async (request) => ({ rows: alerts.list(app.workspaces.require(request.params.workspace).id) }),
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      const { status, kind } = request.query;
+      const kinds = kind?.split(',').filter(Boolean);
+      const known = AlertKind.anyOf.map((k) => k.const as string);
+      const wrong = kinds?.filter((k) => !known.includes(k)) ?? [];
+      if (wrong.length) {
+        throw errors.invalidQuery(
+          `Unknown alert kind ${wrong.map((k) => `"${k}"`).join(', ')}.`,
+          `Kinds: ${known.join(', ')} (comma-separated).`,
+        );
+      }
+      return { rows: alerts.filter(workspace.id, { status, kinds }) };
+    },
   );
 
   app.post(

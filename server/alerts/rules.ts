@@ -3,6 +3,12 @@ import type { Alert } from '../../shared/schemas/live.js';
 import type { CommitChange } from '../ingest/changes.js';
 import type { QualityCounters } from './quality.js';
 
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+
+/** Resolved wins: an alert whose values came back is over, acknowledged or not. */
+export const statusOf = (a: Alert): AlertStatus =>
+  a.resolvedAt ? 'resolved' : a.acknowledged ? 'acknowledged' : 'open';
+
 /** A source is silent once its gap exceeds this many usual gaps (and at least a minute). */
 const SILENT_FACTOR = 5;
 const SILENT_MIN_MS = 60_000;
@@ -108,7 +114,8 @@ export class AlertService {
     return [...changed];
   }
 
-  private raise(workspace: string, alert: Omit<Alert, 'id' | 'acknowledged' | 'at'> & { at: number }): void {
+  /** Raises an alert of any kind (anomalies, rules and objectives raise theirs through it). */
+  raise(workspace: string, alert: Omit<Alert, 'id' | 'acknowledged' | 'at'> & { at: number }): Alert {
     const list = this.alerts.get(workspace) ?? [];
     // Unique across runs: the stored alerts of earlier runs keep their ids.
     const raised: Alert = {
@@ -122,6 +129,26 @@ export class AlertService {
     this.alerts.set(workspace, list);
     this.bump(workspace);
     this.save(workspace, raised);
+    return raised;
+  }
+
+  /** Changes an alert (its value moved, it resolved); stored, and pushed on the next tick. */
+  update(workspace: string, id: string, patch: Partial<Omit<Alert, 'id' | 'kind'>>): Alert | undefined {
+    const list = this.list(workspace);
+    const i = list.findIndex((a) => a.id === id);
+    if (i < 0) return undefined;
+    // A new object: what the live hub published holds the old one, and diffs against it.
+    list[i] = { ...list[i]!, ...patch };
+    this.bump(workspace);
+    this.save(workspace, list[i]!);
+    return list[i];
+  }
+
+  /** The values came back: the alert stays listed, marked resolved. */
+  resolve(workspace: string, id: string, atMs: number): Alert | undefined {
+    const alert = this.list(workspace).find((a) => a.id === id);
+    if (!alert || alert.resolvedAt) return alert;
+    return this.update(workspace, id, { resolvedAt: new Date(atMs).toISOString() });
   }
 
   /** Newest first. */
@@ -129,16 +156,18 @@ export class AlertService {
     return this.alerts.get(workspace) ?? [];
   }
 
+  /** Newest first, of a status (open: neither acknowledged nor resolved) and of some kinds. */
+  filter(workspace: string, { status, kinds }: { status?: AlertStatus; kinds?: readonly string[] }): Alert[] {
+    return this.list(workspace).filter(
+      (a) => (!kinds?.length || kinds.includes(a.kind)) && (!status || statusOf(a) === status),
+    );
+  }
+
   acknowledge(workspace: string, id: string): Alert | undefined {
     const list = this.list(workspace);
     const i = list.findIndex((a) => a.id === id);
     if (i < 0) return undefined;
-    if (!list[i]!.acknowledged) {
-      // A new object: what the live hub published holds the old one, and diffs against it.
-      list[i] = { ...list[i]!, acknowledged: true };
-      this.bump(workspace);
-      this.save(workspace, list[i]!);
-    }
+    if (!list[i]!.acknowledged) return this.update(workspace, id, { acknowledged: true });
     return list[i];
   }
 

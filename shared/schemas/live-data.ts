@@ -65,17 +65,66 @@ export const QualityCounters = Type.Object(
 );
 export type QualityCounters = Static<typeof QualityCounters>;
 
+/** A source (and touchpoint, and for share KPIs a brand) behind an anomaly, with its share of it. */
+export const AnomalyDriver = Type.Object(
+  {
+    source: Type.String(),
+    touchpoint: Type.String(),
+    brand: Type.Optional(
+      Type.String({ description: 'for share KPIs: the brand whose move made the share move' }),
+    ),
+    share: Type.Number({ description: 'its part of the deviation, 0–1' }),
+  },
+  { additionalProperties: false },
+);
+export type AnomalyDriver = Static<typeof AnomalyDriver>;
+
+export const AlertKind = Type.Union(
+  [
+    Type.Literal('source_silent'),
+    Type.Literal('rejected_burst'),
+    Type.Literal('anomaly'),
+    Type.Literal('rule'),
+    Type.Literal('objective_at_risk'),
+  ],
+  {
+    description:
+      'source_silent, rejected_burst: data quality; anomaly: a KPI outside its forecast band; rule: an alert rule of the workspace fired; objective_at_risk: an objective’s chance fell below its threshold',
+  },
+);
+export type AlertKind = Static<typeof AlertKind>;
+
 /**
- * A data-quality alert: an entry `alert:<id>` of the `alerts` topic, and what GET …/alerts lists.
+ * An alert: an entry `alert:<id>` of the `alerts` topic, and what GET …/alerts lists. Anomaly,
+ * rule and objective alerts add what they are about at the top level.
  */
 export const Alert = Type.Object({
   id: Type.String(),
-  kind: Type.Union([Type.Literal('source_silent'), Type.Literal('rejected_burst')]),
+  kind: AlertKind,
   severity: Type.Union([Type.Literal('warning'), Type.Literal('critical')]),
   message: Label,
   at: Instant,
   acknowledged: Type.Boolean(),
   subject: Type.Record(Type.String(), Type.String()),
+  resolvedAt: Type.Optional(Instant),
+  brand: Type.Optional(Type.String()),
+  kpi: Type.Optional(Type.String()),
+  grain: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])),
+  bucket: Type.Optional(Type.String({ format: 'date-time', description: 'the bucket’s start, ISO UTC' })),
+  value: Type.Optional(Nullable(Type.Number())),
+  expected: Type.Optional(Type.Number()),
+  lo: Type.Optional(Type.Number({ description: 'the band’s low end at the alert’s level' })),
+  hi: Type.Optional(Type.Number()),
+  direction: Type.Optional(Type.Union([Type.Literal('up'), Type.Literal('down')])),
+  impact: Type.Optional(
+    Type.Union([Type.Literal('threat'), Type.Literal('opportunity')], {
+      description: 'for the own brand and competitors alike: good or bad news for the own brand',
+    }),
+  ),
+  drivers: Type.Optional(Type.Array(AnomalyDriver)),
+  rule: Type.Optional(Type.String({ description: 'the alert rule that fired' })),
+  objective: Type.Optional(Type.String({ description: 'the objective at risk' })),
+  probability: Type.Optional(Type.Number({ description: 'the chance of reaching the objective, 0–1' })),
 });
 export type Alert = Static<typeof Alert>;
 

@@ -184,3 +184,13 @@ export type WallLayout = Static<typeof WallLayout>;
  * POST /api/v1/workspaces/{workspace}/alerts/{id}/ack acknowledges one (answers the alert). */
 export const AlertOut = Alert;
 export const AlertList = Type.Object({ rows: Type.Array(Alert) });
+export const AlertListQuery = Type.Object({
+  status: Type.Optional(
+    Type.Union([Type.Literal('open'), Type.Literal('acknowledged'), Type.Literal('resolved')], {
+      description: 'open: neither acknowledged nor resolved',
+    }),
+  ),
+  kind: Type.Optional(
+    Type.String({ description: 'comma-separated kinds, e.g. anomaly,rule', maxLength: 200 }),
+  ),
+});
