@@ -24,6 +24,7 @@ import ingestPlugin from './ingest/plugin.js';
 import demoPlugin from './demo/plugin.js';
 import kpiPlugin from './kpi/plugin.js';
 import alertsPlugin from './alerts/plugin.js';
+import anomaliesPlugin from './anomalies/plugin.js';
 import enginePlugin from './engine/plugin.js';
 import livePlugin from './live/plugin.js';
 import objectivesPlugin from './objectives/plugin.js';
@@ -153,6 +154,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(forecastPlugin, { now: options.now });
   await app.register(wallPlugin);
   await app.register(alertsPlugin, { checkMs: config.tickMs });
+  await app.register(anomaliesPlugin, {
+    checkMs: config.tickMs,
+    now: options.now,
+    level: Number(config.anomalyLevel) / 100,
+    pending: config.anomalyPendingHours,
+    cooldownMs: config.anomalyCooldownHours * 3_600_000,
+  });
   await app.register(enginePlugin, { tickMs: config.tickMs });
   await app.register(livePlugin, { backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });

@@ -159,6 +159,29 @@ const ConfigSchema = Type.Object({
     },
     0,
   ),
+  anomalyLevel: Type.Enum(['80', '90', '95', '99'], {
+    env: 'ANOMALY_LEVEL',
+    flag: 'anomaly-level',
+    description: 'an hour outside this % band of its forecast is an anomaly (99: fewer, larger ones)',
+    default: '95',
+  }),
+  anomalyPendingHours: Int(
+    {
+      env: 'ANOMALY_PENDING_HOURS',
+      flag: 'anomaly-pending-hours',
+      description: 'consecutive hours outside the band before an anomaly alert',
+    },
+    1,
+    1,
+  ),
+  anomalyCooldownHours: Int(
+    {
+      env: 'ANOMALY_COOLDOWN_HOURS',
+      flag: 'anomaly-cooldown-hours',
+      description: 'after an anomaly alert, none for the same KPI and brand for this long',
+    },
+    6,
+  ),
   maxCommitRows: Int(
     {
       env: 'MAX_COMMIT_ROWS',

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { mase, owa, smape } from './accuracy.js';
 import { naive2 } from './baselines.js';
+import { OUTLIER_LIMIT } from './outliers.js';
 import { ForecastPool } from './pool.js';
 
 const FREQUENCIES: Record<string, { maseM: number; periods: number[]; published?: string }> = {
@@ -44,19 +45,23 @@ async function main(): Promise<number> {
       horizon: { type: 'string' },
       frequency: { type: 'string' },
       limit: { type: 'string' },
+      'outlier-limit': { type: 'string' },
     },
   });
   const frequency = FREQUENCIES[values.frequency ?? ''];
   const horizon = Number(values.horizon);
   if (!values.train || !values.test || !frequency || !Number.isInteger(horizon) || horizon < 1) {
     process.stderr.write(
-      `usage: npm run forecast:m4 -- --train <file> --test <file> --horizon <h> --frequency ${Object.keys(FREQUENCIES).join('|')} [--limit N]\n`,
+      `usage: npm run forecast:m4 -- --train <file> --test <file> --horizon <h> --frequency ${Object.keys(FREQUENCIES).join('|')} [--limit N] [--outlier-limit SDS (0: none)]\n`,
     );
     return 2;
   }
   const train = readM4(values.train);
   const test = readM4(values.test);
   const ids = [...train.keys()].slice(0, values.limit ? Number(values.limit) : undefined);
+  // The product clips outliers of KPI histories before it fits them; 0 fits the series as it is.
+  const outlierLimit =
+    values['outlier-limit'] === undefined ? OUTLIER_LIMIT : Number(values['outlier-limit']);
   const started = performance.now();
   const pool = new ForecastPool(Math.max(1, (await import('node:os')).availableParallelism()));
   const totals = { smape: 0, mase: 0, n2smape: 0, n2mase: 0, covered: 0, points: 0 };
@@ -65,7 +70,7 @@ async function main(): Promise<number> {
       ids.map(async (id) => {
         const y = train.get(id)!;
         const actual = test.get(id)!.slice(0, horizon);
-        const f = await pool.forecast(y, { periods: frequency.periods, horizon });
+        const f = await pool.forecast(y, { periods: frequency.periods, horizon, outlierLimit });
         const n2 = naive2(y, frequency.maseM, horizon);
         totals.smape += smape(actual, f.mean);
         totals.mase += mase(y, actual, f.mean, frequency.maseM);

@@ -1,6 +1,7 @@
 import { mase } from './accuracy.js';
 import { mstlForecast } from './augurs.js';
 import { naive2, seasonalNaive, theta } from './baselines.js';
+import { tameOutliers } from './outliers.js';
 
 // The product's forecaster: one recipe for every series. MSTL + AutoETS on log(1 + y), averaged
 // with seasonal naive (measured best on M4 Hourly, see ../shared/STACK.md), unless a rolling-origin
@@ -20,6 +21,8 @@ export interface ForecastOptions {
   backtestHorizon?: number;
   /** Backtest origins (more: better intervals, slower). */
   origins?: number;
+  /** Clip history points this many robust deviations from their neighbours' level (see outliers.ts). */
+  outlierLimit?: number;
 }
 
 export interface Forecast {
@@ -75,15 +78,16 @@ function conformalQuantile(sorted: number[], level: number): number {
 }
 
 export function forecast(series: ArrayLike<number>, options: ForecastOptions): Forecast {
-  const y = Array.from(series);
-  if (y.length < MIN_LENGTH)
-    throw new Error(`A forecast needs at least ${MIN_LENGTH} values; this series has ${y.length}.`);
-  const bad = y.findIndex((v) => !Number.isFinite(v));
-  if (bad !== -1) throw new Error(`Value ${bad} of the series is ${y[bad]}, not a number.`);
+  const raw = Array.from(series);
+  if (raw.length < MIN_LENGTH)
+    throw new Error(`A forecast needs at least ${MIN_LENGTH} values; this series has ${raw.length}.`);
+  const bad = raw.findIndex((v) => !Number.isFinite(v));
+  if (bad !== -1) throw new Error(`Value ${bad} of the series is ${raw[bad]}, not a number.`);
   const { horizon } = options;
   const judged = Math.min(horizon, options.backtestHorizon ?? horizon);
-  const periods = usablePeriods(y.length, options.periods);
+  const periods = usablePeriods(raw.length, options.periods);
   const m = periods[0] ?? 1;
+  const y = options.outlierLimit ? tameOutliers(raw, m, options.outlierLimit) : raw;
   const names = candidates(y, periods);
   // Origins leave at least two cycles of the shortest period (or 8 points) to fit on; a longer
   // period the training part cannot hold twice is left out of that backtest fit.

@@ -6,6 +6,7 @@ import { storedOrSkip } from '../db/stored.js';
 import { DomainError } from '../errors.js';
 import { type KpiService, ownBrand, requireBrands } from '../kpi/service.js';
 import type { WorkspaceState } from '../workspaces/service.js';
+import { OUTLIER_LIMIT } from './outliers.js';
 import type { ForecastPool } from './pool.js';
 import { q } from './queries.js';
 
@@ -14,11 +15,25 @@ import { q } from './queries.js';
  * weekly seasons) refitted daily; two years of days (weekly, yearly) refitted weekly. A stored
  * forecast reaches past its refit by the largest horizon asked.
  */
-const GRAINS = {
+export const GRAINS = {
   hour: { historyMs: 28 * DAY, periods: [24, 168], horizon: 24, step: HOUR, refitMs: DAY },
   day: { historyMs: 730 * DAY, periods: [7, 365], horizon: 14, step: DAY, refitMs: 7 * DAY },
 } as const;
 export const MAX_HORIZON = 168;
+
+/**
+ * A KPI's buckets as a model reads them: from the first with data on; an empty bucket is nothing
+ * happening for a count, the last value holding for a level.
+ */
+export function fillHistory(values: readonly (number | null)[], unit: string): number[] {
+  const first = values.findIndex((v) => v !== null);
+  if (first === -1) return [];
+  let last = 0;
+  return values.slice(first).map((v) => {
+    if (v !== null) last = v;
+    return v ?? (unit === 'count' ? 0 : last);
+  });
+}
 
 /** Forecasts of a KPI of a brand from its own history, fitted on the pool's threads and stored. */
 export class ForecastService {
@@ -40,15 +55,7 @@ export class ForecastService {
     requireBrands(workspace, [brand]);
     const kpi = this.kpis.definition(workspace, kpiId).id;
     const nowMs = this.now();
-    const key = { ws: workspace.key, kpi, brand, grain: query.grain };
-    const stored = await this.db.read((sql) => sql.one<{ forecast: string }>(q.stored, key));
-    let full = stored
-      ? storedOrSkip(this.log, KpiForecast, stored.forecast, {
-          table: 'forecasts',
-          what: `forecast of ${kpi} for ${brand}`,
-          workspace: workspace.id,
-        })
-      : undefined;
+    let full = await this.stored(workspace, kpi, brand, query.grain);
     if (!full || !this.fresh(full, nowMs, horizon)) {
       const id = `${workspace.key}/${kpi}/${brand}/${query.grain}`;
       let fit = this.fitting.get(id);
@@ -94,32 +101,20 @@ export class ForecastService {
     const starts = answer.buckets.map((b) => Date.parse(b));
     const current = starts.findLastIndex((s) => s <= nowMs);
     const values = answer.series[0]!.values.slice(0, current);
-    const first = values.findIndex((v) => v !== null);
+    const y = fillHistory(values, kpi.unit);
     const needed = 2 * grain.periods[0];
-    const history = first === -1 ? [] : values.slice(first);
-    if (history.length < needed) {
+    if (y.length < needed) {
       throw new DomainError(
         'unprocessable',
         'not_enough_history',
-        `${grainName === 'hour' ? 'An hourly' : 'A daily'} forecast of ${kpi.id} for ${brand} needs at least ${needed} ${grainName}s of data; there ${history.length === 1 ? 'is' : 'are'} ${history.length}.`,
+        `${grainName === 'hour' ? 'An hourly' : 'A daily'} forecast of ${kpi.id} for ${brand} needs at least ${needed} ${grainName}s of data; there ${y.length === 1 ? 'is' : 'are'} ${y.length}.`,
         grainName === 'hour'
           ? 'Send more history: the ingest API takes past events.'
           : 'Send more history (the ingest API takes past events), or ask for grain=hour, which needs two days.',
       );
     }
-    // A bucket without data: nothing happened for a count, the last value holds for a level.
-    let last = 0;
-    const y = history.map((v) => {
-      if (v !== null) last = v;
-      return v ?? (kpi.unit === 'count' ? 0 : last);
-    });
     const buckets = starts.slice(current, current + ahead);
-    // Judged over the horizon asked by default, so that a few days of history get a backtest too.
-    const f = await this.pool.forecast(y, {
-      periods: [...grain.periods],
-      horizon: buckets.length,
-      backtestHorizon: grain.horizon,
-    });
+    const f = await this.fitValues(y, grainName, buckets.length);
     const forecast: KpiForecast = {
       kpi: kpi.id,
       brand,
@@ -145,6 +140,30 @@ export class ForecastService {
       }),
     );
     return forecast;
+  }
+
+  /** The product's fit of a prepared history (see fillHistory), as live forecasts are fitted. */
+  fitValues(y: number[], grainName: ForecastQuery['grain'], horizon: number) {
+    const grain = GRAINS[grainName];
+    // Judged over the horizon asked by default, so that a few days of history get a backtest too.
+    return this.pool.forecast(y, {
+      periods: [...grain.periods],
+      horizon,
+      backtestHorizon: grain.horizon,
+      outlierLimit: OUTLIER_LIMIT,
+    });
+  }
+
+  /** The stored forecast as it was fitted (every point, from the bucket it was fitted in), if any. */
+  async stored(workspace: WorkspaceState, kpi: string, brand: string, grain: ForecastQuery['grain']) {
+    const key = { ws: workspace.key, kpi, brand, grain };
+    const row = await this.db.read((sql) => sql.one<{ forecast: string }>(q.stored, key));
+    if (!row) return undefined;
+    return storedOrSkip(this.log, KpiForecast, row.forecast, {
+      table: 'forecasts',
+      what: `forecast of ${kpi} for ${brand}`,
+      workspace: workspace.id,
+    });
   }
 
   /** A change of the workspace or of its KPIs: its forecasts are fitted again when next asked. */

@@ -31,6 +31,7 @@ const OPERATIONS: Record<string, Level> = {
   getBenchmark: 'viewer',
   listQuarantine: 'viewer',
   listAlerts: 'viewer',
+  listAnomalies: 'viewer',
   getWall: 'viewer',
   putObjective: 'analyst',
   deleteObjective: 'analyst',

@@ -87,11 +87,13 @@ describe('config through its schema', () => {
               ? 'https://hub.example.com'
               : option.env === 'METRICS_PUBLIC' || option.env === 'DOCS_PUBLIC'
                 ? 'on'
-                : option.env === 'TRUST_PROXY'
-                  ? '10.0.0.1'
-                  : typeof option.default === 'number'
-                    ? String(option.default + 1000)
-                    : `${option.default}x`;
+                : option.env === 'ANOMALY_LEVEL'
+                  ? '99'
+                  : option.env === 'TRUST_PROXY'
+                    ? '10.0.0.1'
+                    : typeof option.default === 'number'
+                      ? String(option.default + 1000)
+                      : `${option.default}x`;
     for (const option of CONFIG_OPTIONS) {
       const text = sample(option);
       const expected = typeof option.default === 'number' ? Number(text) : text;

@@ -20,6 +20,7 @@ const DECORATORS: Record<string, string> = {
   engine: 'engine',
   demo: 'demo',
   forecasts: 'forecast',
+  anomalies: 'anomalies',
 };
 
 const filesOf = (dir: string): string[] =>

@@ -1,0 +1,340 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { KPIS, type KpiDefinition } from '../../shared/kpis.js';
+import { WALL_TILE_KPIS } from '../../shared/live-names.js';
+import type { Alert } from '../../shared/schemas/live-data.js';
+import { DAY, floorTo, HOUR, iso } from '../../shared/time.js';
+import type { AlertService } from '../alerts/rules.js';
+import { DomainError } from '../errors.js';
+import type { ForecastService } from '../forecast/service.js';
+import type { CommitChange } from '../ingest/changes.js';
+import type { KpiService } from '../kpi/service.js';
+import type { RollupService } from '../rollups/service.js';
+import type { WallService } from '../wall/service.js';
+import type { WorkspaceService, WorkspaceState } from '../workspaces/service.js';
+import { type Band, bandAt, judge, type Judgement, severityOf } from './band.js';
+import { driversOf } from './drivers.js';
+import { anomalyMessage } from './message.js';
+import { type Action, decide, type OpenAnomaly, type Rules } from './runs.js';
+
+export interface DetectorSettings extends Rules {
+  /** The band's level (0.95: a bucket outside the 95 % interval). */
+  level: number;
+}
+
+/** Late rows re-judge their buckets at most this often (a backfill arrives in many commits). */
+const REJUDGE_MS = 10_000;
+/** Live detection looks back a day; older buckets are the history's (GET …/anomalies). */
+const LIVE_SPAN_MS = DAY;
+
+interface SeriesState {
+  /** The band each bucket is judged against, from the forecast made before it was seen. */
+  expectations: Map<number, Band>;
+  judged: Map<number, Judgement>;
+}
+
+interface WorkspaceWatch {
+  series: Map<string, SeriesState>;
+  refreshedHour: number;
+  judgedUpTo: number;
+  dirty: Set<number>;
+  lastRejudgeMs: number;
+}
+
+export interface DetectorDeps {
+  workspaces: WorkspaceService;
+  kpis: KpiService;
+  forecasts: ForecastService;
+  alerts: AlertService;
+  rollups: RollupService;
+  wall: WallService;
+  log: FastifyBaseLogger;
+}
+
+/** A watched series' key in the maps and in alerts. */
+const seriesKey = (kpi: string, brand: string) => `${kpi}\u0000${brand}`;
+
+/**
+ * Live anomaly detection at hour grain, with nothing to configure: every brand of the set × every
+ * counter KPI and the wall's tile KPIs. Each closed hour is judged against the band of the stored
+ * forecast made before it (refitted daily), again when late rows land in it within a day; runs
+ * outside the band raise alerts through the alert service, which resolve when values come back.
+ */
+export class AnomalyDetector {
+  private readonly watches = new Map<string, WorkspaceWatch>();
+  private stopped = false;
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: DetectorDeps,
+    private readonly settings: DetectorSettings,
+  ) {}
+
+  /** The KPIs watched in a workspace: the catalogue's counters and the wall's tiles (no DPI). */
+  async watched(workspace: WorkspaceState): Promise<KpiDefinition[]> {
+    const layout = await this.deps.wall.get(workspace).catch(() => undefined);
+    const ids = new Set([
+      ...KPIS.filter((k) => k.formula.kind === 'sum').map((k) => k.id),
+      ...(layout?.kpis ?? WALL_TILE_KPIS),
+    ]);
+    return [...ids]
+      .map((id) => this.deps.kpis.find(workspace, id))
+      .filter((k): k is KpiDefinition => k !== undefined && k.formula.kind !== 'dpi');
+  }
+
+  /** Rows landed: closed buckets of the last day they touch are judged again. */
+  committed(change: CommitChange, nowMs: number): void {
+    const hour = floorTo(nowMs, HOUR);
+    if (change.fromMs >= hour || change.toMs < hour - LIVE_SPAN_MS) return;
+    const watch = this.watches.get(change.workspace);
+    if (!watch) return;
+    const last = Math.min(floorTo(change.toMs, HOUR), hour - HOUR);
+    for (let b = Math.max(floorTo(change.fromMs, HOUR), hour - LIVE_SPAN_MS); b <= last; b += HOUR)
+      watch.dirty.add(b);
+  }
+
+  /** On the engine's clock: refresh forecasts when the hour turns, judge what closed or changed. */
+  async tick(nowMs: number): Promise<void> {
+    const waiting = this.waiting.splice(0);
+    try {
+      await this.check(nowMs);
+    } finally {
+      for (const done of waiting) done();
+    }
+  }
+
+  /** Resolves once a check that starts after this call has run (tests and benchmarks wait on it). */
+  afterNextCheck(): Promise<void> {
+    return new Promise((done) => this.waiting.push(done));
+  }
+
+  private async check(nowMs: number): Promise<void> {
+    const hour = floorTo(nowMs, HOUR);
+    for (const { id } of this.deps.workspaces.list()) {
+      if (this.stopped) return;
+      const workspace = this.deps.workspaces.get(id);
+      if (!workspace) continue;
+      let watch = this.watches.get(id);
+      if (!watch) {
+        watch = {
+          series: new Map(),
+          refreshedHour: -1,
+          judgedUpTo: hour - LIVE_SPAN_MS,
+          dirty: new Set(),
+          lastRejudgeMs: 0,
+        };
+        this.watches.set(id, watch);
+      }
+      const buckets = new Set<number>();
+      for (let b = Math.max(watch.judgedUpTo, hour - LIVE_SPAN_MS); b < hour; b += HOUR) buckets.add(b);
+      if (watch.dirty.size && nowMs - watch.lastRejudgeMs >= REJUDGE_MS) {
+        for (const b of watch.dirty) if (b >= hour - LIVE_SPAN_MS) buckets.add(b);
+        watch.dirty.clear();
+        watch.lastRejudgeMs = nowMs;
+      }
+      const refit = watch.refreshedHour !== hour;
+      if (buckets.size === 0 && !refit) continue;
+      const kpis = await this.watched(workspace);
+      // The stored bands first (after a restart they cover the last day), then the hour that closed
+      // is judged, then the forecasts due are refitted: a refit never delays an alert.
+      if (refit) await this.takeStored(workspace, watch, kpis, nowMs);
+      if (buckets.size) {
+        watch.judgedUpTo = hour;
+        await this.judgeBuckets(
+          workspace,
+          watch,
+          kpis,
+          [...buckets].sort((a, b) => a - b),
+          nowMs,
+        );
+      }
+      if (refit) {
+        await this.refit(workspace, watch, kpis, nowMs);
+        watch.refreshedHour = hour;
+      }
+    }
+  }
+
+  private state(watch: WorkspaceWatch, kpi: string, brand: string): SeriesState {
+    const key = seriesKey(kpi, brand);
+    let state = watch.series.get(key);
+    if (!state) watch.series.set(key, (state = { expectations: new Map(), judged: new Map() }));
+    return state;
+  }
+
+  private async takeStored(
+    workspace: WorkspaceState,
+    watch: WorkspaceWatch,
+    kpis: KpiDefinition[],
+    nowMs: number,
+  ) {
+    const from = floorTo(nowMs, HOUR) - LIVE_SPAN_MS;
+    for (const kpi of kpis) {
+      for (const brand of workspace.brands) {
+        const state = this.state(watch, kpi.id, brand.id);
+        this.take(state, await this.deps.forecasts.stored(workspace, kpi.id, brand.id, 'hour'), kpi, from);
+        for (const b of state.expectations.keys()) if (b < from) state.expectations.delete(b);
+        for (const b of state.judged.keys()) if (b < from) state.judged.delete(b);
+      }
+    }
+  }
+
+  /** Keeps every watched series' forecast fresh (a refit is due daily) and takes its new bands. */
+  private async refit(
+    workspace: WorkspaceState,
+    watch: WorkspaceWatch,
+    kpis: KpiDefinition[],
+    nowMs: number,
+  ) {
+    const from = floorTo(nowMs, HOUR) - LIVE_SPAN_MS;
+    for (const kpi of kpis) {
+      for (const brand of workspace.brands) {
+        if (this.stopped) return;
+        const state = this.state(watch, kpi.id, brand.id);
+        try {
+          await this.deps.forecasts.forecast(workspace, kpi.id, { brand: brand.id, grain: 'hour' });
+        } catch (err) {
+          if (!(err instanceof DomainError))
+            this.deps.log.warn({ err, kpi: kpi.id, brand: brand.id }, 'anomaly watch: no forecast');
+          continue;
+        }
+        this.take(state, await this.deps.forecasts.stored(workspace, kpi.id, brand.id, 'hour'), kpi, from);
+      }
+    }
+  }
+
+  private take(
+    state: SeriesState,
+    forecast: Awaited<ReturnType<ForecastService['stored']>>,
+    kpi: KpiDefinition,
+    fromMs: number,
+  ): void {
+    if (!forecast) return;
+    // A forecast's first point is the bucket it was fitted in, whose rows it did not see.
+    for (const point of forecast.points) {
+      const b = Date.parse(point.bucket);
+      if (b >= fromMs) state.expectations.set(b, bandAt(point, this.settings.level, kpi.unit));
+    }
+  }
+
+  private async judgeBuckets(
+    workspace: WorkspaceState,
+    watch: WorkspaceWatch,
+    kpis: KpiDefinition[],
+    buckets: number[],
+    nowMs: number,
+  ): Promise<void> {
+    const fromMs = buckets[0]!;
+    const toMs = buckets.at(-1)! + HOUR;
+    for (const kpi of kpis) {
+      let answer;
+      try {
+        answer = await this.deps.kpis.series(workspace, kpi.id, { grain: 'hour', window: { fromMs, toMs } });
+      } catch (err) {
+        this.deps.log.warn({ err, kpi: kpi.id }, 'anomaly watch: the KPI could not be read');
+        continue;
+      }
+      const starts = answer.buckets.map((b) => Date.parse(b));
+      for (const series of answer.series) {
+        const state = watch.series.get(seriesKey(kpi.id, series.brand));
+        if (!state) continue;
+        for (const b of buckets) {
+          const band = state.expectations.get(b);
+          const raw = series.values[starts.indexOf(b)];
+          const value = raw ?? (kpi.unit === 'count' ? 0 : undefined);
+          if (band && value !== undefined) state.judged.set(b, judge(b, value, band));
+        }
+        const actions = decide(
+          [...state.judged.values()],
+          this.openOf(workspace.id, kpi.id, series.brand),
+          this.settings,
+          HOUR,
+        );
+        for (const action of actions) await this.apply(workspace, kpi, series.brand, action, nowMs);
+      }
+    }
+  }
+
+  private openOf(workspace: string, kpi: string, brand: string): OpenAnomaly[] {
+    return this.deps.alerts
+      .list(workspace)
+      .filter((a) => a.kind === 'anomaly' && a.kpi === kpi && a.brand === brand && a.grain === 'hour')
+      .map((a) => ({
+        id: a.id,
+        firedMs: Date.parse(a.bucket!),
+        fromMs: Date.parse(a.subject.from ?? a.bucket!),
+        toMs: Date.parse(a.subject.to ?? a.bucket!),
+        resolved: a.resolvedAt !== undefined,
+      }));
+  }
+
+  private async apply(
+    workspace: WorkspaceState,
+    kpi: KpiDefinition,
+    brand: string,
+    action: Action,
+    nowMs: number,
+  ) {
+    const { alerts } = this.deps;
+    if (action.kind === 'resolve') {
+      alerts.resolve(workspace.id, action.id, action.atMs);
+      return;
+    }
+    const { run } = action;
+    const from = iso(run.buckets[0]!.bucketMs);
+    const to = iso(run.buckets.at(-1)!.bucketMs);
+    const worst = Math.max(...run.buckets.map((j) => j.score));
+    if (action.kind === 'update') {
+      alerts.update(workspace.id, action.id, {
+        severity: severityOf(worst),
+        subject: { ...alerts.list(workspace.id).find((a) => a.id === action.id)!.subject, from, to },
+      });
+      return;
+    }
+    const j = run.fired;
+    const direction = j.direction!;
+    const drivers = await driversOf(
+      this.deps.rollups,
+      workspace.key,
+      kpi,
+      brand,
+      { fromMs: j.bucketMs, toMs: j.bucketMs + HOUR },
+      direction,
+    ).catch((err: unknown) => {
+      this.deps.log.warn({ err, kpi: kpi.id, brand }, 'anomaly drivers could not be read');
+      return [];
+    });
+    const own = workspace.brands.find((b) => b.own)?.id === brand;
+    const good = (direction === 'up') === (kpi.direction === 'higher');
+    const name = (id: string) => workspace.brands.find((b) => b.id === id)?.name ?? id;
+    const alert: Omit<Alert, 'id' | 'acknowledged' | 'at'> & { at: number } = {
+      kind: 'anomaly',
+      severity: severityOf(worst),
+      at: nowMs,
+      subject: { kpi: kpi.id, brand, grain: 'hour', from, to },
+      message: anomalyMessage(kpi, brand, j, drivers, name),
+      brand,
+      kpi: kpi.id,
+      grain: 'hour',
+      bucket: iso(j.bucketMs),
+      value: j.value,
+      expected: j.band.expected,
+      lo: j.band.lo,
+      hi: j.band.hi,
+      direction,
+      impact: good === own ? 'opportunity' : 'threat',
+      drivers,
+      ...(action.resolvedAtMs !== undefined ? { resolvedAt: iso(action.resolvedAtMs) } : {}),
+    };
+    alerts.raise(workspace.id, alert);
+  }
+
+  /** The hub is closing: the refits under way stop at the next series. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** A workspace, its brands or its KPIs changed (or it went): its series are watched afresh. */
+  forget(workspace: string): void {
+    this.watches.delete(workspace);
+  }
+}

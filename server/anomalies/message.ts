@@ -1,0 +1,42 @@
+import type { KpiDefinition } from '../../shared/kpis.js';
+import { formatChange, formatDelta, formatPercent, formatValue } from '../../shared/format.js';
+import type { AnomalyDriver } from '../../shared/schemas/live-data.js';
+import type { Judgement } from './band.js';
+
+const LOCALES = { en: 'en-GB', fr: 'fr-FR' } as const;
+
+/** How far from expected, as a marketer reads it: +340 % for volumes, +8.1 pts for shares. */
+function gap(j: Judgement, kpi: KpiDefinition, locale: string): string {
+  const { value } = j;
+  const expected = j.band.expected;
+  if (kpi.unit === 'percent') return formatDelta(value - expected, 'percent', locale);
+  if (Math.abs(expected) < 1e-9) return formatDelta(value - expected, kpi.unit, locale);
+  return formatChange((value - expected) / Math.abs(expected), locale);
+}
+
+function driverText(d: AnomalyDriver, locale: string, brandName: (id: string) => string): string {
+  const where = `${d.source} / ${d.touchpoint}${d.brand ? ` (${brandName(d.brand)})` : ''}`;
+  return `${formatPercent(d.share, locale)} ${locale.startsWith('fr') ? 'de' : 'from'} ${where}`;
+}
+
+/** "Mentions of Belvia +340 % vs expected (1,204 for 274), 80 % from x / social." in EN and FR. */
+export function anomalyMessage(
+  kpi: KpiDefinition,
+  brand: string,
+  j: Judgement,
+  drivers: readonly AnomalyDriver[],
+  brandName: (id: string) => string,
+): { en: string; fr: string } {
+  const text = (lang: 'en' | 'fr') => {
+    const locale = LOCALES[lang];
+    const value = formatValue(j.value, kpi.unit, locale);
+    // Nobody expects 60.73 mentions: a count expected is a whole count.
+    const round = kpi.unit === 'count' || kpi.unit === 'people';
+    const expected = formatValue(round ? Math.round(j.band.expected) : j.band.expected, kpi.unit, locale);
+    const top = drivers.slice(0, 2).map((d) => driverText(d, locale, brandName));
+    return lang === 'en'
+      ? `${kpi.label.en} of ${brandName(brand)} ${gap(j, kpi, locale)} vs expected (${value} for ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`
+      : `${kpi.label.fr} de ${brandName(brand)} ${gap(j, kpi, locale)} par rapport à l’attendu (${value} pour ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`;
+  };
+  return { en: text('en'), fr: text('fr') };
+}
