@@ -303,6 +303,11 @@ export class AnomalyDetector {
       this.deps.log.warn({ err, kpi: kpi.id, brand }, 'anomaly drivers could not be read');
       return [];
     });
+    // A share that moved because another brand did is that brand's news, raised on its own series.
+    if (kpi.formula.kind === 'share' && drivers.length) {
+      const itself = drivers.filter((d) => d.brand === brand).reduce((sum, d) => sum + d.share, 0);
+      if (itself < 0.5) return;
+    }
     const own = workspace.brands.find((b) => b.own)?.id === brand;
     const good = (direction === 'up') === (kpi.direction === 'higher');
     const name = (id: string) => workspace.brands.find((b) => b.id === id)?.name ?? id;
