@@ -38,7 +38,7 @@ import workspacesPlugin from './workspaces/plugin.js';
 export interface BuildOptions {
   /** Overrides the logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
-  /** The clock sessions expire and forecasts are refitted by (tests move it). */
+  /** The clock sessions expire, forecasts are refitted and alert rules are evaluated by (tests move it). */
   now?: () => number;
 }
 
@@ -153,7 +153,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(objectivesPlugin);
   await app.register(forecastPlugin, { now: options.now });
   await app.register(wallPlugin);
-  await app.register(alertsPlugin, { checkMs: config.tickMs });
+  await app.register(alertsPlugin, {
+    checkMs: config.tickMs,
+    ruleMs: config.alertRuleIntervalMs,
+    now: options.now,
+  });
   await app.register(anomaliesPlugin, {
     checkMs: config.tickMs,
     now: options.now,

@@ -259,6 +259,15 @@ const ConfigSchema = Type.Object({
     1000,
     100,
   ),
+  alertRuleIntervalMs: Int(
+    {
+      env: 'ALERT_RULE_INTERVAL_MS',
+      flag: 'alert-rule-interval-ms',
+      description: 'how often the alert rules are evaluated (100 at least)',
+    },
+    60_000,
+    100,
+  ),
   liveBacklogBytes: Int(
     {
       env: 'LIVE_BACKLOG_BYTES',

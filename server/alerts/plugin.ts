@@ -1,8 +1,10 @@
 import fp from 'fastify-plugin';
 import { AlertOut } from '../../shared/schemas/live.js';
 import { storedOrSkip } from '../db/stored.js';
+import { AlertRuleService } from './alert-rules.js';
 import { QualityCounters } from './quality.js';
 import { q } from './queries.js';
+import { alertRuleRoutes } from './rule-routes.js';
 import { alertRoutes } from './routes.js';
 import { AlertService, KEEP_ALERTS } from './rules.js';
 
@@ -15,11 +17,18 @@ declare module 'fastify' {
 export interface AlertsPluginOptions {
   /** How often the rules look for silent sources and bursts of rejected rows. */
   checkMs: number;
+  /** How often the workspaces' alert rules are evaluated. */
+  ruleMs: number;
+  /** The clock the alert rules are evaluated by (tests move it). */
+  now?: () => number;
 }
 
-/** Data-quality alerts raised from the writer's commits, stored across restarts. */
+/**
+ * Alerts, stored across restarts: data-quality alerts raised from the writer's commits, and the
+ * workspaces' alert rules (anomalies and objectives raise theirs through `app.alerts`).
+ */
 export default fp<AlertsPluginOptions>(
-  async (app, { checkMs }) => {
+  async (app, { checkMs, ruleMs, now = Date.now }) => {
     const alerts = new AlertService(new QualityCounters(), (workspace, alert) => {
       const ws = app.workspaces.get(workspace)?.key;
       if (ws === undefined) return;
@@ -46,16 +55,29 @@ export default fp<AlertsPluginOptions>(
         alerts.record(change);
       }
     });
+    const rules = new AlertRuleService(app.db, app.workspaces, app.kpis, alerts, app.log, now);
+    await rules.init();
     app.workspaces.onDelete(async (sql, workspace) => {
       await sql.run(q.deleteWorkspace, { ws: workspace.key });
+      await rules.deleteWorkspace(sql, workspace.key);
       alerts.quality.forget(workspace.id);
       alerts.forget(workspace.id);
     });
 
     const timer = setInterval(() => alerts.check(Date.now()), checkMs);
     timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
+    // Each run evaluates every rule; one that fails is logged by the service and the others go on.
+    const ruleTimer = setInterval(() => {
+      rules.evaluateAll().catch((err: unknown) => app.log.error({ err }, 'the alert rules could not run'));
+    }, ruleMs);
+    ruleTimer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      clearInterval(ruleTimer);
+      await rules.idle();
+    });
     await app.register(alertRoutes, { alerts });
+    await app.register(alertRuleRoutes, { rules });
   },
-  { name: 'alerts', dependencies: ['db', 'workspaces', 'ingest'] },
+  { name: 'alerts', dependencies: ['db', 'workspaces', 'ingest', 'kpi'] },
 );

@@ -100,7 +100,11 @@ const TAGS = [
   },
   { name: 'objectives', description: 'Targets for a KPI over a period, and how far along they are.' },
   { name: 'wall', description: 'The layout of the live wall.' },
-  { name: 'alerts', description: 'Data-quality alerts: silent sources, bursts of rejected rows.' },
+  {
+    name: 'alerts',
+    description:
+      'Alerts (silent sources, bursts of rejected rows, anomalies, objectives at risk, rules) and the alert rules that raise them.',
+  },
   { name: 'live', description: 'The websocket that pushes tiles, benchmarks, series, quality and alerts.' },
   { name: 'ops', description: 'Probes and metrics for whoever runs the hub.' },
   { name: 'auth', description: 'Signing in and out: people with a password, screens with a read key.' },

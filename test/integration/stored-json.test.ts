@@ -67,6 +67,8 @@ beforeAll(async () => {
   );
   await ok(put('/dpi-weights', { touchpoints: { search: 2 }, kpis: {} }));
   await ok(put('/wall', wall));
+  for (const id of ['loud', 'broken'])
+    await ok(put(`/alert-rules/${id}`, { kpi: 'visits', condition: { type: 'above', value: 1000 } }));
   const body = toNdjson([visitAt(0)]);
   expect(
     (await postEvents(first.url, 'sj', body, 'application/x-ndjson', { idempotencyKey: 'k1' })).status,
@@ -96,6 +98,12 @@ beforeAll(async () => {
     );
     await set('dpi_weights', 'weights', '{"touchpoints":{"search":"heavy"},"kpis":{}}');
     await set('wall_layouts', 'layout', JSON.stringify({ ...wall, rotateSeconds: 1 }));
+    await set(
+      'alert_rules',
+      'definition',
+      JSON.stringify({ id: 'broken', kpi: 'visits', condition: { type: 'around', value: 1 } }),
+      `AND id = 'broken'`,
+    );
     await set('ingest_ledger', 'response', '{"accepted":"all","rejected":0,"errors":[]}');
     await sql.run(
       `INSERT INTO alerts VALUES ($ws, 'a1', TIMESTAMP '2026-03-10 10:00:00', $good),
@@ -164,6 +172,18 @@ describe('rows the hub does without are left out, with a warning naming them', (
     );
     expect((await api('/objectives/pins_goal', { method: 'DELETE', body: {} })).status).toBe(204);
     expect(await list()).toEqual(['offset_goal', 'visits_goal']);
+  });
+
+  it('an alert rule, which DELETE still removes', async () => {
+    const list = async () =>
+      (await json<{ rows: { id: string }[] }>(await api('/alert-rules'))).rows.map((r) => r.id);
+    expect(await list()).toEqual(['loud']);
+    expect(warnings('alert_rules')).toEqual([
+      expect.objectContaining({ workspace: 'sj', id: 'broken', msg: expect.stringContaining('alert rule') }),
+    ]);
+    expect((await api('/alert-rules/broken', { method: 'DELETE', body: {} })).status).toBe(204);
+    expect((await api('/alert-rules/broken', { method: 'DELETE', body: {} })).status).toBe(404);
+    expect(await list()).toEqual(['loud']);
   });
 
   it('an alert', async () => {

@@ -2,6 +2,7 @@ import type { Migration } from '../migrate.js';
 import { initial } from './001-initial.js';
 import { peopleAndKeys } from './002-people-and-keys.js';
 import { forecasts } from './003-forecasts.js';
+import { alertRules } from './004-alert-rules.js';
 
 // A schema change is a new file NNN-name.ts exporting a Migration (SQL text, or code when a step
 // needs it), listed here last with the next number. A migration some base has applied is never
@@ -9,4 +10,4 @@ import { forecasts } from './003-forecasts.js';
 // them into dist/ with the rest of the server.
 
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = [initial, peopleAndKeys, forecasts];
+export const MIGRATIONS: readonly Migration[] = [initial, peopleAndKeys, forecasts, alertRules];
