@@ -121,6 +121,18 @@ describe('the live wall', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'wall-kiosk.png') });
     await page.close();
   });
+
+  it('shows no forecast and says nothing of it while net sentiment has an hour of history', async () => {
+    const page = await newPage({ viewport: { width: 1920, height: 1080 } });
+    const asked = page.waitForResponse((r) => r.url().includes('/kpis/net_sentiment/forecast'));
+    await page.goto(`${hub.url}/wall?workspace=${WS}`);
+    expect((await asked).status()).toBe(422);
+    const board = page.locator('[data-testid="board-sentiment"]');
+    await board.locator('[data-testid="sentiment-chart"]').waitFor();
+    expect(await board.locator('[data-testid="sentiment-chart"]').getAttribute('data-forecast')).toBeNull();
+    expect(await board.locator('[data-testid="forecast-note"], .error-banner').count()).toBe(0);
+    await page.close();
+  });
 });
 
 describe('the benchmark explorer', () => {
@@ -186,6 +198,9 @@ describe('the forecast in the explorer', () => {
       Array.from({ length: 72 }, (_, h) => [
         event('acme', 'social', 'x', 'mentions', cycle(h, 20) + ((h * 7) % 5), recent((h + 1) * 3600 + 60)),
         event('globex', 'social', 'x', 'mentions', cycle(h + 6, 14), recent((h + 1) * 3600 + 60)),
+        // Net sentiment too, for the wall's band (below).
+        event('acme', 'social', 'x', 'positive_mentions', cycle(h, 8), recent((h + 1) * 3600 + 60)),
+        event('acme', 'social', 'x', 'negative_mentions', 2 + (h % 3), recent((h + 1) * 3600 + 60)),
       ]).flat(),
     );
     const sizes = [
@@ -214,8 +229,31 @@ describe('the forecast in the explorer', () => {
   });
 });
 
+describe('the forecast on the wall', () => {
+  it('draws the own brand’s band ahead of the net sentiment board once it has the history', async () => {
+    for (const [locale, legend] of Object.entries({
+      en: 'Forecast (80 % / 95 %)',
+      fr: 'Prévision (80 % / 95 %)',
+    })) {
+      const page = await newPage({ viewport: { width: 1920, height: 1080 } });
+      await page.addInitScript(`localStorage.setItem('convergence.locale', ${JSON.stringify(locale)})`);
+      await page.goto(`${hub.url}/wall?workspace=${WS}`);
+      const chart = page.locator('[data-testid="sentiment-chart"]');
+      await expect.poll(() => chart.getAttribute('data-forecast'), { timeout: 30_000 }).toBe(legend);
+      expect(
+        await page.locator('[data-testid="board-sentiment"] [data-testid="forecast-note"]').count(),
+      ).toBe(0);
+      await page.waitForTimeout(800); // the chart's update animation
+      await page
+        .locator('[data-testid="board-sentiment"]')
+        .screenshot({ path: path.join(ARTIFACTS, `wall-forecast-${locale}-1920.png`) });
+      await page.close();
+    }
+  });
+});
+
 describe('the content security policy', () => {
-  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts, forecast)', () => {
+  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts, forecasts)', () => {
     expect(violations).toEqual([]);
   });
 });

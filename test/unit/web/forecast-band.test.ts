@@ -79,6 +79,22 @@ describe('forecast band series', () => {
     expect(byId.get(FORECAST_IDS.lo80)!.stack).toBe('forecast80');
   });
 
+  it('joins the brand’s last point to the forecast’s first with a dashed line, out of the tooltip', () => {
+    const joined = forecastSeries(forecast().points, { name: 'x', color: '#f00', from: [T0 - HOUR, 4] });
+    const join = joined.find((l) => l.id === FORECAST_IDS.join)!;
+    expect(join.data).toEqual([
+      [T0 - HOUR, 4],
+      [T0, 10],
+    ]);
+    expect(join).toMatchObject({ name: 'x', lineStyle: { type: 'dashed' }, tooltip: { show: false } });
+    // No value there, or a point that is not before the forecast: nothing to join.
+    for (const from of [
+      [T0 - HOUR, null],
+      [T0, 4],
+    ] as const)
+      expect(forecastSeries(forecast().points, { name: 'x', color: '#f00', from })).toHaveLength(5);
+  });
+
   it('keeps the bands out of the tooltip and draws nothing without points', () => {
     expect(lines.slice(1).every((l) => (l.tooltip as { show?: boolean }).show === false)).toBe(true);
     expect(forecastSeries([], { name: 'x', color: '#f00' })).toEqual([]);

@@ -6,6 +6,7 @@ import {
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  MarkPointComponent,
   RadarComponent,
   TooltipComponent,
 } from 'echarts/components';
@@ -13,6 +14,7 @@ import type {
   GridComponentOption,
   LegendComponentOption,
   MarkLineComponentOption,
+  MarkPointComponentOption,
   RadarComponentOption,
   TooltipComponentOption,
 } from 'echarts/components';
@@ -29,6 +31,7 @@ use([
   GridComponent,
   LegendComponent,
   MarkLineComponent,
+  MarkPointComponent,
   RadarComponent,
   TooltipComponent,
 ]);
@@ -41,6 +44,7 @@ export type ChartOption = ComposeOption<
   | GridComponentOption
   | LegendComponentOption
   | MarkLineComponentOption
+  | MarkPointComponentOption
   | RadarComponentOption
   | TooltipComponentOption
 >;
@@ -49,6 +53,11 @@ export type ChartOption = ComposeOption<
 export const CHART_TEXT = '#c9d1dc';
 export const CHART_MUTED = '#8a94a6';
 export const CHART_GRID = '#2a3444';
+/** The panels' background (styles.css's --panel). */
+export const CHART_PANEL = '#121a25';
+/** Good and bad news (styles.css's --good and --bad). */
+export const CHART_GOOD = '#37d399';
+export const CHART_BAD = '#ff6b6b';
 
 /** What every chart shares: dark-background text, tooltips, update animation for live values. */
 export const BASE_OPTION: ChartOption = {

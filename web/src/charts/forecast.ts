@@ -13,6 +13,7 @@ export const FORECAST_IDS = {
   band95: 'forecast:band95',
   lo80: 'forecast:lo80',
   band80: 'forecast:band80',
+  join: 'forecast:join',
 } as const;
 
 /**
@@ -35,11 +36,20 @@ export function pointsAfter(forecast: KpiForecast, grain: string, lastBucketMs: 
  */
 export function forecastSeries(
   points: readonly ForecastPoint[],
-  options: { name: string; color: string },
+  options: {
+    name: string;
+    color: string;
+    /**
+     * The brand's last drawn point [x, y]: the mean line starts from it, so that the forecast reads
+     * as the line's continuation rather than a block a bucket away (the bands start with the forecast).
+     */
+    from?: readonly [number, number | null] | undefined;
+  },
 ): LineSeriesOption[] {
   if (points.length === 0) return [];
   const t = points.map((p) => Date.parse(p.bucket));
   const { name, color } = options;
+  const from = options.from;
   const hidden = {
     type: 'line' as const,
     name,
@@ -82,5 +92,26 @@ export function forecastSeries(
       areaStyle: { color, opacity: 0.22 },
       data: points.map((p, i) => [t[i]!, p.hi80 - p.lo80]),
     },
+    // Out of the tooltip: at the last bucket it would name the brand's own value a forecast.
+    ...(from && from[1] !== null && from[0] < t[0]!
+      ? [
+          {
+            type: 'line' as const,
+            id: FORECAST_IDS.join,
+            name,
+            color,
+            showSymbol: false,
+            silent: true,
+            z: 9,
+            lineStyle: { type: 'dashed' as const, width: 2 },
+            tooltip: { show: false },
+            emphasis: { disabled: true },
+            data: [
+              [from[0], from[1]],
+              [t[0]!, points[0]!.mean],
+            ],
+          },
+        ]
+      : []),
   ];
 }

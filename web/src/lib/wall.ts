@@ -15,3 +15,31 @@ export const DEFAULT_WALL: Readonly<WallLayout> = {
 
 /** The touchpoint scores of the DPI radar, in axis order. */
 export const DPI_AXES = ['dpi_search', 'dpi_site', 'dpi_social', 'dpi_media', 'dpi_viral'] as const;
+
+/** The grain of a wall chart over a window: hours up to a day, days beyond (as the live series). */
+export const wallGrain = (window: string): 'hour' | 'day' =>
+  ['1h', '24h', 'today'].includes(window) ? 'hour' : 'day';
+
+const WINDOW_BUCKETS: Record<string, number> = {
+  '1h': 1,
+  '24h': 24,
+  today: 24,
+  '7d': 7,
+  wtd: 7,
+  '28d': 28,
+  '30d': 30,
+  mtd: 31,
+  '90d': 90,
+  qtd: 92,
+  ytd: 365,
+};
+
+/**
+ * How many buckets a wall chart forecasts ahead: a quarter of what it shows (6 hours after the last
+ * 24), at least 2, at most the API's default horizon (24 hours, 14 days), so that the band reads as
+ * what comes next and the live series keeps most of the width.
+ */
+export function wallForecastHorizon(window: string): number {
+  const cap = wallGrain(window) === 'hour' ? 24 : 14;
+  return Math.min(cap, Math.max(2, Math.round((WINDOW_BUCKETS[window] ?? 28) / 4)));
+}

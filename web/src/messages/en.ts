@@ -94,12 +94,23 @@ export default {
       atLeastOne: 'Pick at least one tile and one board.',
     },
     kioskLink: 'Open in kiosk mode',
+    forecast: 'Forecast (80 % / 95 %)',
+    forecastUnavailable: 'No forecast: {message}',
   },
   alerts: {
     none: 'No alerts',
     ack: 'Acknowledge',
     acked: 'Acknowledged',
     severity: { warning: 'Warning', critical: 'Critical' },
+    impact: { threat: 'Threat', opportunity: 'Opportunity' },
+    resolved: 'Resolved {time}',
+    drivers: 'Where it came from',
+  },
+  anomalies: {
+    title: 'Anomaly',
+    expected: 'expected {value}, band {lo} – {hi}',
+    resolved: 'over',
+    ongoing: 'ongoing',
   },
   explorer: {
     title: 'Benchmark explorer',
@@ -118,6 +129,13 @@ export default {
     series: 'Over time',
     forecast: 'Forecast (80 % / 95 %)',
     forecastUnavailable: 'No forecast: {message}',
+    forecastHidden: {
+      slice:
+        'No forecast or anomaly marks for one touchpoint or source: they are of the KPI over all sources and touchpoints of {brand}. Clear those filters to see them.',
+      brand: 'The forecast is of {brand}: tick {brand} to see it.',
+      week: 'No forecast at the week grain: pick hour or day.',
+    },
+    anomaliesUnavailable: 'Past anomalies could not be loaded: {message}',
     table: 'Benchmark table',
     bySource: 'By source',
     showBySource: 'Break down by source',

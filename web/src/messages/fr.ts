@@ -96,12 +96,23 @@ const fr: typeof en = {
       atLeastOne: 'Choisissez au moins une tuile et un tableau.',
     },
     kioskLink: 'Ouvrir en mode kiosque',
+    forecast: 'Prévision (80 % / 95 %)',
+    forecastUnavailable: 'Pas de prévision : {message}',
   },
   alerts: {
     none: 'Aucune alerte',
     ack: 'Acquitter',
     acked: 'Acquittée',
     severity: { warning: 'Avertissement', critical: 'Critique' },
+    impact: { threat: 'Menace', opportunity: 'Opportunité' },
+    resolved: 'Résolue {time}',
+    drivers: 'D’où elle vient',
+  },
+  anomalies: {
+    title: 'Anomalie',
+    expected: 'attendu {value}, bande {lo} – {hi}',
+    resolved: 'terminée',
+    ongoing: 'en cours',
   },
   explorer: {
     title: 'Explorateur de benchmark',
@@ -120,6 +131,13 @@ const fr: typeof en = {
     series: 'Évolution',
     forecast: 'Prévision (80 % / 95 %)',
     forecastUnavailable: 'Pas de prévision : {message}',
+    forecastHidden: {
+      slice:
+        'Ni prévision ni anomalies pour un seul point de contact ou une seule source : elles portent sur l’indicateur toutes sources et tous points de contact confondus de {brand}. Retirez ces filtres pour les voir.',
+      brand: 'La prévision porte sur {brand} : cochez {brand} pour la voir.',
+      week: 'Pas de prévision au pas hebdomadaire : choisissez l’heure ou le jour.',
+    },
+    anomaliesUnavailable: 'Les anomalies passées n’ont pas pu être chargées : {message}',
     table: 'Tableau du benchmark',
     bySource: 'Par source',
     showBySource: 'Détailler par source',
