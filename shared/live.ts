@@ -19,7 +19,7 @@ export type {
 } from './schemas/live-data.js';
 export type { Changes, LiveData, ServerMessage, Snapshot, Delta } from './schemas/live.js';
 
-export { TOPICS, type Topic, WALL_BOARDS, type WallBoard } from './live-names.js';
+export { TOPICS, type Topic, WALL_BOARDS, WALL_TILE_KPIS, type WallBoard } from './live-names.js';
 
 /** The key prefix of each kind of entry (the schemas of ./schemas/live-data.ts spell the same). */
 export const PREFIX = { tile: 'tile:', row: 'row:', point: 'p:', alert: 'alert:' } as const;

@@ -1,4 +1,4 @@
-import { WALL_BOARDS, type WallBoard } from '../../../shared/live.js';
+import { WALL_BOARDS, WALL_TILE_KPIS, type WallBoard } from '../../../shared/live.js';
 import type { WallLayout } from '../../../shared/schemas/live.js';
 
 export type { WallLayout };
@@ -7,7 +7,7 @@ export const BOARDS: readonly Board[] = WALL_BOARDS;
 
 /** The wall until a layout is saved (GET …/wall answers 404). */
 export const DEFAULT_WALL: Readonly<WallLayout> = {
-  kpis: ['share_of_voice', 'net_sentiment', 'mentions', 'engagement_rate', 'followers', 'share_of_search'],
+  kpis: [...WALL_TILE_KPIS],
   boards: ['tiles', 'share_of_voice', 'sentiment', 'dpi', 'alerts'],
   window: '24h',
   rotateSeconds: 20,
