@@ -150,7 +150,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rollupsPlugin, { compactIntervalMs: config.compactIntervalMs });
   await app.register(ingestPlugin, { config });
   await app.register(kpiPlugin);
-  await app.register(objectivesPlugin);
   await app.register(forecastPlugin, { now: options.now });
   await app.register(wallPlugin);
   await app.register(alertsPlugin, {
@@ -165,6 +164,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pending: config.anomalyPendingHours,
     cooldownMs: config.anomalyCooldownHours * 3_600_000,
   });
+  // After forecasts (its projections) and alerts (it raises "objective at risk").
+  await app.register(objectivesPlugin, { checkMs: config.objectiveCheckMs, now: options.now });
   await app.register(enginePlugin, { tickMs: config.tickMs });
   await app.register(livePlugin, { backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });

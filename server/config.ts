@@ -268,6 +268,15 @@ const ConfigSchema = Type.Object({
     60_000,
     100,
   ),
+  objectiveCheckMs: Int(
+    {
+      env: 'OBJECTIVE_CHECK_MS',
+      flag: 'objective-check-ms',
+      description:
+        'how often objectives are checked for an “objective at risk” alert, and at start (0: never)',
+    },
+    300_000,
+  ),
   liveBacklogBytes: Int(
     {
       env: 'LIVE_BACKLOG_BYTES',

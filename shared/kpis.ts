@@ -39,6 +39,16 @@ export interface KpiDefinition {
   shareable: boolean;
 }
 
+/**
+ * Counters (and growth, and custom KPIs counted in `count`) accumulate from 0 over a period, an
+ * objective's for one; other KPIs move from where they started. (The web app's KPI info has the
+ * formula's kind too.)
+ */
+export const accumulates = (kpi: { formula: { kind?: string }; unit: string }) =>
+  kpi.formula.kind === 'sum' ||
+  kpi.formula.kind === 'growth' ||
+  (kpi.formula.kind === 'custom' && kpi.unit === 'count');
+
 const MENTIONS: readonly Touchpoint[] = ['social', 'media', 'viral'];
 
 /** The DPI touchpoint a KPI feeds: its only touchpoint, or media & influence for mentions read on several. */

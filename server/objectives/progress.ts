@@ -1,4 +1,4 @@
-import type { KpiDefinition } from '../../shared/kpis.js';
+import { accumulates, type KpiDefinition } from '../../shared/kpis.js';
 import type { Objective, ObjectiveProgress } from '../../shared/schemas/objectives.js';
 import { floorTo, MINUTE, nextMinute, type Window, type ZoneOffsets } from '../../shared/time.js';
 
@@ -24,15 +24,6 @@ export function objectivePeriod(objective: Objective, zone: ZoneOffsets, nowMs: 
         : [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1)];
   return { fromMs: zone.toInstant(start), toMs: zone.toInstant(end) };
 }
-
-/**
- * Counters (and growth, and custom KPIs counted in `count`) accumulate from 0 over the period;
- * other KPIs move from where they started.
- */
-export const accumulates = (kpi: KpiDefinition) =>
-  kpi.formula.kind === 'sum' ||
-  kpi.formula.kind === 'growth' ||
-  (kpi.formula.kind === 'custom' && kpi.unit === 'count');
 
 /**
  * The window whose value is the KPI "as of the start": a level's value just before it, or for
@@ -89,5 +80,7 @@ export function progress(options: {
     status: objectiveStatus(current, expected ?? objective.target, objective.direction),
     elapsed,
     timeLeftMs: Math.max(0, period.toMs - nowMs),
+    // The forecast's part, added by the service.
+    projection: null,
   };
 }

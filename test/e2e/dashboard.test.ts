@@ -252,8 +252,60 @@ describe('the forecast on the wall', () => {
   });
 });
 
+describe('the objectives page', () => {
+  it('shows each objective’s chance from the forecast and its trajectory, in English and French', async () => {
+    // On the three days of hourly mentions above: two days gone, two to go.
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const period = {
+      from: new Date(hour - 48 * 3_600_000).toISOString(),
+      to: new Date(hour + 48 * 3_600_000).toISOString(),
+    };
+    for (const [id, target] of [
+      ['stretch', 1_000_000],
+      ['easy', 1],
+    ] as const) {
+      const response = await fetch(`${hub.url}/api/v1/workspaces/${WS}/objectives/${id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kpi: 'mentions', period, target, direction: 'at_least' }),
+      });
+      expect(response.status, await response.clone().text()).toBe(200);
+    }
+    const texts = {
+      en: { stretch: '0% likely', easy: '100% likely', projected: 'Projected at the end' },
+      fr: {
+        stretch: '0\u00a0% de chances',
+        easy: '100\u00a0% de chances',
+        projected: 'Projection en fin de période',
+      },
+    };
+    for (const [locale, text] of Object.entries(texts)) {
+      for (const viewport of [
+        { width: 1366, height: 768 },
+        { width: 1920, height: 1080 },
+      ]) {
+        const page = await newPage({ viewport });
+        await page.addInitScript(`localStorage.setItem('convergence.locale', ${JSON.stringify(locale)})`);
+        await page.goto(`${hub.url}/objectives?workspace=${WS}`);
+        const chance = (id: string) => page.locator(`[data-testid="projection-${id}"] .chance`);
+        await expect.poll(() => chance('stretch').textContent(), { timeout: 30_000 }).toMatch(text.stretch);
+        expect((await chance('easy').textContent())!.trim()).toBe(text.easy);
+        expect(await page.locator('[data-testid="projection-easy"] .projected').textContent()).toContain(
+          text.projected,
+        );
+        await expect
+          .poll(() => page.getAttribute('[data-testid="objective-chart-stretch"]', 'data-forecast'))
+          .toBe('shown');
+        await page.waitForTimeout(800); // the chart's update animation
+        await page.screenshot({ path: path.join(ARTIFACTS, `objectives-${locale}-${viewport.width}.png`) });
+        await page.close();
+      }
+    }
+  });
+});
+
 describe('the content security policy', () => {
-  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts, forecasts)', () => {
+  it('refused nothing the pages above loaded or ran (wall, kiosk, explorer, charts, forecast, objectives)', () => {
     expect(violations).toEqual([]);
   });
 });

@@ -120,6 +120,45 @@ describe('objectives', () => {
     expect((await list()).find((r) => r.id === 'quiet')).toMatchObject({ expected: 100, status: 'on_track' });
   });
 
+  it('has no projection at a past `at=` (forecasts start now), a settled one past the period end', async () => {
+    expect((await list()).find((r) => r.id === 'mentions')!.projection).toBeNull();
+    const over = await list('2026-03-11T00:00:00Z');
+    // 56 mentions of 100: missed; 1400 followers of 2000: missed.
+    expect(over.find((r) => r.id === 'mentions')!.projection).toEqual({
+      probability: 0,
+      projected: 56,
+      lo80: 56,
+      hi80: 56,
+      grain: null,
+      reason: 'ended',
+    });
+    expect(
+      (
+        await put('low-bar', {
+          kpi: 'mentions',
+          period: { from: '2026-03-01T00:00:00Z', to: '2026-03-11T00:00:00Z' },
+          target: 50,
+          direction: 'at_least',
+        })
+      ).status,
+    ).toBe(200);
+    expect((await list('2026-03-11T00:00:00Z')).find((r) => r.id === 'low-bar')!.projection).toMatchObject({
+      probability: 1,
+      projected: 56,
+    });
+  });
+
+  it('takes a risk threshold between 0 and 1, 0.5 by default', async () => {
+    const period = { from: '2026-03-01T00:00:00Z', to: '2026-03-11T00:00:00Z' };
+    const body = { kpi: 'mentions', period, target: 10, direction: 'at_least' };
+    expect(await (await put('strict', { ...body, riskThreshold: 0.9 })).json()).toMatchObject({
+      riskThreshold: 0.9,
+    });
+    expect((await list()).find((r) => r.id === 'strict')!.riskThreshold).toBe(0.9);
+    expect(await (await put('strict', body)).json()).toMatchObject({ riskThreshold: 0.5 });
+    expect((await put('strict', { ...body, riskThreshold: 1.5 })).status).toBe(400);
+  });
+
   it('refuses an unknown KPI or a brand outside the set, and deletes', async () => {
     const period = { calendar: 'year' };
     const unknown = await put('bad', { kpi: 'nope', period, target: 1, direction: 'at_least' });

@@ -194,6 +194,18 @@ const fr: typeof en = {
     ended: 'Période terminée',
     none: 'Aucun objectif pour l’instant.',
     confirmDelete: 'Supprimer l’objectif {id} ?',
+    likely: '{pct} de chances',
+    chanceTitle: 'Chance d’atteindre la cible d’ici la fin de la période, d’après la prévision',
+    projected: 'Projection en fin de période',
+    range80: '80 % : {lo} – {hi}',
+    met: 'Cible atteinte',
+    missed: 'Cible manquée',
+    noProjection:
+      'Pas encore de projection : trop peu d’historique pour prévoir jusqu’à la fin de la période.',
+    alertBelow: 'alerte sous {pct}',
+    riskThreshold: 'Alerter quand la chance passe sous',
+    riskThresholdHint: 'en %',
+    trajectory: '{kpi} sur la période, sa prévision et la cible',
   },
   quality: {
     title: 'Qualité des données',
