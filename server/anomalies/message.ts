@@ -33,7 +33,7 @@ export function anomalyMessage(
     // Nobody expects 60.73 mentions: a count expected is a whole count.
     const round = kpi.unit === 'count' || kpi.unit === 'people';
     const expected = formatValue(round ? Math.round(j.band.expected) : j.band.expected, kpi.unit, locale);
-    const top = drivers.slice(0, 2).map((d) => driverText(d, locale, brandName));
+    const top = drivers.slice(0, 1).map((d) => driverText(d, locale, brandName));
     return lang === 'en'
       ? `${kpi.label.en} of ${brandName(brand)} ${gap(j, kpi, locale)} vs expected (${value} for ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`
       : `${kpi.label.fr} de ${brandName(brand)} ${gap(j, kpi, locale)} par rapport à l’attendu (${value} pour ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`;

@@ -104,7 +104,7 @@ export default {
     severity: { warning: 'Warning', critical: 'Critical' },
     impact: { threat: 'Threat', opportunity: 'Opportunity' },
     resolved: 'Resolved {time}',
-    drivers: 'Where it came from',
+    drivers: 'Also from',
   },
   anomalies: {
     title: 'Anomaly',

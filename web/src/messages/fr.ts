@@ -106,7 +106,7 @@ const fr: typeof en = {
     severity: { warning: 'Avertissement', critical: 'Critique' },
     impact: { threat: 'Menace', opportunity: 'Opportunité' },
     resolved: 'Résolue {time}',
-    drivers: 'D’où elle vient',
+    drivers: 'Aussi de',
   },
   anomalies: {
     title: 'Anomalie',
