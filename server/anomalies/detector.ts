@@ -5,7 +5,7 @@ import type { Alert } from '../../shared/schemas/live-data.js';
 import { DAY, floorTo, HOUR, iso } from '../../shared/time.js';
 import type { AlertService } from '../alerts/rules.js';
 import { DomainError } from '../errors.js';
-import type { ForecastService } from '../forecast/service.js';
+import { fillHistory, type ForecastService, GRAINS } from '../forecast/service.js';
 import type { CommitChange } from '../ingest/changes.js';
 import type { KpiService } from '../kpi/service.js';
 import type { RollupService } from '../rollups/service.js';
@@ -168,17 +168,21 @@ export class AnomalyDetector {
     nowMs: number,
   ) {
     const from = floorTo(nowMs, HOUR) - LIVE_SPAN_MS;
+    const stored = await this.deps.forecasts.storedAll(workspace, 'hour');
     for (const kpi of kpis) {
       for (const brand of workspace.brands) {
         const state = this.state(watch, kpi.id, brand.id);
-        this.take(state, await this.deps.forecasts.stored(workspace, kpi.id, brand.id, 'hour'), kpi, from);
+        this.take(state, stored.get(seriesKey(kpi.id, brand.id)), kpi, from);
         for (const b of state.expectations.keys()) if (b < from) state.expectations.delete(b);
         for (const b of state.judged.keys()) if (b < from) state.judged.delete(b);
       }
     }
   }
 
-  /** Keeps every watched series' forecast fresh (a refit is due daily) and takes its new bands. */
+  /**
+   * Refits the watched series whose forecast is due (daily) and takes their new bands. One read of
+   * each KPI for the whole set says which brands have the history a fit needs.
+   */
   private async refit(
     workspace: WorkspaceState,
     watch: WorkspaceWatch,
@@ -186,10 +190,28 @@ export class AnomalyDetector {
     nowMs: number,
   ) {
     const from = floorTo(nowMs, HOUR) - LIVE_SPAN_MS;
+    const { historyMs, periods } = GRAINS.hour;
+    const stored = await this.deps.forecasts.storedAll(workspace, 'hour');
     for (const kpi of kpis) {
-      for (const brand of workspace.brands) {
+      const due = workspace.brands.filter((b) => {
+        const f = stored.get(seriesKey(kpi.id, b.id));
+        return !f || !this.deps.forecasts.fresh(f, nowMs);
+      });
+      if (due.length === 0 || this.stopped) continue;
+      let history;
+      try {
+        history = await this.deps.kpis.series(workspace, kpi.id, {
+          grain: 'hour',
+          window: { fromMs: nowMs - historyMs, toMs: floorTo(nowMs, HOUR) },
+        });
+      } catch (err) {
+        this.deps.log.warn({ err, kpi: kpi.id }, 'anomaly watch: the KPI could not be read');
+        continue;
+      }
+      for (const brand of due) {
         if (this.stopped) return;
-        const state = this.state(watch, kpi.id, brand.id);
+        const values = history.series.find((s) => s.brand === brand.id)?.values ?? [];
+        if (fillHistory(values, kpi.unit).length < 2 * periods[0]) continue;
         try {
           await this.deps.forecasts.forecast(workspace, kpi.id, { brand: brand.id, grain: 'hour' });
         } catch (err) {
@@ -197,7 +219,8 @@ export class AnomalyDetector {
             this.deps.log.warn({ err, kpi: kpi.id, brand: brand.id }, 'anomaly watch: no forecast');
           continue;
         }
-        this.take(state, await this.deps.forecasts.stored(workspace, kpi.id, brand.id, 'hour'), kpi, from);
+        const fitted = await this.deps.forecasts.stored(workspace, kpi.id, brand.id, 'hour');
+        this.take(this.state(watch, kpi.id, brand.id), fitted, kpi, from);
       }
     }
   }
@@ -226,6 +249,12 @@ export class AnomalyDetector {
     const fromMs = buckets[0]!;
     const toMs = buckets.at(-1)! + HOUR;
     for (const kpi of kpis) {
+      // Nothing to judge against (too little history for any brand): nothing to read.
+      const expected = workspace.brands.some((b) => {
+        const state = watch.series.get(seriesKey(kpi.id, b.id));
+        return state !== undefined && buckets.some((bucket) => state.expectations.has(bucket));
+      });
+      if (!expected) continue;
       let answer;
       try {
         answer = await this.deps.kpis.series(workspace, kpi.id, { grain: 'hour', window: { fromMs, toMs } });

@@ -70,7 +70,8 @@ export class ForecastService {
     return { ...full, points: full.points.slice(Math.max(0, first), Math.max(0, first) + horizon) };
   }
 
-  private fresh(stored: KpiForecast, nowMs: number, horizon: number): boolean {
+  /** Fitted within the refit cadence, and reaching `horizon` buckets past the one under way. */
+  fresh(stored: KpiForecast, nowMs: number, horizon = 1): boolean {
     const grain = GRAINS[stored.grain as ForecastQuery['grain']];
     if (nowMs - Date.parse(stored.fittedAt) >= grain.refitMs) return false;
     const first = stored.points.findLastIndex((p) => Date.parse(p.bucket) <= nowMs);
@@ -164,6 +165,26 @@ export class ForecastService {
       what: `forecast of ${kpi} for ${brand}`,
       workspace: workspace.id,
     });
+  }
+
+  /** Every stored forecast of a workspace at a grain, by `kpi` and `brand`. */
+  async storedAll(
+    workspace: WorkspaceState,
+    grain: ForecastQuery['grain'],
+  ): Promise<Map<string, KpiForecast>> {
+    const rows = await this.db.read((sql) =>
+      sql.rows<{ kpi: string; brand: string; forecast: string }>(q.storedAll, { ws: workspace.key, grain }),
+    );
+    const all = new Map<string, KpiForecast>();
+    for (const row of rows) {
+      const f = storedOrSkip(this.log, KpiForecast, row.forecast, {
+        table: 'forecasts',
+        what: `forecast of ${row.kpi} for ${row.brand}`,
+        workspace: workspace.id,
+      });
+      if (f) all.set(`${row.kpi}\u0000${row.brand}`, f);
+    }
+    return all;
   }
 
   /** A change of the workspace or of its KPIs: its forecasts are fitted again when next asked. */
