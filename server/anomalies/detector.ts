@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { KPIS, type KpiDefinition } from '../../shared/kpis.js';
 import { WALL_TILE_KPIS } from '../../shared/live-names.js';
 import type { Alert } from '../../shared/schemas/live-data.js';
-import { DAY, floorTo, HOUR, iso } from '../../shared/time.js';
+import { DAY, floorTo, HOUR, iso, type ZoneOffsets, zoneOf } from '../../shared/time.js';
 import type { AlertService } from '../alerts/rules.js';
 import { DomainError } from '../errors.js';
 import { fillHistory, type ForecastService, GRAINS } from '../forecast/service.js';
@@ -26,6 +26,29 @@ const REJUDGE_MS = 10_000;
 /** Live detection looks back a day; older buckets are the history's (GET …/anomalies). */
 const LIVE_SPAN_MS = DAY;
 
+type Grain = 'hour' | 'day';
+
+/** How each grain cuts time: UTC hours; local days of the workspace's zone. */
+interface GrainSpec {
+  grain: Grain;
+  /** The start of the bucket holding `ms`, and of the bucket after the one starting at `start`. */
+  floor(ms: number, zone: ZoneOffsets): number;
+  next(start: number, zone: ZoneOffsets): number;
+  /** Buckets of history a series needs before it is watched at this grain. */
+  minHistory: number;
+}
+
+const SPECS: readonly GrainSpec[] = [
+  { grain: 'hour', floor: (ms) => floorTo(ms, HOUR), next: (start) => start + HOUR, minHistory: 48 },
+  // A year of days, as the issue asks: the yearly season is what a day grain adds.
+  {
+    grain: 'day',
+    floor: (ms, zone) => zone.toInstant(zone.localDay(ms)),
+    next: (start, zone) => zone.toInstant(zone.localDay(start) + DAY),
+    minHistory: 365,
+  },
+];
+
 interface SeriesState {
   /** The band each bucket is judged against, from the forecast made before it was seen. */
   expectations: Map<number, Band>;
@@ -34,7 +57,8 @@ interface SeriesState {
 
 interface WorkspaceWatch {
   series: Map<string, SeriesState>;
-  refreshedHour: number;
+  /** The bucket under way at the last refit check. */
+  refreshedAt: number;
   judgedUpTo: number;
   dirty: Set<number>;
   lastRejudgeMs: number;
@@ -50,13 +74,17 @@ export interface DetectorDeps {
   log: FastifyBaseLogger;
 }
 
+/** A workspace's watch at a grain. */
+const watchKey = (workspace: string, grain: Grain) => `${workspace}\u0000${grain}`;
+
 /** A watched series' key in the maps and in alerts. */
 const seriesKey = (kpi: string, brand: string) => `${kpi}\u0000${brand}`;
 
 /**
- * Live anomaly detection at hour grain, with nothing to configure: every brand of the set × every
- * counter KPI and the wall's tile KPIs. Each closed hour is judged against the band of the stored
- * forecast made before it (refitted daily), again when late rows land in it within a day; runs
+ * Live anomaly detection, with nothing to configure: every brand of the set × every counter KPI
+ * and the wall's tile KPIs, at hour grain, and at day grain for the series with a year of days.
+ * Each closed bucket is judged against the band of the stored forecast made before it (refitted
+ * daily at hour grain, weekly at day grain), again when late rows land in it within a day; runs
  * outside the band raise alerts through the alert service, which resolve when values come back.
  */
 export class AnomalyDetector {
@@ -83,13 +111,20 @@ export class AnomalyDetector {
 
   /** Rows landed: closed buckets of the last day they touch are judged again. */
   committed(change: CommitChange, nowMs: number): void {
-    const hour = floorTo(nowMs, HOUR);
-    if (change.fromMs >= hour || change.toMs < hour - LIVE_SPAN_MS) return;
-    const watch = this.watches.get(change.workspace);
-    if (!watch) return;
-    const last = Math.min(floorTo(change.toMs, HOUR), hour - HOUR);
-    for (let b = Math.max(floorTo(change.fromMs, HOUR), hour - LIVE_SPAN_MS); b <= last; b += HOUR)
-      watch.dirty.add(b);
+    const workspace = this.deps.workspaces.get(change.workspace);
+    if (!workspace) return;
+    const zone = zoneOf(workspace.timezone);
+    for (const spec of SPECS) {
+      const watch = this.watches.get(watchKey(change.workspace, spec.grain));
+      const current = spec.floor(nowMs, zone);
+      if (!watch || change.fromMs >= current || change.toMs < nowMs - LIVE_SPAN_MS) continue;
+      for (
+        let b = spec.floor(Math.max(change.fromMs, nowMs - LIVE_SPAN_MS), zone);
+        b < current && b <= change.toMs;
+        b = spec.next(b, zone)
+      )
+        watch.dirty.add(b);
+    }
   }
 
   /** On the engine's clock: refresh forecasts when the hour turns, judge what closed or changed. */
@@ -108,49 +143,52 @@ export class AnomalyDetector {
   }
 
   private async check(nowMs: number): Promise<void> {
-    const hour = floorTo(nowMs, HOUR);
     for (const { id } of this.deps.workspaces.list()) {
-      if (this.stopped) return;
-      const workspace = this.deps.workspaces.get(id);
-      if (!workspace) continue;
-      let watch = this.watches.get(id);
-      if (!watch) {
-        watch = {
-          series: new Map(),
-          refreshedHour: -1,
-          judgedUpTo: hour - LIVE_SPAN_MS,
-          dirty: new Set(),
-          lastRejudgeMs: 0,
-        };
-        this.watches.set(id, watch);
+      for (const spec of SPECS) {
+        if (this.stopped) return;
+        const workspace = this.deps.workspaces.get(id);
+        if (workspace) await this.checkGrain(workspace, spec, nowMs);
       }
-      const buckets = new Set<number>();
-      for (let b = Math.max(watch.judgedUpTo, hour - LIVE_SPAN_MS); b < hour; b += HOUR) buckets.add(b);
-      if (watch.dirty.size && nowMs - watch.lastRejudgeMs >= REJUDGE_MS) {
-        for (const b of watch.dirty) if (b >= hour - LIVE_SPAN_MS) buckets.add(b);
-        watch.dirty.clear();
-        watch.lastRejudgeMs = nowMs;
-      }
-      const refit = watch.refreshedHour !== hour;
-      if (buckets.size === 0 && !refit) continue;
-      const kpis = await this.watched(workspace);
-      // The stored bands first (after a restart they cover the last day), then the hour that closed
-      // is judged, then the forecasts due are refitted: a refit never delays an alert.
-      if (refit) await this.takeStored(workspace, watch, kpis, nowMs);
-      if (buckets.size) {
-        watch.judgedUpTo = hour;
-        await this.judgeBuckets(
-          workspace,
-          watch,
-          kpis,
-          [...buckets].sort((a, b) => a - b),
-          nowMs,
-        );
-      }
-      if (refit) {
-        await this.refit(workspace, watch, kpis, nowMs);
-        watch.refreshedHour = hour;
-      }
+    }
+  }
+
+  private async checkGrain(workspace: WorkspaceState, spec: GrainSpec, nowMs: number): Promise<void> {
+    const zone = zoneOf(workspace.timezone);
+    const current = spec.floor(nowMs, zone);
+    const since = spec.floor(nowMs - LIVE_SPAN_MS, zone);
+    const key = watchKey(workspace.id, spec.grain);
+    let watch = this.watches.get(key);
+    if (!watch) {
+      watch = { series: new Map(), refreshedAt: -1, judgedUpTo: since, dirty: new Set(), lastRejudgeMs: 0 };
+      this.watches.set(key, watch);
+    }
+    const buckets = new Set<number>();
+    for (let b = Math.max(watch.judgedUpTo, since); b < current; b = spec.next(b, zone)) buckets.add(b);
+    if (watch.dirty.size && nowMs - watch.lastRejudgeMs >= REJUDGE_MS) {
+      for (const b of watch.dirty) if (b >= since) buckets.add(b);
+      watch.dirty.clear();
+      watch.lastRejudgeMs = nowMs;
+    }
+    const refit = watch.refreshedAt !== current;
+    if (buckets.size === 0 && !refit) return;
+    const kpis = await this.watched(workspace);
+    // The stored bands first (after a restart they cover the last day), then the bucket that closed
+    // is judged, then the forecasts due are refitted: a refit never delays an alert.
+    if (refit) await this.takeStored(workspace, watch, spec, kpis, nowMs);
+    if (buckets.size) {
+      watch.judgedUpTo = current;
+      await this.judgeBuckets(
+        workspace,
+        watch,
+        spec,
+        kpis,
+        [...buckets].sort((a, b) => a - b),
+        nowMs,
+      );
+    }
+    if (refit) {
+      await this.refit(workspace, watch, spec, kpis, nowMs);
+      watch.refreshedAt = current;
     }
   }
 
@@ -164,11 +202,12 @@ export class AnomalyDetector {
   private async takeStored(
     workspace: WorkspaceState,
     watch: WorkspaceWatch,
+    spec: GrainSpec,
     kpis: KpiDefinition[],
     nowMs: number,
   ) {
-    const from = floorTo(nowMs, HOUR) - LIVE_SPAN_MS;
-    const stored = await this.deps.forecasts.storedAll(workspace, 'hour');
+    const from = spec.floor(nowMs - LIVE_SPAN_MS, zoneOf(workspace.timezone));
+    const stored = await this.deps.forecasts.storedAll(workspace, spec.grain);
     for (const kpi of kpis) {
       for (const brand of workspace.brands) {
         const state = this.state(watch, kpi.id, brand.id);
@@ -186,12 +225,14 @@ export class AnomalyDetector {
   private async refit(
     workspace: WorkspaceState,
     watch: WorkspaceWatch,
+    spec: GrainSpec,
     kpis: KpiDefinition[],
     nowMs: number,
   ) {
-    const from = floorTo(nowMs, HOUR) - LIVE_SPAN_MS;
-    const { historyMs, periods } = GRAINS.hour;
-    const stored = await this.deps.forecasts.storedAll(workspace, 'hour');
+    const zone = zoneOf(workspace.timezone);
+    const from = spec.floor(nowMs - LIVE_SPAN_MS, zone);
+    const { historyMs } = GRAINS[spec.grain];
+    const stored = await this.deps.forecasts.storedAll(workspace, spec.grain);
     for (const kpi of kpis) {
       const due = workspace.brands.filter((b) => {
         const f = stored.get(seriesKey(kpi.id, b.id));
@@ -201,8 +242,8 @@ export class AnomalyDetector {
       let history;
       try {
         history = await this.deps.kpis.series(workspace, kpi.id, {
-          grain: 'hour',
-          window: { fromMs: nowMs - historyMs, toMs: floorTo(nowMs, HOUR) },
+          grain: spec.grain,
+          window: { fromMs: nowMs - historyMs, toMs: spec.floor(nowMs, zone) },
         });
       } catch (err) {
         this.deps.log.warn({ err, kpi: kpi.id }, 'anomaly watch: the KPI could not be read');
@@ -211,15 +252,15 @@ export class AnomalyDetector {
       for (const brand of due) {
         if (this.stopped) return;
         const values = history.series.find((s) => s.brand === brand.id)?.values ?? [];
-        if (fillHistory(values, kpi.unit).length < 2 * periods[0]) continue;
+        if (fillHistory(values, kpi.unit).length < spec.minHistory) continue;
         try {
-          await this.deps.forecasts.forecast(workspace, kpi.id, { brand: brand.id, grain: 'hour' });
+          await this.deps.forecasts.forecast(workspace, kpi.id, { brand: brand.id, grain: spec.grain });
         } catch (err) {
           if (!(err instanceof DomainError))
             this.deps.log.warn({ err, kpi: kpi.id, brand: brand.id }, 'anomaly watch: no forecast');
           continue;
         }
-        const fitted = await this.deps.forecasts.stored(workspace, kpi.id, brand.id, 'hour');
+        const fitted = await this.deps.forecasts.stored(workspace, kpi.id, brand.id, spec.grain);
         this.take(this.state(watch, kpi.id, brand.id), fitted, kpi, from);
       }
     }
@@ -242,12 +283,15 @@ export class AnomalyDetector {
   private async judgeBuckets(
     workspace: WorkspaceState,
     watch: WorkspaceWatch,
+    spec: GrainSpec,
     kpis: KpiDefinition[],
     buckets: number[],
     nowMs: number,
   ): Promise<void> {
+    const zone = zoneOf(workspace.timezone);
     const fromMs = buckets[0]!;
-    const toMs = buckets.at(-1)! + HOUR;
+    const toMs = spec.next(buckets.at(-1)!, zone);
+    const step = spec.grain === 'hour' ? HOUR : DAY;
     for (const kpi of kpis) {
       // Nothing to judge against (too little history for any brand): nothing to read.
       const expected = workspace.brands.some((b) => {
@@ -257,7 +301,10 @@ export class AnomalyDetector {
       if (!expected) continue;
       let answer;
       try {
-        answer = await this.deps.kpis.series(workspace, kpi.id, { grain: 'hour', window: { fromMs, toMs } });
+        answer = await this.deps.kpis.series(workspace, kpi.id, {
+          grain: spec.grain,
+          window: { fromMs, toMs },
+        });
       } catch (err) {
         this.deps.log.warn({ err, kpi: kpi.id }, 'anomaly watch: the KPI could not be read');
         continue;
@@ -274,19 +321,19 @@ export class AnomalyDetector {
         }
         const actions = decide(
           [...state.judged.values()],
-          this.openOf(workspace.id, kpi.id, series.brand),
+          this.openOf(workspace.id, kpi.id, series.brand, spec.grain),
           this.settings,
-          HOUR,
+          step,
         );
-        for (const action of actions) await this.apply(workspace, kpi, series.brand, action, nowMs);
+        for (const action of actions) await this.apply(workspace, spec, kpi, series.brand, action, nowMs);
       }
     }
   }
 
-  private openOf(workspace: string, kpi: string, brand: string): OpenAnomaly[] {
+  private openOf(workspace: string, kpi: string, brand: string, grain: Grain): OpenAnomaly[] {
     return this.deps.alerts
       .list(workspace)
-      .filter((a) => a.kind === 'anomaly' && a.kpi === kpi && a.brand === brand && a.grain === 'hour')
+      .filter((a) => a.kind === 'anomaly' && a.kpi === kpi && a.brand === brand && a.grain === grain)
       .map((a) => ({
         id: a.id,
         firedMs: Date.parse(a.bucket!),
@@ -298,6 +345,7 @@ export class AnomalyDetector {
 
   private async apply(
     workspace: WorkspaceState,
+    spec: GrainSpec,
     kpi: KpiDefinition,
     brand: string,
     action: Action,
@@ -326,7 +374,7 @@ export class AnomalyDetector {
       workspace.key,
       kpi,
       brand,
-      { fromMs: j.bucketMs, toMs: j.bucketMs + HOUR },
+      { fromMs: j.bucketMs, toMs: spec.next(j.bucketMs, zoneOf(workspace.timezone)) },
       direction,
     ).catch((err: unknown) => {
       this.deps.log.warn({ err, kpi: kpi.id, brand }, 'anomaly drivers could not be read');
@@ -344,11 +392,11 @@ export class AnomalyDetector {
       kind: 'anomaly',
       severity: severityOf(worst),
       at: nowMs,
-      subject: { kpi: kpi.id, brand, grain: 'hour', from, to },
+      subject: { kpi: kpi.id, brand, grain: spec.grain, from, to },
       message: anomalyMessage(kpi, brand, j, drivers, name),
       brand,
       kpi: kpi.id,
-      grain: 'hour',
+      grain: spec.grain,
       bucket: iso(j.bucketMs),
       value: j.value,
       expected: j.band.expected,
@@ -369,6 +417,6 @@ export class AnomalyDetector {
 
   /** A workspace, its brands or its KPIs changed (or it went): its series are watched afresh. */
   forget(workspace: string): void {
-    this.watches.delete(workspace);
+    for (const spec of SPECS) this.watches.delete(watchKey(workspace, spec.grain));
   }
 }
