@@ -22,8 +22,8 @@ interface SeriesHistory {
   usedAt: number;
 }
 
-/** Series whose computed history is kept (each a few kB). */
-const KEEP_SERIES = 500;
+/** Series whose computed history is kept (a quarter of hours is about 200 kB of judgements). */
+const KEEP_SERIES = 200;
 
 /**
  * What live detection would have flagged over a past span, judged as live does: the series is cut
