@@ -40,7 +40,7 @@ interface GrainSpec {
 
 const SPECS: readonly GrainSpec[] = [
   { grain: 'hour', floor: (ms) => floorTo(ms, HOUR), next: (start) => start + HOUR, minHistory: 48 },
-  // A year of days, as the issue asks: the yearly season is what a day grain adds.
+  // A year of days before a series is watched daily (its yearly season joins with the second year).
   {
     grain: 'day',
     floor: (ms, zone) => zone.toInstant(zone.localDay(ms)),
