@@ -14,8 +14,15 @@ function gap(j: Judgement, kpi: KpiDefinition, locale: string): string {
   return formatChange((value - expected) / Math.abs(expected), locale);
 }
 
-function driverText(d: AnomalyDriver, locale: string, brandName: (id: string) => string): string {
-  const where = `${d.source} / ${d.touchpoint}${d.brand ? ` (${brandName(d.brand)})` : ''}`;
+function driverText(
+  d: AnomalyDriver,
+  brand: string,
+  locale: string,
+  brandName: (id: string) => string,
+): string {
+  // The alert's own brand goes without saying.
+  const other = d.brand && d.brand !== brand ? ` (${brandName(d.brand)})` : '';
+  const where = `${d.source} / ${d.touchpoint}${other}`;
   return `${formatPercent(d.share, locale)} ${locale.startsWith('fr') ? 'de' : 'from'} ${where}`;
 }
 
@@ -33,7 +40,7 @@ export function anomalyMessage(
     // Nobody expects 60.73 mentions: a count expected is a whole count.
     const round = kpi.unit === 'count' || kpi.unit === 'people';
     const expected = formatValue(round ? Math.round(j.band.expected) : j.band.expected, kpi.unit, locale);
-    const top = drivers.slice(0, 1).map((d) => driverText(d, locale, brandName));
+    const top = drivers.slice(0, 1).map((d) => driverText(d, brand, locale, brandName));
     return lang === 'en'
       ? `${kpi.label.en} of ${brandName(brand)} ${gap(j, kpi, locale)} vs expected (${value} for ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`
       : `${kpi.label.fr} de ${brandName(brand)} ${gap(j, kpi, locale)} par rapport à l’attendu (${value} pour ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`;

@@ -86,6 +86,11 @@ describe('a bad buzz of the demo market', () => {
     const shown = page.locator(`[data-testid="alert-${mentions.id}"]`);
     await shown.waitFor({ timeout: 30_000 });
     expect(await shown.textContent()).toContain(`Mentions of ${own.name}`);
+    // The message names the first driver; the line under it the others, in words.
+    expect(mentions.drivers!.length).toBeGreaterThan(1);
+    expect(await shown.locator('[data-testid="alert-drivers"]').textContent()).toMatch(
+      /^Also from\s\d+\s?% \S+ \/ (Social|Media & influence|Viral)/,
+    );
     await page.screenshot({ path: path.join(ARTIFACTS, 'wall-buzz-en-1920.png') });
 
     const fr = await wall('fr', 1366, 768);
