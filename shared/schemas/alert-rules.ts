@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../vocabulary.js';
 import { Type, type Static } from 'typebox';
 import { WINDOW_NAMES, type WindowName } from '../windows.js';
 import { Nullable } from './nullable.js';
@@ -161,5 +162,5 @@ export type AlertRuleList = Static<typeof AlertRuleList>;
 
 export const AlertRuleParams = Type.Object({
   workspace: IdText(),
-  id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+  id: Type.String({ pattern: ID_PATTERN }),
 });

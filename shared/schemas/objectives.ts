@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '../vocabulary.js';
 import { Type, type Static } from 'typebox';
 import { IdText, TimeText } from './text.js';
 import { Nullable } from './nullable.js';
@@ -110,7 +111,7 @@ export type ObjectiveList = Static<typeof ObjectiveList>;
 
 export const ObjectiveParams = Type.Object({
   workspace: IdText(),
-  id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }),
+  id: Type.String({ pattern: ID_PATTERN }),
 });
 export const ObjectiveListQuery = Type.Object({
   at: Type.Optional(TimeText({ description: '"now" (ISO 8601); the clock by default' })),
