@@ -120,6 +120,57 @@ describe('outliers in a history', () => {
   });
 });
 
+describe('injected anomalies', () => {
+  it('a spike, a dip and a level shift are each caught at their own hour, and nothing else that day', () => {
+    const random = mulberry32(5);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const clean = (t: number) => {
+      const level = 200 * (1 + 0.5 * Math.sin((2 * Math.PI * t) / 24));
+      return Math.max(0, Math.round(level + Math.sqrt(level) * normal()));
+    };
+    const history = Array.from({ length: 28 * 24 }, (_, t) => clean(t));
+    const day = Array.from({ length: 24 }, (_, h) => clean(28 * 24 + h));
+    day[6] = day[6]! * 3; // a spike
+    day[12] = Math.round(day[12]! * 0.3); // a dip
+    for (let h = 18; h < 24; h++) day[h] = day[h]! * 2; // a level shift that lasts
+    const f = forecast(history, { periods: [24, 168], horizon: 24, outlierLimit: OUTLIER_LIMIT });
+    const judged = day.map((v, h) =>
+      judge(
+        h * HOUR,
+        v,
+        bandAt(
+          {
+            bucket: '',
+            mean: f.mean[h]!,
+            lo80: f.lo80[h]!,
+            hi80: f.hi80[h]!,
+            lo95: f.lo95[h]!,
+            hi95: f.hi95[h]!,
+          },
+          0.95,
+          'count',
+        ),
+      ),
+    );
+    const runs = runsOf(judged, 1, HOUR).map((r) => [
+      r.buckets[0]!.bucketMs / HOUR,
+      r.buckets.length,
+      r.buckets[0]!.direction,
+    ]);
+    expect(runs).toEqual([
+      [6, 1, 'up'],
+      [12, 1, 'down'],
+      [18, 6, 'up'],
+    ]);
+    // One alert each; the shift's stays open until the hours come back (or the refits learn it).
+    expect(
+      decide(judged, [], { pending: 1, cooldownMs: 0 }, HOUR).map(
+        (a) => a.kind === 'raise' && a.resolvedAtMs,
+      ),
+    ).toEqual([7 * HOUR, 13 * HOUR, undefined]);
+  }, 30_000);
+});
+
 describe('false alarms on a clean series', () => {
   /**
    * Mentions with a daily and weekly rhythm and Poisson-like noise, 56 days; detection as live
