@@ -167,7 +167,7 @@ describe('injected anomalies', () => {
       decide(judged, [], { pending: 1, cooldownMs: 0 }, HOUR).map(
         (a) => a.kind === 'raise' && a.resolvedAtMs,
       ),
-    ).toEqual([7 * HOUR, 13 * HOUR, undefined]);
+    ).toEqual([8 * HOUR, 14 * HOUR, undefined]); // each resolves at the end of the hour back inside
   }, 30_000);
 });
 
