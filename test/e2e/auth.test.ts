@@ -248,6 +248,25 @@ describe('a wall screen', () => {
   });
 });
 
+describe('the audit page', () => {
+  it('shows the hub’s log when the owner switches to it while the workspace’s is still loading', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    await signInContext(context, hub.url, owner);
+    const page = await context.newPage();
+    // The workspace's log answers slowly: the switch happens while it loads.
+    await page.route('**/api/v1/workspaces/north/audit*', async (route) => {
+      await new Promise((done) => setTimeout(done, 1500));
+      await route.continue();
+    });
+    await page.goto(`${hub.url}/audit?workspace=north`);
+    await page.click('[data-testid="audit-scope-hub"]');
+    await page.waitForSelector('[data-testid="audit-table"] tr[data-action="session.login"]', {
+      timeout: 10_000,
+    });
+    await context.close();
+  });
+});
+
 describe('screenshots', () => {
   it('of the sign-in, members, keys and hub audit pages in English and French at 1366×768 and 1920×1080', async () => {
     const sizes = [
