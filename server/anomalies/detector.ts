@@ -53,6 +53,8 @@ interface SeriesState {
   /** The band each bucket is judged against, from the forecast made before it was seen. */
   expectations: Map<number, Band>;
   judged: Map<number, Judgement>;
+  /** When its forecast was fitted: a refit is due a cadence later (read once, then kept). */
+  fittedAtMs?: number;
 }
 
 interface WorkspaceWatch {
@@ -174,7 +176,10 @@ export class AnomalyDetector {
     const kpis = await this.watched(workspace);
     // The stored bands first (after a restart they cover the last day), then the bucket that closed
     // is judged, then the forecasts due are refitted: a refit never delays an alert.
-    if (refit) await this.takeStored(workspace, watch, spec, kpis, nowMs);
+    // The stored forecasts are read once per watch; afterwards each refit hands its bands over
+    // (parsing every stored forecast each hour stalled the event loop: see docs/benchmarks.md).
+    if (refit && watch.refreshedAt === -1) await this.takeStored(workspace, watch, spec, kpis, nowMs);
+    else if (refit) this.prune(watch, spec.floor(nowMs - LIVE_SPAN_MS, zone));
     if (buckets.size) {
       watch.judgedUpTo = current;
       await this.judgeBuckets(
@@ -232,11 +237,11 @@ export class AnomalyDetector {
     const zone = zoneOf(workspace.timezone);
     const from = spec.floor(nowMs - LIVE_SPAN_MS, zone);
     const { historyMs } = GRAINS[spec.grain];
-    const stored = await this.deps.forecasts.storedAll(workspace, spec.grain);
+    const { refitMs } = GRAINS[spec.grain];
     for (const kpi of kpis) {
       const due = workspace.brands.filter((b) => {
-        const f = stored.get(seriesKey(kpi.id, b.id));
-        return !f || !this.deps.forecasts.fresh(f, nowMs);
+        const fitted = this.state(watch, kpi.id, b.id).fittedAtMs;
+        return fitted === undefined || nowMs - fitted >= refitMs;
       });
       if (due.length === 0 || this.stopped) continue;
       let history;
@@ -266,6 +271,14 @@ export class AnomalyDetector {
     }
   }
 
+  /** Bands and judgements older than live detection looks. */
+  private prune(watch: WorkspaceWatch, fromMs: number): void {
+    for (const state of watch.series.values()) {
+      for (const b of state.expectations.keys()) if (b < fromMs) state.expectations.delete(b);
+      for (const b of state.judged.keys()) if (b < fromMs) state.judged.delete(b);
+    }
+  }
+
   private take(
     state: SeriesState,
     forecast: Awaited<ReturnType<ForecastService['stored']>>,
@@ -273,6 +286,7 @@ export class AnomalyDetector {
     fromMs: number,
   ): void {
     if (!forecast) return;
+    state.fittedAtMs = Date.parse(forecast.fittedAt);
     // A forecast's first point is the bucket it was fitted in, whose rows it did not see.
     for (const point of forecast.points) {
       const b = Date.parse(point.bucket);
