@@ -71,7 +71,7 @@ export class ForecastService {
   }
 
   /** Fitted within the refit cadence, and reaching `horizon` buckets past the one under way. */
-  fresh(stored: KpiForecast, nowMs: number, horizon = 1): boolean {
+  private fresh(stored: KpiForecast, nowMs: number, horizon = 1): boolean {
     const grain = GRAINS[stored.grain as ForecastQuery['grain']];
     if (nowMs - Date.parse(stored.fittedAt) >= grain.refitMs) return false;
     const first = stored.points.findLastIndex((p) => Date.parse(p.bucket) <= nowMs);
