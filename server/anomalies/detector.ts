@@ -5,7 +5,7 @@ import type { Alert } from '../../shared/schemas/live-data.js';
 import { DAY, floorTo, HOUR, iso, type ZoneOffsets, zoneOf } from '../../shared/time.js';
 import type { AlertService } from '../alerts/rules.js';
 import { DomainError } from '../errors.js';
-import { fillHistory, type ForecastService, GRAINS } from '../forecast/service.js';
+import { type ForecastService, GRAINS } from '../forecast/service.js';
 import type { CommitChange } from '../ingest/changes.js';
 import type { KpiService } from '../kpi/service.js';
 import type { RollupService } from '../rollups/service.js';
@@ -225,7 +225,7 @@ export class AnomalyDetector {
 
   /**
    * Refits the watched series whose forecast is due (daily) and takes their new bands. One read of
-   * each KPI for the whole set says which brands have the history a fit needs.
+   * each KPI for the whole set serves every brand's fit and says which have the history it needs.
    */
   private async refit(
     workspace: WorkspaceState,
@@ -234,39 +234,32 @@ export class AnomalyDetector {
     kpis: KpiDefinition[],
     nowMs: number,
   ) {
-    const zone = zoneOf(workspace.timezone);
-    const from = spec.floor(nowMs - LIVE_SPAN_MS, zone);
-    const { historyMs } = GRAINS[spec.grain];
+    const from = spec.floor(nowMs - LIVE_SPAN_MS, zoneOf(workspace.timezone));
     const { refitMs } = GRAINS[spec.grain];
+    const { forecasts } = this.deps;
     for (const kpi of kpis) {
       const due = workspace.brands.filter((b) => {
         const fitted = this.state(watch, kpi.id, b.id).fittedAtMs;
         return fitted === undefined || nowMs - fitted >= refitMs;
       });
       if (due.length === 0 || this.stopped) continue;
-      let history;
+      let read;
       try {
-        history = await this.deps.kpis.series(workspace, kpi.id, {
-          grain: spec.grain,
-          window: { fromMs: nowMs - historyMs, toMs: spec.floor(nowMs, zone) },
-        });
+        read = await forecasts.readForFit(workspace, kpi.id, spec.grain);
       } catch (err) {
         this.deps.log.warn({ err, kpi: kpi.id }, 'anomaly watch: the KPI could not be read');
         continue;
       }
       for (const brand of due) {
         if (this.stopped) return;
-        const values = history.series.find((s) => s.brand === brand.id)?.values ?? [];
-        if (fillHistory(values, kpi.unit).length < spec.minHistory) continue;
+        if (forecasts.historyIn(read, brand.id, kpi.unit).y.length < spec.minHistory) continue;
         try {
-          await this.deps.forecasts.forecast(workspace, kpi.id, { brand: brand.id, grain: spec.grain });
+          const fitted = await forecasts.refit(workspace, kpi.id, brand.id, spec.grain, read);
+          this.take(this.state(watch, kpi.id, brand.id), fitted, kpi, from);
         } catch (err) {
           if (!(err instanceof DomainError))
             this.deps.log.warn({ err, kpi: kpi.id, brand: brand.id }, 'anomaly watch: no forecast');
-          continue;
         }
-        const fitted = await this.deps.forecasts.stored(workspace, kpi.id, brand.id, spec.grain);
-        this.take(this.state(watch, kpi.id, brand.id), fitted, kpi, from);
       }
     }
   }

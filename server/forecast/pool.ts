@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Forecast, ForecastOptions } from './model.js';
+import { NICE_FITS } from './priority.js';
 
 interface Task {
   id: number;
@@ -23,6 +24,12 @@ const startWorker = () =>
       )
     : new Worker(WORKER);
 
+/**
+ * Niced fits take only the CPU nothing else wants: they may use every core. Elsewhere one core is
+ * left to the event loop and DuckDB.
+ */
+const defaultSize = () => Math.max(1, os.availableParallelism() - (NICE_FITS ? 0 : 1));
+
 /** Forecasts computed on worker threads, so that fits never stall the event loop. */
 export class ForecastPool {
   private readonly idle: Worker[] = [];
@@ -31,7 +38,7 @@ export class ForecastPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly size = Math.max(1, os.availableParallelism() - 1)) {}
+  constructor(private readonly size = defaultSize()) {}
 
   forecast(series: number[], options: ForecastOptions): Promise<Forecast> {
     if (this.closed) return Promise.reject(new Error('the forecast pool is closed'));

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { KpiForecast, type ForecastQuery } from '../../shared/schemas/forecast.js';
+import type { KpiSeries } from '../../shared/schemas/kpi.js';
 import { DAY, floorTo, HOUR, iso } from '../../shared/time.js';
 import type { Database, Sql } from '../db/database.js';
 import { storedOrSkip } from '../db/stored.js';
@@ -20,6 +21,12 @@ export const GRAINS = {
   day: { historyMs: 730 * DAY, periods: [7, 365], horizon: 14, step: DAY, refitMs: 7 * DAY },
 } as const;
 export const MAX_HORIZON = 168;
+
+/** A KPI as a fit read it, and when (its bucket under way is not history). */
+export interface FitRead {
+  series: KpiSeries;
+  atMs: number;
+}
 
 /**
  * A KPI's buckets as a model reads them: from the first with data on; an empty bucket is nothing
@@ -56,15 +63,7 @@ export class ForecastService {
     const kpi = this.kpis.definition(workspace, kpiId).id;
     const nowMs = this.now();
     let full = await this.stored(workspace, kpi, brand, query.grain);
-    if (!full || !this.fresh(full, nowMs, horizon)) {
-      const id = `${workspace.key}/${kpi}/${brand}/${query.grain}`;
-      let fit = this.fitting.get(id);
-      if (!fit) {
-        fit = this.fit(workspace, kpi, brand, query.grain, nowMs).finally(() => this.fitting.delete(id));
-        this.fitting.set(id, fit);
-      }
-      full = await fit;
-    }
+    if (!full || !this.fresh(full, nowMs, horizon)) full = await this.refit(workspace, kpi, brand, query.grain);
     // From the bucket under way on.
     const first = full.points.findLastIndex((p) => Date.parse(p.bucket) <= nowMs);
     return { ...full, points: full.points.slice(Math.max(0, first), Math.max(0, first) + horizon) };
@@ -78,31 +77,74 @@ export class ForecastService {
     return first !== -1 && stored.points.length - first >= horizon;
   }
 
+  /**
+   * What a fit at `nowMs` reads of a KPI: its history, and the buckets ahead for the largest horizon
+   * until the next refit (the KPI series names them in the workspace's zone, DST included). One read
+   * of the whole set serves the refit of every brand (see `refit`).
+   */
+  async readForFit(
+    workspace: WorkspaceState,
+    kpiId: string,
+    grainName: ForecastQuery['grain'],
+    brands?: string[],
+  ): Promise<FitRead> {
+    const grain = GRAINS[grainName];
+    const atMs = this.now();
+    const ahead = MAX_HORIZON + Math.ceil(grain.refitMs / grain.step);
+    const series = await this.kpis.series(workspace, kpiId, {
+      grain: grainName,
+      window: { fromMs: atMs - grain.historyMs, toMs: floorTo(atMs, grain.step) + (ahead + 2) * grain.step },
+      ...(brands ? { brands } : {}),
+    });
+    return { series, atMs };
+  }
+
+  /** A brand's closed buckets in a `readForFit` answer, as a model reads them, and the buckets ahead. */
+  historyIn(read: FitRead, brand: string, unit: string): { y: number[]; ahead: number[] } {
+    const grain = GRAINS[read.series.grain as ForecastQuery['grain']];
+    const starts = read.series.buckets.map((b) => Date.parse(b));
+    // The bucket under way is not history yet: the series runs to its start, then on.
+    const current = starts.findLastIndex((s) => s <= read.atMs);
+    const values = read.series.series.find((s) => s.brand === brand)?.values ?? [];
+    const ahead = MAX_HORIZON + Math.ceil(grain.refitMs / grain.step);
+    return {
+      y: fillHistory(values.slice(0, current), unit),
+      ahead: starts.slice(current, current + ahead),
+    };
+  }
+
+  /**
+   * A new fit of a brand's KPI, stored and returned in full (from the bucket under way). `read`, a
+   * `readForFit` answer holding the brand, saves reading the KPI again. Fits of one series at once
+   * share one computation.
+   */
+  refit(
+    workspace: WorkspaceState,
+    kpiId: string,
+    brand: string,
+    grainName: ForecastQuery['grain'],
+    read?: FitRead,
+  ): Promise<KpiForecast> {
+    const id = `${workspace.key}/${kpiId}/${brand}/${grainName}`;
+    let fit = this.fitting.get(id);
+    if (!fit) {
+      fit = this.fit(workspace, kpiId, brand, grainName, read).finally(() => this.fitting.delete(id));
+      this.fitting.set(id, fit);
+    }
+    return fit;
+  }
+
   private async fit(
     workspace: WorkspaceState,
     kpiId: string,
     brand: string,
     grainName: ForecastQuery['grain'],
-    nowMs: number,
+    given?: FitRead,
   ): Promise<KpiForecast> {
     const grain = GRAINS[grainName];
     const kpi = this.kpis.definition(workspace, kpiId);
-    // Enough buckets ahead for the largest horizon until the next refit.
-    const ahead = MAX_HORIZON + Math.ceil(grain.refitMs / grain.step);
-    // The bucket under way is not history yet: the series runs to its start, then on (the KPI
-    // series names the buckets ahead in the workspace's zone, DST included).
-    const answer = await this.kpis.series(workspace, kpi.id, {
-      grain: grainName,
-      window: {
-        fromMs: nowMs - grain.historyMs,
-        toMs: floorTo(nowMs, grain.step) + (ahead + 2) * grain.step,
-      },
-      brands: [brand],
-    });
-    const starts = answer.buckets.map((b) => Date.parse(b));
-    const current = starts.findLastIndex((s) => s <= nowMs);
-    const values = answer.series[0]!.values.slice(0, current);
-    const y = fillHistory(values, kpi.unit);
+    const read = given ?? (await this.readForFit(workspace, kpi.id, grainName, [brand]));
+    const { y, ahead: buckets } = this.historyIn(read, brand, kpi.unit);
     const needed = 2 * grain.periods[0];
     if (y.length < needed) {
       throw new DomainError(
@@ -114,14 +156,13 @@ export class ForecastService {
           : 'Send more history (the ingest API takes past events), or ask for grain=hour, which needs two days.',
       );
     }
-    const buckets = starts.slice(current, current + ahead);
     const f = await this.fitValues(y, grainName, buckets.length);
     const forecast: KpiForecast = {
       kpi: kpi.id,
       brand,
       grain: grainName,
       model: f.model,
-      fittedAt: iso(nowMs),
+      fittedAt: iso(read.atMs),
       history: y.length,
       backtest: f.backtest,
       points: buckets.map((start, h) => ({
@@ -137,7 +178,7 @@ export class ForecastService {
     await this.db.write((sql) =>
       sql.transaction(async () => {
         await sql.run(q.delete, key);
-        await sql.run(q.insert, { ...key, fittedAtMs: nowMs, forecast: JSON.stringify(forecast) });
+        await sql.run(q.insert, { ...key, fittedAtMs: read.atMs, forecast: JSON.stringify(forecast) });
       }),
     );
     return forecast;

@@ -1,9 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../shared/random.js';
 import { mase, owa, smape } from '../../server/forecast/accuracy.js';
 import { isSeasonal, naive2, seasonalNaive, theta } from '../../server/forecast/baselines.js';
 import { forecast } from '../../server/forecast/model.js';
 import { ForecastPool } from '../../server/forecast/pool.js';
+import { NICE_FITS, WORKER_NICE } from '../../server/forecast/priority.js';
 
 /** Normal noise from a seeded uniform source (Box–Muller). */
 const normal = (random: () => number) => () =>
@@ -109,5 +111,17 @@ describe('the product forecaster', () => {
     await expect(pool.forecast([1, 2], { periods: [], horizon: 2 })).rejects.toThrow(/at least 3 values/);
     const f = await pool.forecast([1, 2, 3, 4, 5], { periods: [], horizon: 2 });
     expect(f.mean).toHaveLength(2);
+  });
+
+  // Fits yield the CPU to the event loop and DuckDB (the wall's freshness while a refit runs).
+  it.runIf(NICE_FITS)('fits run on threads of lower priority than the event loop', async () => {
+    await pool.forecast([1, 2, 3, 4, 5], { periods: [], horizon: 2 });
+    // Field 19 of /proc/…/stat is the thread's nice value (after the command name in parentheses).
+    const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const threads = readdirSync('/proc/self/task').map((tid) =>
+      nice(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')),
+    );
+    expect(nice(readFileSync('/proc/thread-self/stat', 'utf8'))).toBe(0);
+    expect(threads).toContain(WORKER_NICE);
   });
 });
