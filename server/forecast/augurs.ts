@@ -1,17 +1,22 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { initSync, MSTL } from '@bsull/augurs/mstl';
+import { type InitOutput, initSync, MSTL } from '@bsull/augurs/mstl';
 
 // augurs ships one WASM module per subpath and no Node entry: its default init() fetches a
 // file:// URL, which Node refuses. The bytes are read and compiled once per thread instead.
-let loaded = false;
+let loaded: InitOutput | undefined;
 
 function load(): void {
   if (loaded) return;
   const script = createRequire(import.meta.url).resolve('@bsull/augurs/mstl');
-  initSync({ module: fs.readFileSync(script.replace(/\.js$/, '_bg.wasm')) });
-  loaded = true;
+  loaded = initSync({ module: fs.readFileSync(script.replace(/\.js$/, '_bg.wasm')) });
 }
+
+/**
+ * The size of this thread's WASM memory. It grows to the largest fit's need and never shrinks
+ * (WebAssembly memory cannot), so it plateaus; growth past the plateau would be a leak.
+ */
+export const wasmMemoryBytes = () => loaded?.memory.buffer.byteLength ?? 0;
 
 /** augurs throws plain strings: an Error that says where it came from. */
 const asError = (thrown: unknown) =>

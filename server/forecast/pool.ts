@@ -28,7 +28,7 @@ const startWorker = () =>
  * Niced fits take only the CPU nothing else wants: they may use every core. Elsewhere one core is
  * left to the event loop and DuckDB.
  */
-const defaultSize = () => Math.max(1, os.availableParallelism() - (NICE_FITS ? 0 : 1));
+export const defaultPoolSize = () => Math.max(1, os.availableParallelism() - (NICE_FITS ? 0 : 1));
 
 /** Forecasts computed on worker threads, so that fits never stall the event loop. */
 export class ForecastPool {
@@ -38,7 +38,7 @@ export class ForecastPool {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly size = defaultSize()) {}
+  constructor(private readonly size = defaultPoolSize()) {}
 
   forecast(series: number[], options: ForecastOptions): Promise<Forecast> {
     if (this.closed) return Promise.reject(new Error('the forecast pool is closed'));

@@ -63,7 +63,8 @@ export class ForecastService {
     const kpi = this.kpis.definition(workspace, kpiId).id;
     const nowMs = this.now();
     let full = await this.stored(workspace, kpi, brand, query.grain);
-    if (!full || !this.fresh(full, nowMs, horizon)) full = await this.refit(workspace, kpi, brand, query.grain);
+    if (!full || !this.fresh(full, nowMs, horizon))
+      full = await this.refit(workspace, kpi, brand, query.grain);
     // From the bucket under way on.
     const first = full.points.findLastIndex((p) => Date.parse(p.bucket) <= nowMs);
     return { ...full, points: full.points.slice(Math.max(0, first), Math.max(0, first) + horizon) };

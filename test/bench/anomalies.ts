@@ -4,8 +4,10 @@
 //
 //   memory      28-day hourly demo series fitted one after the other on one worker thread running
 //               the product's model (server/forecast/model.ts, as server/forecast/worker.ts does);
-//               the process's RSS and the worker's heap (after a GC) at checkpoints. First, while
-//               this process has started no hub.
+//               the process's RSS, the worker's heap (after a GC) and its WASM memory at every
+//               tenth of the fits. Flat: no growth over the second half (the first fits raise the
+//               WASM memory to its high-water mark, which it never gives back). First, while this
+//               process has started no hub.
 //   judging     a workspace of the 6 demo brands, 62 days of demo-market history, a wall of 12
 //               tiles (as many watched KPIs as the catalogue allows). The detector's first check
 //               fits every watched series; then hours close one by one (the hour's rows sent, the
@@ -25,7 +27,7 @@
 // times while the live rows carry the real time.
 //
 //   BENCH_QUICK=1            a smoke run: 1 000 fits for the memory part, a shorter freshness baseline
-//   BENCH_ANOMALY_FITS=N     fits of the memory part (default 10 000; checkpoints at 10 %, 50 %, 100 %)
+//   BENCH_ANOMALY_FITS=N     fits of the memory part (default 10 000; checkpoints every 10 %)
 import fs from 'node:fs';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -41,6 +43,7 @@ import { DEMO_WORKSPACE, GAUGE_EVERY_MS, Market, type MarketEvent } from '../../
 import { DomainError } from '../../server/errors.js';
 import { GRAINS, MAX_HORIZON } from '../../server/forecast/service.js';
 import { OUTLIER_LIMIT } from '../../server/forecast/outliers.js';
+import { defaultPoolSize } from '../../server/forecast/pool.js';
 import type { WorkspaceState } from '../../server/workspaces/service.js';
 import { LiveClient } from '../helpers/live-client.js';
 import { putWorkspace, startServer, type TestServer } from '../helpers/server.js';
@@ -476,7 +479,7 @@ async function detectorBench(): Promise<DetectorFigures> {
       },
       loopBaseline: loopBaseline.figures,
       loopDuring: loopDuring.figures,
-      poolSize: Math.max(1, os.availableParallelism() - 1),
+      poolSize: defaultPoolSize(),
     };
   } finally {
     await server.close();
@@ -500,6 +503,7 @@ interface MemoryPoint {
   heap: number;
   workerHeap: number;
   workerExternal: number;
+  wasm: number;
   fitMs: number;
 }
 
@@ -535,6 +539,7 @@ async function memoryBench(): Promise<MemoryPoint[]> {
     outlierLimit: OUTLIER_LIMIT,
   };
   const model = new URL('../../server/forecast/model.ts', import.meta.url).href;
+  const augurs = new URL('../../server/forecast/augurs.ts', import.meta.url).href;
   // The message protocol of server/forecast/worker.ts, plus a memory probe (after a full GC).
   const worker = new Worker(
     `const { parentPort } = require('node:worker_threads');
@@ -542,13 +547,13 @@ async function memoryBench(): Promise<MemoryPoint[]> {
      const vm = require('node:vm');
      v8.setFlagsFromString('--expose-gc');
      const gc = vm.runInNewContext('gc');
-     import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(model)}); })
-       .then(({ forecast }) => {
+     import('tsx/esm/api').then(({ register }) => { register(); return Promise.all([import(${JSON.stringify(model)}), import(${JSON.stringify(augurs)})]); })
+       .then(([{ forecast }, { wasmMemoryBytes }]) => {
          parentPort.on('message', (task) => {
            if (task.memory) {
              gc();
              const m = process.memoryUsage();
-             parentPort.postMessage({ id: task.id, memory: { heap: m.heapUsed, external: m.external + m.arrayBuffers } });
+             parentPort.postMessage({ id: task.id, memory: { heap: m.heapUsed, external: m.external + m.arrayBuffers, wasm: wasmMemoryBytes() } });
              return;
            }
            try {
@@ -582,7 +587,7 @@ async function memoryBench(): Promise<MemoryPoint[]> {
       worker.postMessage({ id, ...message });
     });
 
-  const checkpoints = [...new Set([Math.round(FITS / 10), Math.round(FITS / 2), FITS])];
+  const checkpoints = [...new Set(Array.from({ length: 10 }, (_, i) => Math.round(((i + 1) * FITS) / 10)))];
   const points: MemoryPoint[] = [];
   const started = performance.now();
   let sinceMs = performance.now();
@@ -591,7 +596,9 @@ async function memoryBench(): Promise<MemoryPoint[]> {
     for (let fit = 1; fit <= FITS; fit++) {
       await ask({ series: inputs[fit % inputs.length], options });
       if (fit === checkpoints[points.length]) {
-        const { memory } = await ask<{ memory: { heap: number; external: number } }>({ memory: true });
+        const { memory } = await ask<{ memory: { heap: number; external: number; wasm: number } }>({
+          memory: true,
+        });
         collectGarbage();
         const own = process.memoryUsage();
         points.push({
@@ -600,6 +607,7 @@ async function memoryBench(): Promise<MemoryPoint[]> {
           heap: own.heapUsed,
           workerHeap: memory.heap,
           workerExternal: memory.external,
+          wasm: memory.wasm,
           fitMs: (performance.now() - sinceMs) / (fit - since),
         });
         sinceMs = performance.now();
@@ -724,17 +732,27 @@ async function main(): Promise<void> {
     `\nMemory over ${FITS.toLocaleString('en')} fits of 28-day hourly demo series, one worker thread:`,
   );
   const m = await memoryBench();
-  console.log('     fits   process RSS   main heap   worker heap (after GC)   worker external   ms per fit');
+  console.log(
+    '     fits   process RSS   main heap   worker heap (after GC)   worker external   worker WASM   ms per fit',
+  );
   for (const p of m) {
     console.log(
       `   ${p.fits.toLocaleString('en').padStart(6)}   ${mb(p.rss).toFixed(0).padStart(8)} MB  ${mb(p.heap).toFixed(1).padStart(7)} MB  ` +
-        `${mb(p.workerHeap).toFixed(1).padStart(19)} MB  ${mb(p.workerExternal).toFixed(1).padStart(13)} MB  ${p.fitMs.toFixed(0).padStart(11)}`,
+        `${mb(p.workerHeap).toFixed(1).padStart(19)} MB  ${mb(p.workerExternal).toFixed(1).padStart(13)} MB  ` +
+        `${mb(p.wasm).toFixed(1).padStart(8)} MB  ${p.fitMs.toFixed(0).padStart(11)}`,
     );
   }
-  const firstPoint = m[0]!;
+  // Flat: nothing grows over the second half; the first half's growth is the high-water mark.
+  const firstPoint = m[Math.floor((m.length - 1) / 2)]!;
   const lastPoint = m.at(-1)!;
   const rssGrowth = lastPoint.rss - firstPoint.rss;
   const heapGrowth = lastPoint.workerHeap - firstPoint.workerHeap;
+  const wasmGrowth = lastPoint.wasm - firstPoint.wasm;
+  console.log(
+    `   from ${m[0]!.fits.toLocaleString('en')} to ${firstPoint.fits.toLocaleString('en')} fits RSS ${signedMb(firstPoint.rss - m[0]!.rss)} ` +
+      `(WASM ${signedMb(firstPoint.wasm - m[0]!.wasm)}); from ${firstPoint.fits.toLocaleString('en')} to ${lastPoint.fits.toLocaleString('en')} ` +
+      `RSS ${signedMb(rssGrowth)} (WASM ${signedMb(wasmGrowth)})`,
+  );
 
   const d = await detectorBench();
   const scale = CATALOGUE.length / d.watched;
@@ -824,9 +842,11 @@ async function main(): Promise<void> {
       freshDuring <= freshBefore + TICK_MS,
     ],
     [
-      `memory flat over ${FITS.toLocaleString('en')} fits (RSS, worker heap; ${firstPoint.fits.toLocaleString('en')} → ${lastPoint.fits.toLocaleString('en')}: ≤ +10 %)`,
-      `RSS ${signedMb(rssGrowth)}, heap ${signedMb(heapGrowth, 1)}`,
-      rssGrowth <= 0.1 * firstPoint.rss && heapGrowth <= 0.1 * firstPoint.workerHeap,
+      // The worker's own memory must not grow at all; the process's RSS (the bench's too) drifts
+      // with its allocator by some MB either way.
+      `memory flat over ${FITS.toLocaleString('en')} fits (${firstPoint.fits.toLocaleString('en')} → ${lastPoint.fits.toLocaleString('en')}: worker heap ≤ +10 %, WASM +0, RSS ≤ +10 %)`,
+      `heap ${signedMb(heapGrowth, 1)}, WASM ${signedMb(wasmGrowth, 1)}, RSS ${signedMb(rssGrowth)}`,
+      heapGrowth <= 0.1 * firstPoint.workerHeap && wasmGrowth <= 0 && rssGrowth <= 0.1 * firstPoint.rss,
     ],
     [
       `anomaly history, ${HISTORY_BRANDS} brands × ${HISTORY_SPAN_DAYS} days ≤ 120 s`,
