@@ -44,6 +44,7 @@ import { DomainError } from '../../server/errors.js';
 import { GRAINS, MAX_HORIZON } from '../../server/forecast/service.js';
 import { OUTLIER_LIMIT } from '../../server/forecast/outliers.js';
 import { defaultPoolSize } from '../../server/forecast/pool.js';
+import { WORKER_NICE } from '../../server/forecast/priority.js';
 import type { WorkspaceState } from '../../server/workspaces/service.js';
 import { LiveClient } from '../helpers/live-client.js';
 import { putWorkspace, startServer, type TestServer } from '../helpers/server.js';
@@ -212,14 +213,17 @@ async function liveTicks(server: TestServer): Promise<{ count: number; seconds: 
 const meanTickMs = (a: { count: number; seconds: number }, b: { count: number; seconds: number }) =>
   ((b.seconds - a.seconds) / (b.count - a.count)) * 1000;
 
-/** CPU seconds of each thread of this process so far (/proc/self/task/<tid>/stat, utime + stime). */
-function threadCpu(): Map<number, number> {
-  const out = new Map<number, number>();
+/** CPU seconds and nice value of each thread of this process (/proc/self/task/<tid>/stat). */
+function threadCpu(): Map<number, { cpu: number; nice: number }> {
+  const out = new Map<number, { cpu: number; nice: number }>();
   for (const tid of fs.readdirSync('/proc/self/task')) {
     try {
       const text = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / 100);
+      out.set(Number(tid), {
+        cpu: (Number(fields[11]) + Number(fields[12])) / 100,
+        nice: Number(fields[16]),
+      });
     } catch {
       // the thread ended
     }
@@ -227,11 +231,18 @@ function threadCpu(): Map<number, number> {
   return out;
 }
 
-/** The thread born between two snapshots that used the most CPU: the forecast pool's worker. */
-function newBusiestThread(before: Map<number, number>, after: Map<number, number>): number | undefined {
-  let best: { tid: number; cpu: number } | undefined;
-  for (const [tid, cpu] of after) if (!before.has(tid) && (!best || cpu > best.cpu)) best = { tid, cpu };
-  return best?.tid;
+/**
+ * CPU seconds of the forecast pool's workers between two snapshots, all of them summed: they are
+ * the threads of nice WORKER_NICE (server/forecast/priority.ts). Null when there were none.
+ */
+function poolCpu(
+  before: Map<number, { cpu: number; nice: number }>,
+  after: Map<number, { cpu: number; nice: number }>,
+): number | null {
+  let sum: number | null = null;
+  for (const [tid, { cpu, nice }] of after)
+    if (nice === WORKER_NICE) sum = (sum ?? 0) + cpu - (before.get(tid)?.cpu ?? 0);
+  return sum;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,9 +325,7 @@ async function detectorBench(): Promise<DetectorFigures> {
     };
 
     // The first check: every watched series fitted on 28 days of hours.
-    const threadsBefore = threadCpu();
     const first = await checkAt(T0 + 5 * MINUTE);
-    const workerTid = newBusiestThread(threadsBefore, threadCpu());
     let fitted = 0;
     for (const kpi of watched)
       for (const brand of brands)
@@ -431,10 +440,6 @@ async function detectorBench(): Promise<DetectorFigures> {
     await sleep(500);
     live.ws.terminate();
 
-    const workerCpu = (a: Map<number, number>, b: Map<number, number>) =>
-      workerTid !== undefined && a.has(workerTid) && b.has(workerTid)
-        ? b.get(workerTid)! - a.get(workerTid)!
-        : null;
     // A commit is stamped before its transaction, so a delta holding it can carry an asOf before the
     // ack; the posts go one at a time and nothing else ingests meanwhile: the first delta whose asOf
     // is past a post's sending holds that post's commit.
@@ -458,11 +463,11 @@ async function detectorBench(): Promise<DetectorFigures> {
       refit: {
         checkMs: refitCheck.ms,
         hourFits: refitCheck.fits,
-        hourWorkerCpu: workerCpu(cpu0, cpu1),
+        hourWorkerCpu: poolCpu(cpu0, cpu1),
         dayMs,
         dayFits,
         dayRefused,
-        dayWorkerCpu: workerCpu(cpu1, cpu2),
+        dayWorkerCpu: poolCpu(cpu1, cpu2),
         workerActiveMs,
       },
       fresh: {
@@ -692,7 +697,6 @@ async function historyBench(): Promise<HistoryFigures> {
     );
     const seconds = (performance.now() - t) / 1000;
     const threads1 = threadCpu();
-    const workerTid = newBusiestThread(threads0, threads1);
     return {
       events,
       loadSeconds,
@@ -701,7 +705,7 @@ async function historyBench(): Promise<HistoryFigures> {
       flagged,
       fits: probe.fits - fits0,
       fitMs: (probe.fitMs - fitMs0) / Math.max(1, probe.fits - fits0),
-      workerCpu: workerTid === undefined ? null : threads1.get(workerTid)!,
+      workerCpu: poolCpu(threads0, threads1),
     };
   } finally {
     await server.close();
@@ -791,8 +795,8 @@ async function main(): Promise<void> {
       `${r.dayWorkerCpu?.toFixed(1) ?? '?'} s; on ${HISTORY_DAYS} days of history, the grain reads up to 730)`,
   );
   console.log(
-    `   worker: ${workerCpu?.toFixed(1) ?? '?'} s CPU in all, busy ${r.workerActiveMs !== null ? sec(r.workerActiveMs) : '?'} ` +
-      `(its event-loop utilization); ${d.watched} KPIs × 2 grains; × ${scale.toFixed(2)} for ${CATALOGUE.length} KPIs: ` +
+    `   pool workers (${d.poolSize}): ${workerCpu?.toFixed(1) ?? '?'} s CPU in all, busy ${r.workerActiveMs !== null ? sec(r.workerActiveMs) : '?'} ` +
+      `(their event-loop utilization); ${d.watched} KPIs × 2 grains; × ${scale.toFixed(2)} for ${CATALOGUE.length} KPIs: ` +
       `${workerCpu !== null ? (workerCpu * scale).toFixed(1) : '?'} s`,
   );
   console.log(
@@ -811,7 +815,7 @@ async function main(): Promise<void> {
     `\nAnomaly history: ${HISTORY_BRANDS} brands, ${h.events.toLocaleString('en')} events (${HISTORY_SPAN_DAYS} + 28 days) ` +
       `sent in ${h.loadSeconds.toFixed(1)} s; mentions of each brand over ${HISTORY_SPAN_DAYS} days, asked at once and ` +
       `polled: all complete in ${h.seconds.toFixed(1)} s (the first in ${sec(Math.min(...h.perBrand))}); ${h.fits} fits, ` +
-      `worker CPU ${h.workerCpu?.toFixed(1) ?? '?'} s (${h.workerCpu !== null ? ((h.workerCpu / h.fits) * 1000).toFixed(0) : '?'} ms ` +
+      `pool CPU ${h.workerCpu?.toFixed(1) ?? '?'} s (${h.workerCpu !== null ? ((h.workerCpu / h.fits) * 1000).toFixed(0) : '?'} ms ` +
       `a fit; ${h.fitMs.toFixed(0)} ms from request to answer, queue included); ${h.flagged} hours flagged`,
   );
 
