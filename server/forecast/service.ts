@@ -79,7 +79,7 @@ export class ForecastService {
   }
 
   /**
-   * What a fit at `nowMs` reads of a KPI: its history, and the buckets ahead for the largest horizon
+   * What a fit now reads of a KPI: its history, and the buckets ahead for the largest horizon
    * until the next refit (the KPI series names them in the workspace's zone, DST included). One read
    * of the whole set serves the refit of every brand (see `refit`).
    */
