@@ -28,7 +28,9 @@
 //
 //   BENCH_QUICK=1            a smoke run: 1 000 fits for the memory part, a shorter freshness baseline
 //   BENCH_ANOMALY_FITS=N     fits of the memory part (default 10 000; checkpoints every 10 %)
+//   BENCH_ANOMALY_PROFILE=F  a CPU profile of the main thread while the hours close, written to F
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -245,6 +247,27 @@ function poolCpu(
   return sum;
 }
 
+/**
+ * With BENCH_ANOMALY_PROFILE=<file>, a CPU profile of the main thread while hours close (the
+ * judging part), written to that file when the returned function is called (open it in Chrome's
+ * DevTools, Performance tab).
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_ANOMALY_PROFILE;
+  if (!file) return undefined;
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  (CPU profile of the hour closes written to ${file})`);
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Parts 1 and 2: one hub, 6 brands.
 
@@ -335,6 +358,7 @@ async function detectorBench(): Promise<DetectorFigures> {
     const loopCloses = new LoopWindows();
     const loopIdle = new LoopWindows();
     const closes: Check[] = [];
+    const profiler = await startProfile();
     for (let k = 1; k <= CLOSES; k++) {
       await send(server, market, T0 + (k - 1) * HOUR, T0 + k * HOUR);
       await sleep(500);
@@ -347,6 +371,7 @@ async function detectorBench(): Promise<DetectorFigures> {
       await sleep(windowMs);
       loopIdle.stop();
     }
+    await profiler?.();
 
     // The daily refit, with the wall followed live meanwhile.
     await send(server, market, T0 + CLOSES * HOUR, T0 + 25 * HOUR);
