@@ -412,12 +412,16 @@ async function detectorBench(): Promise<DetectorFigures> {
     })();
     await sleep(3000);
     const loopBaseline = new LoopWindows();
+    /** A window of the hub left to the wall alone: its span, its event-loop delay in `loopBaseline`. */
+    const baseline = async () => {
+      const from = Date.now();
+      loopBaseline.start();
+      await sleep(BASELINE_SECONDS * 1000);
+      loopBaseline.stop();
+      return { from, to: Date.now() };
+    };
     const ticks0 = await liveTicks(server);
-    const beforeFrom = Date.now();
-    loopBaseline.start();
-    await sleep(BASELINE_SECONDS * 1000);
-    loopBaseline.stop();
-    const beforeTo = Date.now();
+    const before = await baseline();
     const ticks1 = await liveTicks(server);
 
     const pool = poolWorkers(server);
@@ -453,11 +457,7 @@ async function detectorBench(): Promise<DetectorFigures> {
       : null;
     // A second baseline after the refit, as long as the first (the machine's load drifts).
     await sleep(1000);
-    const afterFrom = Date.now();
-    loopBaseline.start();
-    await sleep(BASELINE_SECONDS * 1000);
-    loopBaseline.stop();
-    const afterTo = Date.now();
+    const after = await baseline();
     const ticks3 = await liveTicks(server);
     await sleep(1000);
     streaming = false;
@@ -496,8 +496,8 @@ async function detectorBench(): Promise<DetectorFigures> {
         workerActiveMs,
       },
       fresh: {
-        before: freshness(beforeFrom, beforeTo),
-        after: freshness(afterFrom, afterTo),
+        before: freshness(before.from, before.to),
+        after: freshness(after.from, after.to),
         during: freshness(duringFrom, duringTo),
         hourRefit: freshness(duringFrom, dayFrom),
         dayFits: freshness(dayFrom, duringTo),
