@@ -22,9 +22,10 @@ export const GRAINS = {
 } as const;
 export const MAX_HORIZON = 168;
 
-/** A KPI as a fit read it, and when (its bucket under way is not history). */
+/** A KPI as a fit read it, its buckets' starts, and when (its bucket under way is not history). */
 export interface FitRead {
   series: KpiSeries;
+  starts: number[];
   atMs: number;
 }
 
@@ -97,13 +98,13 @@ export class ForecastService {
       window: { fromMs: atMs - grain.historyMs, toMs: floorTo(atMs, grain.step) + (ahead + 2) * grain.step },
       ...(brands ? { brands } : {}),
     });
-    return { series, atMs };
+    return { series, starts: series.buckets.map((b) => Date.parse(b)), atMs };
   }
 
   /** A brand's closed buckets in a `readForFit` answer, as a model reads them, and the buckets ahead. */
   historyIn(read: FitRead, brand: string, unit: string): { y: number[]; ahead: number[] } {
     const grain = GRAINS[read.series.grain as ForecastQuery['grain']];
-    const starts = read.series.buckets.map((b) => Date.parse(b));
+    const { starts } = read;
     // The bucket under way is not history yet: the series runs to its start, then on.
     const current = starts.findLastIndex((s) => s <= read.atMs);
     const values = read.series.series.find((s) => s.brand === brand)?.values ?? [];
