@@ -215,12 +215,10 @@ export class AnomalyDetector {
     const stored = await this.deps.forecasts.storedAll(workspace, spec.grain);
     for (const kpi of kpis) {
       for (const brand of workspace.brands) {
-        const state = this.state(watch, kpi.id, brand.id);
-        this.take(state, stored.get(seriesKey(kpi.id, brand.id)), kpi, from);
-        for (const b of state.expectations.keys()) if (b < from) state.expectations.delete(b);
-        for (const b of state.judged.keys()) if (b < from) state.judged.delete(b);
+        this.take(this.state(watch, kpi.id, brand.id), stored.get(seriesKey(kpi.id, brand.id)), kpi, from);
       }
     }
+    this.prune(watch, from);
   }
 
   /**
