@@ -233,8 +233,12 @@ export class AnomalyDetector {
     nowMs: number,
   ) {
     const from = spec.floor(nowMs - LIVE_SPAN_MS, zoneOf(workspace.timezone));
-    const { refitMs } = GRAINS[spec.grain];
+    const { refitMs, step } = GRAINS[spec.grain];
     const { forecasts } = this.deps;
+    // Before any series can have the history the grain needs (a year of days takes a year), its
+    // KPIs are not read at all: reading 730 days of each stalled the hour's judging.
+    const first = await this.deps.rollups.firstHourMs(workspace.key);
+    if (first === undefined || nowMs - first < (spec.minHistory - 2) * step) return;
     for (const kpi of kpis) {
       const due = workspace.brands.filter((b) => {
         const fitted = this.state(watch, kpi.id, b.id).fittedAtMs;

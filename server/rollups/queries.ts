@@ -22,6 +22,7 @@ const localDay = (column: string) => `date_trunc('day', timezone($tz, ${column}:
 export const q = {
   allSeries: `SELECT ws, id, brand, touchpoint, source, metric FROM series`,
   maxSeriesId: `SELECT COALESCE(max(id), 0)::INTEGER AS id FROM series`,
+  firstHour: `SELECT epoch_ms(min(bucket))::DOUBLE AS first FROM rollup_hour WHERE ws = $ws`,
   maxGen: `SELECT COALESCE(max(g), 0)::BIGINT AS gen FROM (
       SELECT max(gen) AS g FROM rollup_minute UNION ALL SELECT max(gen) FROM rollup_hour
       UNION ALL SELECT max(gen) FROM rollup_day UNION ALL SELECT max(value) FROM rollup_state)`,

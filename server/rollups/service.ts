@@ -91,6 +91,12 @@ export class RollupService {
     return this.reads.hourlySums(ws, fromMs, toMs, series);
   }
 
+  /** The start of a workspace's first hour with data (UTC), if it has any. */
+  async firstHourMs(ws: number): Promise<number | undefined> {
+    const row = await this.db.read((sql) => sql.one<{ first: number | null }>(q.firstHour, { ws }));
+    return row?.first ?? undefined;
+  }
+
   /** Per series, its latest value with a timestamp before `atMs` (a whole minute). */
   levelsAsOf(ws: number, series: number[], atMs: number): Promise<Map<number, number>> {
     return this.reads.levelsAsOf(ws, series, atMs);

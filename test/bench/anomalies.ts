@@ -29,6 +29,7 @@
 //   BENCH_QUICK=1            a smoke run: 1 000 fits for the memory part, a shorter freshness baseline
 //   BENCH_ANOMALY_FITS=N     fits of the memory part (default 10 000; checkpoints every 10 %)
 //   BENCH_ANOMALY_PROFILE=F  a CPU profile of the main thread while the hours close, written to F
+//   BENCH_ANOMALY_PART=judging  the judging part alone (its figures and goals, then stop)
 import fs from 'node:fs';
 import inspector from 'node:inspector/promises';
 import os from 'node:os';
@@ -58,6 +59,7 @@ const TICK_MS = 100;
 const CLOSES = 7;
 const HISTORY_DAYS = 62;
 const FITS = intEnv('BENCH_ANOMALY_FITS', QUICK ? 1_000 : 10_000, 10);
+const JUDGING_ONLY = process.env.BENCH_ANOMALY_PART === 'judging';
 const STREAM_EVERY_MS = 200;
 const BASELINE_SECONDS = QUICK ? 8 : 30;
 const HISTORY_BRANDS = 10;
@@ -80,6 +82,7 @@ const quantile = (xs: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 };
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const windowsText = (p99s: number[]) => `${p99s.map((x) => x.toFixed(1)).join(', ')} ms`;
 const msText = (ms: number) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 
 /**
@@ -101,10 +104,11 @@ class LoopWindows {
     this.windows.push({ p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
   }
 
-  get figures(): { p99: number; max: number } {
+  get figures(): { p99: number; max: number; windows: number[] } {
     return {
       p99: median(this.windows.map((w) => w.p99)),
       max: Math.max(...this.windows.map((w) => w.max)),
+      windows: this.windows.map((w) => w.p99),
     };
   }
 }
@@ -271,7 +275,8 @@ async function startProfile(): Promise<(() => Promise<void>) | undefined> {
 // ---------------------------------------------------------------------------------------------
 // Parts 1 and 2: one hub, 6 brands.
 
-interface DetectorFigures {
+/** The judging part's figures (with BENCH_ANOMALY_PART=judging, the bench stops after them). */
+interface JudgingFigures {
   watched: number;
   watchedIds: string[];
   series: number;
@@ -279,8 +284,12 @@ interface DetectorFigures {
   history: { events: number; seconds: number };
   first: Check;
   closes: Check[];
-  loopCloses: { p99: number; max: number };
-  loopIdle: { p99: number; max: number };
+  loopCloses: { p99: number; max: number; windows: number[] };
+  loopIdle: { p99: number; max: number; windows: number[] };
+  poolSize: number;
+}
+
+interface DetectorFigures extends JudgingFigures {
   refit: {
     checkMs: number;
     hourFits: number;
@@ -295,10 +304,9 @@ interface DetectorFigures {
   tickMs: { before: number; during: number; after: number };
   loopBaseline: { p99: number; max: number };
   loopDuring: { p99: number; max: number };
-  poolSize: number;
 }
 
-async function detectorBench(): Promise<DetectorFigures> {
+async function detectorBench(): Promise<JudgingFigures | DetectorFigures> {
   const realHour = floorTo(Date.now(), HOUR);
   // The first fit at T0; hours T0 … T0 + 6 h close one by one; the daily refit at T0 + 25 h.
   const T0 = realHour - 27 * HOUR;
@@ -372,6 +380,19 @@ async function detectorBench(): Promise<DetectorFigures> {
       loopIdle.stop();
     }
     await profiler?.();
+    const judging: JudgingFigures = {
+      watched: watched.length,
+      watchedIds: watched.map((k) => k.id),
+      series,
+      fitted,
+      history,
+      first,
+      closes,
+      loopCloses: loopCloses.figures,
+      loopIdle: loopIdle.figures,
+      poolSize: defaultPoolSize(),
+    };
+    if (JUDGING_ONLY) return judging;
 
     // The daily refit, with the wall followed live meanwhile.
     await send(server, market, T0 + CLOSES * HOUR, T0 + 25 * HOUR);
@@ -476,15 +497,7 @@ async function detectorBench(): Promise<DetectorFigures> {
           return hit ? [Math.max(0, hit.at - ack)] : [];
         });
     return {
-      watched: watched.length,
-      watchedIds: watched.map((k) => k.id),
-      series,
-      fitted,
-      history,
-      first,
-      closes,
-      loopCloses: loopCloses.figures,
-      loopIdle: loopIdle.figures,
+      ...judging,
       refit: {
         checkMs: refitCheck.ms,
         hourFits: refitCheck.fits,
@@ -509,7 +522,6 @@ async function detectorBench(): Promise<DetectorFigures> {
       },
       loopBaseline: loopBaseline.figures,
       loopDuring: loopDuring.figures,
-      poolSize: defaultPoolSize(),
     };
   } finally {
     await server.close();
@@ -752,9 +764,61 @@ const fresh = (xs: number[]) =>
   `p50 ${msText(quantile(xs, 0.5))}, p99 ${msText(quantile(xs, 0.99))} (${xs.length} samples)`;
 const signedMb = (bytes: number, digits = 0) => `${bytes >= 0 ? '+' : ''}${mb(bytes).toFixed(digits)} MB`;
 
+/** Prints the judging part's figures; answers its goals' rows for the summary. */
+function printJudging(d: JudgingFigures): [string, string, boolean][] {
+  const scale = CATALOGUE.length / d.watched;
+  const judging = d.closes.map((c) => c.ms);
+  const judgeMedian = median(judging);
+  const short =
+    d.watched < CATALOGUE.length
+      ? `: fewer than the catalogue's ${CATALOGUE.length}, as the detector watches its ${COUNTERS.length} counters and a wall's tiles (12 at most)`
+      : '';
+  console.log(
+    `\nJudging an hour that closed: ${DEMO_WORKSPACE.brands.length} brands, ${d.watched} watched KPIs ` +
+      `(${d.watchedIds.join(', ')})${short}; ${d.series} series, ${d.fitted} with an hourly forecast after the first check`,
+  );
+  console.log(
+    `   history: ${d.history.events.toLocaleString('en')} events (${HISTORY_DAYS} days) sent in ${d.history.seconds.toFixed(1)} s; ` +
+      `first check (fits every series): ${sec(d.first.ms)}, ${d.first.fits} fits on a pool of ${d.poolSize} worker(s)`,
+  );
+  console.log(
+    `   check judging one closed hour, no refit due (${d.closes.length} hour closes): median ${msText(judgeMedian)}, ` +
+      `max ${msText(Math.max(...judging))} [${judging.map((x) => x.toFixed(0)).join(', ')} ms]; fits made in them: ` +
+      `${d.closes.reduce((s, c) => s + c.fits, 0)}`,
+  );
+  console.log(
+    `   event loop (monitorEventLoopDelay, 5 ms resolution, median of the windows' p99): during the closes p99 ` +
+      `${msText(d.loopCloses.p99)}, max ${msText(d.loopCloses.max)} [${windowsText(d.loopCloses.windows)}]; ` +
+      `detector idle, as long: p99 ${msText(d.loopIdle.p99)}, max ${msText(d.loopIdle.max)} [${windowsText(d.loopIdle.windows)}]`,
+  );
+
+  return [
+    [
+      `judging an hour close, 6 brands × ${CATALOGUE.length} KPIs ≤ 1 s (median, × ${scale.toFixed(2)} from ${d.watched} KPIs)`,
+      msText(judgeMedian * scale),
+      judgeMedian * scale <= 1000,
+    ],
+    [
+      'event-loop p99 unchanged by judging (≤ idle + 5 ms)',
+      `${msText(d.loopCloses.p99)} vs ${msText(d.loopIdle.p99)}`,
+      d.loopCloses.p99 <= d.loopIdle.p99 + 5,
+    ],
+  ];
+}
+
+/** The goals met and missed, one line each. */
+function printSummary(rows: [string, string, boolean][], startedMs: number): void {
+  const minutes = ((performance.now() - startedMs) / 60_000).toFixed(1);
+  console.log(`\nSummary (issue 11 goals; ${loadNote()}; this bench took ${minutes} min)`);
+  const width = Math.max(...rows.map(([goal]) => goal.length));
+  for (const [goal, measured, met] of rows)
+    console.log(`  ${goal.padEnd(width)}  ${measured.padStart(22)}  ${met ? 'PASS' : 'MISS'}`);
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   console.log(`\nPredictive layer (anomaly detection and forecasts); ${loadNote()}`);
+  if (JUDGING_ONLY) return printSummary(printJudging(await detectorBench()), started);
 
   // First, while this process has started no hub: its RSS is then the worker's and the bench's.
   console.log(
@@ -784,32 +848,9 @@ async function main(): Promise<void> {
   );
 
   const d = await detectorBench();
+  const judgingRows = printJudging(d);
+  if (!('refit' in d)) return printSummary(judgingRows, started);
   const scale = CATALOGUE.length / d.watched;
-  const judging = d.closes.map((c) => c.ms);
-  const judgeMedian = median(judging);
-  const short =
-    d.watched < CATALOGUE.length
-      ? `: fewer than the catalogue's ${CATALOGUE.length}, as the detector watches its ${COUNTERS.length} counters and a wall's tiles (12 at most)`
-      : '';
-  console.log(
-    `\nJudging an hour that closed: ${DEMO_WORKSPACE.brands.length} brands, ${d.watched} watched KPIs ` +
-      `(${d.watchedIds.join(', ')})${short}; ${d.series} series, ${d.fitted} with an hourly forecast after the first check`,
-  );
-  console.log(
-    `   history: ${d.history.events.toLocaleString('en')} events (${HISTORY_DAYS} days) sent in ${d.history.seconds.toFixed(1)} s; ` +
-      `first check (fits every series): ${sec(d.first.ms)}, ${d.first.fits} fits on a pool of ${d.poolSize} worker(s)`,
-  );
-  console.log(
-    `   check judging one closed hour, no refit due (${d.closes.length} hour closes): median ${msText(judgeMedian)}, ` +
-      `max ${msText(Math.max(...judging))} [${judging.map((x) => x.toFixed(0)).join(', ')} ms]; fits made in them: ` +
-      `${d.closes.reduce((s, c) => s + c.fits, 0)}`,
-  );
-  console.log(
-    `   event loop (monitorEventLoopDelay, 5 ms resolution, median of the windows' p99): during the closes p99 ` +
-      `${msText(d.loopCloses.p99)}, max ${msText(d.loopCloses.max)}; detector idle, as long: p99 ` +
-      `${msText(d.loopIdle.p99)}, max ${msText(d.loopIdle.max)}`,
-  );
-
   const r = d.refit;
   const workerCpu =
     r.hourWorkerCpu !== null && r.dayWorkerCpu !== null ? r.hourWorkerCpu + r.dayWorkerCpu : null;
@@ -848,16 +889,7 @@ async function main(): Promise<void> {
   const freshBefore = quantile([...d.fresh.before, ...d.fresh.after], 0.99);
   const freshDuring = quantile(d.fresh.during, 0.99);
   const rows: [string, string, boolean][] = [
-    [
-      `judging an hour close, 6 brands × ${CATALOGUE.length} KPIs ≤ 1 s (median, × ${scale.toFixed(2)} from ${d.watched} KPIs)`,
-      msText(judgeMedian * scale),
-      judgeMedian * scale <= 1000,
-    ],
-    [
-      'event-loop p99 unchanged by judging (≤ idle + 5 ms)',
-      `${msText(d.loopCloses.p99)} vs ${msText(d.loopIdle.p99)}`,
-      d.loopCloses.p99 <= d.loopIdle.p99 + 5,
-    ],
+    ...judgingRows,
     [
       `daily refit 6 × ${CATALOGUE.length} × 2 grains ≤ 60 s of one worker (CPU, × ${scale.toFixed(2)})`,
       workerCpu !== null
@@ -883,11 +915,7 @@ async function main(): Promise<void> {
       h.seconds <= 120,
     ],
   ];
-  const minutes = ((performance.now() - started) / 60_000).toFixed(1);
-  console.log(`\nSummary (issue 11 goals; ${loadNote()}; this bench took ${minutes} min)`);
-  const width = Math.max(...rows.map(([goal]) => goal.length));
-  for (const [goal, measured, met] of rows)
-    console.log(`  ${goal.padEnd(width)}  ${measured.padStart(22)}  ${met ? 'PASS' : 'MISS'}`);
+  printSummary(rows, started);
 }
 
 await main();

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AnomalyHistory } from '../../shared/schemas/anomalies.js';
 import type { Alert } from '../../shared/schemas/live.js';
 import {
@@ -20,6 +20,8 @@ const realHour = Math.floor(Date.now() / HOUR) * HOUR;
 const B0 = realHour - 3 * HOUR;
 let clock = B0 + 5 * MINUTE;
 let server: TestServer;
+/** The grains of the KPI reads the detector made to fit forecasts during its first look. */
+const firstLookReads: string[] = [];
 
 /** A daily rhythm with a little noise that repeats: mentions of a brand at hour t. */
 function mentions(brand: string, t: number): number {
@@ -63,8 +65,11 @@ beforeAll(async () => {
   for (let t = B0 - 8 * 24 * HOUR; t < B0; t += HOUR)
     for (const brand of ['acme', 'globex', 'initech']) rows.push(...hourRows(brand, t));
   await post(rows);
+  const readForFit = vi.spyOn(server.app.forecasts, 'readForFit');
   // The detector's first look fits every watched series (the hour B0 is the one under way).
   await moveTo(clock + 1000);
+  firstLookReads.push(...readForFit.mock.calls.map((call) => call[2]));
+  readForFit.mockRestore();
 }, 120_000);
 
 afterAll(async () => {
@@ -72,6 +77,11 @@ afterAll(async () => {
 });
 
 describe('anomaly alerts', () => {
+  it('with 8 days of history, the first look reads each KPI at hour grain and none at day grain (a year of days is needed)', () => {
+    expect(firstLookReads.filter((grain) => grain === 'hour').length).toBeGreaterThan(0);
+    expect(firstLookReads.filter((grain) => grain === 'day')).toEqual([]);
+  });
+
   it('a spike of the own brand and a dip of a competitor raise alerts when their hour closes, with their drivers', async () => {
     // Acme: five times its usual mentions, the extra all on x / social. Globex: almost silent.
     const usual = mentions('acme', B0);
