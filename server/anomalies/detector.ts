@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { KPIS, type KpiDefinition } from '../../shared/kpis.js';
 import { WALL_TILE_KPIS } from '../../shared/live-names.js';
 import type { Alert } from '../../shared/schemas/live-data.js';
@@ -322,6 +323,9 @@ export class AnomalyDetector {
       for (const series of answer.series) {
         const state = watch.series.get(seriesKey(kpi.id, series.brand));
         if (!state) continue;
+        // Each series is judged in a turn of its own: judged together, a close's hundreds of
+        // series held the event loop for tens of ms, and the wall's ticks waited behind them.
+        await yieldToLoop();
         for (const b of buckets) {
           const band = state.expectations.get(b);
           const raw = series.values[starts.indexOf(b)];

@@ -47,3 +47,30 @@ export function anomalyMessage(
   };
   return { en: text('en'), fr: text('fr') };
 }
+
+/**
+ * Builds the number formats the messages of these KPIs use, once, when the hub starts: built on
+ * the first alert, they held the event loop 8 ms in the profile of the first hour closing.
+ */
+export function warmMessageFormats(kpis: readonly KpiDefinition[]): void {
+  const drivers = [{ source: 'source', touchpoint: 'touchpoint', share: 0.5 }];
+  for (const kpi of kpis) {
+    for (const value of [1234, 12.5, 0.25]) {
+      const j: Judgement = {
+        bucketMs: 0,
+        value,
+        band: { expected: 0, lo: 0, hi: 0 },
+        score: 1,
+        direction: 'up',
+      };
+      anomalyMessage(kpi, 'brand', j, drivers, (id) => id);
+      anomalyMessage(
+        kpi,
+        'brand',
+        { ...j, band: { expected: value / 2, lo: 0, hi: value } },
+        drivers,
+        (id) => id,
+      );
+    }
+  }
+}

@@ -1,7 +1,9 @@
 import fp from 'fastify-plugin';
+import { KPIS } from '../../shared/kpis.js';
 import { WallService } from '../wall/service.js';
 import { AnomalyDetector, type DetectorSettings } from './detector.js';
 import { AnomalyHistoryService } from './history.js';
+import { warmMessageFormats } from './message.js';
 import { anomalyRoutes } from './routes.js';
 
 declare module 'fastify' {
@@ -35,6 +37,7 @@ export default fp<AnomaliesPluginOptions>(
       settings,
     );
     const history = new AnomalyHistoryService(app.kpis, app.forecasts, settings);
+    warmMessageFormats(KPIS);
     app.decorate('anomalies', detector);
 
     app.ingest.writer.onCommit((changes) => {

@@ -1,6 +1,6 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import type { SeriesRow } from '../../shared/schemas/series.js';
-import type { Database } from '../db/database.js';
+import type { Database, NumberColumns } from '../db/database.js';
 import { DAY, floorTo, HOUR, iso, MINUTE } from '../../shared/time.js';
 import type { Cover } from './cover.js';
 import { GRAIN_TABLES, q } from './queries.js';
@@ -94,11 +94,11 @@ export class WindowReads {
   }
 
   /** One UNION ALL branch per span (`part` in the rows), with the bounds bound as parameters. */
-  private async readBranches<R extends { part: number }>(
+  private branches(
     spans: RangeKey[],
     params: Record<string, DuckDBValue>,
     query: (branches: { table: string; from: string; to: string }[]) => string,
-  ): Promise<R[]> {
+  ): { text: string; all: Record<string, DuckDBValue> } {
     const all: Record<string, DuckDBValue> = { ...params };
     const branches = spans.map((s, j) => {
       all[`f${j}`] = iso(s.from);
@@ -106,26 +106,42 @@ export class WindowReads {
       // A cache key may carry a suffix after the table (the series set it holds).
       return { table: s.table.split(':')[0]!, from: `f${j}`, to: `t${j}` };
     });
-    return this.db.read((sql) => sql.rows<R>(query(branches), all));
+    return { text: query(branches), all };
+  }
+
+  private readBranches<R extends { part: number }>(
+    ...args: Parameters<WindowReads['branches']>
+  ): Promise<R[]> {
+    const { text, all } = this.branches(...args);
+    return this.db.read((sql) => sql.rows<R>(text, all));
+  }
+
+  /** The same, as numeric columns: the sums read per slot run to thousands of rows. */
+  private readBranchNumbers<K extends string>(
+    ...args: Parameters<WindowReads['branches']>
+  ): Promise<NumberColumns<K | 'part'>> {
+    const { text, all } = this.branches(...args);
+    return this.db.read((sql) => sql.numbers<K | 'part'>(text, all));
   }
 
   /** Sums of every series per span, one slot per minute (of an hour) or hour (of a day). */
   private sumSlots(ws: number, spans: RangeKey[]): Promise<Slots[]> {
     const cache = spans[0]?.table === GRAIN_TABLES.minute ? this.minuteProfiles : this.hourProfiles;
     return this.readThrough(cache, ws, spans, async (missing) => {
-      const rows = await this.readBranches<{ part: number; series: number; slot: number; sum: number }>(
+      const { length, columns } = await this.readBranchNumbers<'series' | 'slot' | 'sum'>(
         missing,
         { ws },
         (branches) => q.totals(branches.map((b) => ({ ...b, profile: true }))),
       );
       const out = missing.map((): Slots => new Map());
-      for (const row of rows) {
-        let slots = out[row.part]!.get(row.series);
+      const { part, series, slot, sum } = columns;
+      for (let i = 0; i < length; i++) {
+        let slots = out[part[i]!]!.get(series[i]!);
         if (!slots) {
-          slots = new Float64Array(slotCount(missing[row.part]!.table)).fill(NaN);
-          out[row.part]!.set(row.series, slots);
+          slots = new Float64Array(slotCount(missing[part[i]!]!.table)).fill(NaN);
+          out[part[i]!]!.set(series[i]!, slots);
         }
-        slots[row.slot] = row.sum;
+        slots[slot[i]!] = sum[i]!;
       }
       return out;
     });
@@ -161,13 +177,14 @@ export class WindowReads {
     const hours = [...new Set(pieces.map((p) => p.hour))];
     const [totals, profiles] = await Promise.all([
       this.readThrough(this.totalsCache, ws, ranges, async (missing) => {
-        const rows = await this.readBranches<{ part: number; series: number; sum: number }>(
+        const { length, columns } = await this.readBranchNumbers<'series' | 'sum'>(
           missing,
           { ws },
           (branches) => q.totals(branches.map((b) => ({ ...b, profile: false }))),
         );
         const out = missing.map((): Sums => new Map());
-        for (const row of rows) out[row.part]!.set(row.series, row.sum);
+        const { part, series, sum } = columns;
+        for (let i = 0; i < length; i++) out[part[i]!]!.set(series[i]!, sum[i]!);
         return out;
       }),
       this.sumSlots(

@@ -161,3 +161,27 @@ describe('scripts', () => {
     await expect(db.write((sql) => sql.script('SELECT 1; SELEC 2'))).rejects.toThrow(/syntax error/);
   });
 });
+
+describe('numeric columns', () => {
+  it('reads columns across chunks as typed arrays: NULL as NaN, BIGINT as a number, in row order', async () => {
+    const { length, columns } = await db.read((sql) =>
+      sql.numbers<'i' | 'half' | 'big'>(
+        `SELECT i::INTEGER AS i, CASE WHEN i % 3 = 0 THEN NULL ELSE i / 2 END::DOUBLE AS half,
+           (i * 1000000000)::BIGINT AS big FROM range($n) t(i) ORDER BY i`,
+        { n: 5000 },
+      ),
+    );
+    // 5 000 rows: more than DuckDB's 2 048 rows a chunk.
+    expect(length).toBe(5000);
+    expect(columns.i).toBeInstanceOf(Float64Array);
+    expect([...columns.i.slice(4094, 4098)]).toEqual([4094, 4095, 4096, 4097]);
+    expect([...columns.half.slice(0, 4)]).toEqual([NaN, 0.5, 1, NaN]);
+    expect(columns.big[4999]).toBe(4_999_000_000_000);
+  });
+
+  it('refuses a column that is not numeric, naming it', async () => {
+    await expect(db.read((sql) => sql.numbers(`SELECT 'a' AS label`))).rejects.toThrow(
+      /label is not numeric/,
+    );
+  });
+});
