@@ -4,6 +4,8 @@
 
 export type Unit = 'count' | 'people' | 'ratio' | 'percent' | 'index' | 'position' | 'rating' | (string & {});
 
+import { frenchTypography } from './typography.js';
+
 /** What a missing value prints as (no data, zero denominator …). */
 export const MISSING = '—';
 
@@ -54,8 +56,11 @@ export function formatValue(
 ): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return MISSING;
   const compact = options.compact === true && Math.abs(value) >= 10_000;
-  return numberFormat(locale, unitOptions(unit, value, compact)).format(value);
+  return spaced(locale, numberFormat(locale, unitOptions(unit, value, compact)).format(value));
 }
+
+/** Intl spaces a French percent sign with a plain no-break space; French typography wants a narrow one. */
+const spaced = (locale: string, text: string) => (locale.startsWith('fr') ? frenchTypography(text) : text);
 
 /**
  * A change between two values of a unit, signed. Changes of a percentage are in points
@@ -75,7 +80,8 @@ export function formatDelta(
       minimumFractionDigits: 1,
       maximumFractionDigits: 1,
     }).format(value * 100);
-    return `${points} ${locale.startsWith('fr') ? 'pt' : 'pts'}`;
+    // No-break: "2.1" and "pts" never part at a line's end.
+    return `${points}\u00a0${locale.startsWith('fr') ? 'pt' : 'pts'}`;
   }
   const options: Intl.NumberFormatOptions = {
     ...unitOptions(unit, value, Math.abs(value) >= 10_000),
@@ -93,22 +99,24 @@ export function formatGap(value: number | null | undefined, unit: Unit, locale: 
 /** A relative change (a fraction), signed: +12.5 %. */
 export function formatChange(fraction: number | null | undefined, locale: string): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return MISSING;
-  return numberFormat(locale, {
+  const text = numberFormat(locale, {
     style: 'percent',
     signDisplay: 'exceptZero',
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
   }).format(fraction);
+  return spaced(locale, text);
 }
 
 /** A plain share or progress (a fraction): 42 %. */
 export function formatPercent(fraction: number | null | undefined, locale: string, digits = 0): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return MISSING;
-  return numberFormat(locale, {
+  const text = numberFormat(locale, {
     style: 'percent',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   }).format(fraction);
+  return spaced(locale, text);
 }
 
 /** A whole count: 12,345 (en), 12 345 (fr). */
@@ -176,14 +184,31 @@ export function formatDuration(ms: number, locale: string): string {
 
 export type Trend = 'good' | 'bad' | 'flat';
 
-/** Whether a change is good news given the KPI's direction (a falling bounce rate is). */
-export function trendOf(delta: number | null | undefined, direction: 'higher' | 'lower'): Trend {
-  if (delta === null || delta === undefined || delta === 0 || !Number.isFinite(delta)) return 'flat';
-  return delta > 0 === (direction === 'higher') ? 'good' : 'bad';
+/** Whether a printed number reads as zero ("0.0 pts", "+0.0 %", "0"): a change that shows as none. */
+export const readsAsZero = (shown: string) => !/[1-9]/.test(shown);
+
+const noChange = (delta: number | null | undefined, shown: string | undefined) =>
+  delta === null ||
+  delta === undefined ||
+  delta === 0 ||
+  !Number.isFinite(delta) ||
+  (shown !== undefined && readsAsZero(shown));
+
+/**
+ * Whether a change is good news given the KPI's direction (a falling bounce rate is). `shown`, the
+ * change as printed: one that rounds to zero is no news, whatever its sign before rounding.
+ */
+export function trendOf(
+  delta: number | null | undefined,
+  direction: 'higher' | 'lower',
+  shown?: string,
+): Trend {
+  if (noChange(delta, shown)) return 'flat';
+  return delta! > 0 === (direction === 'higher') ? 'good' : 'bad';
 }
 
-/** The arrow of a change: up, down or flat (independent of good or bad). */
-export function arrowOf(delta: number | null | undefined): '▲' | '▼' | '▶' {
-  if (delta === null || delta === undefined || delta === 0 || !Number.isFinite(delta)) return '▶';
-  return delta > 0 ? '▲' : '▼';
+/** The arrow of a change: up or down (independent of good or bad); none for no change as printed. */
+export function arrowOf(delta: number | null | undefined, shown?: string): '▲' | '▼' | '' {
+  if (noChange(delta, shown)) return '';
+  return delta! > 0 ? '▲' : '▼';
 }

@@ -273,3 +273,24 @@ export function formulaMetrics(formula: KpiFormula): string[] {
       return [formula.metric];
   }
 }
+
+/** Below this volume (in the denominator's unit) a ratio swings on a handful of events. */
+export const DEFAULT_MIN_VOLUME = 30;
+
+/**
+ * What a ratio KPI divides by, named by the metric that counts it: the volume a value rests on
+ * ("not enough data (12 mentions)"). Net sentiment divides by the mentions with a sentiment,
+ * shares by the set's total. Undefined for KPIs that divide by nothing.
+ */
+export function volumeMetric(formula: KpiFormula): string | undefined {
+  switch (formula.kind) {
+    case 'ratio':
+      return formula.denominator;
+    case 'share':
+      return formula.metric;
+    case 'net':
+      return 'mentions';
+    default:
+      return undefined;
+  }
+}

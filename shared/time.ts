@@ -107,3 +107,19 @@ export function isoWithOffset(localMs: number, instantMs: number): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${new Date(localMs).toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
+
+/**
+ * The start of the bucket holding `nowMs`: the one still filling (provisional), after which no
+ * bucket has data yet. Day and week buckets are local days and Monday-started weeks of the zone.
+ */
+export function currentBucketStart(
+  grain: 'minute' | 'hour' | 'day' | 'week',
+  nowMs: number,
+  zone: ZoneOffsets,
+): number {
+  if (grain === 'minute') return floorTo(nowMs, MINUTE);
+  if (grain === 'hour') return floorTo(nowMs, HOUR);
+  let day = zone.localDay(nowMs);
+  if (grain === 'week') day -= ((new Date(day).getUTCDay() + 6) % 7) * DAY;
+  return zone.toInstant(day);
+}

@@ -2,6 +2,7 @@ import type { KpiDefinition } from '../../shared/kpis.js';
 import { formatChange, formatValue } from '../../shared/format.js';
 import type { AlertRule } from '../../shared/schemas/alert-rules.js';
 import type { WindowName } from '../../shared/windows.js';
+import { frenchTypography } from '../../shared/typography.js';
 
 // The words of a rule alert, in English and French: what the KPI of a brand is, over which window,
 // against what, and which rule said so.
@@ -77,7 +78,9 @@ export function ruleMessage({ rule, kpi, brandName, value, previous, deltaPct }:
   if (c.type !== 'change') {
     return {
       en: `${kpi.label.en} of ${brandName}: ${v(value, 'en')} ${over.en}, ${c.type} ${v(c.value, 'en')} (rule “${rule.name}”).`,
-      fr: `${kpi.label.fr} de ${brandName} : ${v(value, 'fr')} ${over.fr}, ${c.type === 'above' ? 'au-dessus de' : 'sous'} ${v(c.value, 'fr')} (règle « ${rule.name} »).`,
+      fr: frenchTypography(
+        `${kpi.label.fr} de ${brandName} : ${v(value, 'fr')} ${over.fr}, ${c.type === 'above' ? 'au-dessus de' : 'sous'} ${v(c.value, 'fr')} (règle « ${rule.name} »).`,
+      ),
     };
   }
   const pct = (fraction: number | null, locale: string) => formatValue(fraction, 'percent', locale);
@@ -86,6 +89,8 @@ export function ruleMessage({ rule, kpi, brandName, value, previous, deltaPct }:
   const moved = deltaPct === null ? null : Math.abs(deltaPct);
   return {
     en: `${kpi.label.en} of ${brandName} ${rose ? 'rose' : 'fell'} ${pct(moved, 'en')} ${over.en} ${vs.en} (${v(previous, 'en')} → ${v(value, 'en')}), a ${rose ? 'rise' : 'fall'} of at least ${pct(limit, 'en')} (rule “${rule.name}”).`,
-    fr: `${kpi.label.fr} de ${brandName} : ${formatChange(deltaPct, 'fr')} ${over.fr} ${vs.fr} (${v(previous, 'fr')} → ${v(value, 'fr')}), ${rose ? 'une hausse' : 'une baisse'} d’au moins ${pct(limit, 'fr')} (règle « ${rule.name} »).`,
+    fr: frenchTypography(
+      `${kpi.label.fr} de ${brandName} : ${formatChange(deltaPct, 'fr')} ${over.fr} ${vs.fr} (${v(previous, 'fr')} → ${v(value, 'fr')}), ${rose ? 'une hausse' : 'une baisse'} d’au moins ${pct(limit, 'fr')} (règle « ${rule.name} »).`,
+    ),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Alert } from '../../shared/schemas/live.js';
 import type { CommitChange } from '../ingest/changes.js';
 import type { QualityCounters } from './quality.js';
+import { frenchTypography } from '../../shared/typography.js';
 
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -86,7 +87,9 @@ export class AlertService {
             subject: { source },
             message: {
               en: `Source "${source}" has sent nothing for ${minutes} min (it usually sends every ${Math.max(1, Math.round(clock.gapMs / 1000))} s).`,
-              fr: `La source « ${source} » n’envoie plus rien depuis ${minutes} min (d’habitude toutes les ${Math.max(1, Math.round(clock.gapMs / 1000))} s).`,
+              fr: frenchTypography(
+                `La source « ${source} » n’envoie plus rien depuis ${minutes} min (d’habitude toutes les ${Math.max(1, Math.round(clock.gapMs / 1000))} s).`,
+              ),
             },
           });
           changed.add(workspace);
@@ -105,7 +108,9 @@ export class AlertService {
           subject: {},
           message: {
             en: `${rejected} rows rejected in the last minute (${Math.round((100 * rejected) / (accepted + rejected))} % of what arrived): see Data quality.`,
-            fr: `${rejected} lignes rejetées dans la dernière minute (${Math.round((100 * rejected) / (accepted + rejected))} % de l’arrivée) : voir Qualité des données.`,
+            fr: frenchTypography(
+              `${rejected} lignes rejetées dans la dernière minute (${Math.round((100 * rejected) / (accepted + rejected))} % de l’arrivée) : voir Qualité des données.`,
+            ),
           },
         });
         changed.add(workspace);

@@ -2,6 +2,7 @@ import type { KpiDefinition } from '../../shared/kpis.js';
 import { formatChange, formatDelta, formatPercent, formatValue } from '../../shared/format.js';
 import type { AnomalyDriver } from '../../shared/schemas/live-data.js';
 import type { Judgement } from './band.js';
+import { frenchTypography } from '../../shared/typography.js';
 
 const LOCALES = { en: 'en-GB', fr: 'fr-FR' } as const;
 
@@ -45,7 +46,7 @@ export function anomalyMessage(
       ? `${kpi.label.en} of ${brandName(brand)} ${gap(j, kpi, locale)} vs expected (${value} for ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`
       : `${kpi.label.fr} de ${brandName(brand)} ${gap(j, kpi, locale)} par rapport à l’attendu (${value} pour ${expected})${top.length ? `, ${top.join(', ')}` : ''}.`;
   };
-  return { en: text('en'), fr: text('fr') };
+  return { en: text('en'), fr: frenchTypography(text('fr')) };
 }
 
 /**

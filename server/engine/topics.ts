@@ -112,14 +112,13 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles
     // The DPI of each bucket scores the whole catalogue: no sparkline for it on a live tick.
     const sparkline =
       kpi.formula.kind === 'dpi'
-        ? []
-        : (
-            await ctx.kpis.series(workspace, id, {
-              grain: sparkGrain(window.fromMs, window.toMs),
-              window,
-              brands: [brand],
-            })
-          ).series[0]!.values;
+        ? undefined
+        : await ctx.kpis.series(workspace, id, {
+            grain: sparkGrain(window.fromMs, window.toMs),
+            window,
+            brands: [brand],
+            nowMs: ctx.nowMs,
+          });
     const tile: Tile = {
       kpi: id,
       label: kpi.label,
@@ -131,7 +130,9 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles
       deltaPct: row.deltaPct,
       rank: row.rank,
       ranked: bench.rows.filter((r) => r.rank !== null).length,
-      sparkline,
+      sparkline: sparkline === undefined ? [] : sparkline.series[0]!.values,
+      sparklineProvisional: sparkline?.provisional?.at(-1) === true,
+      ...(row.lowVolume ? { lowVolume: row.lowVolume, volume: row.volume } : {}),
     };
     data[tileKey(id)] = tile;
   }
@@ -175,12 +176,18 @@ async function benchmark(ctx: TopicContext, p: BenchmarkParams): Promise<Compute
 async function series(ctx: TopicContext, p: SeriesParams): Promise<Computed<'series'>> {
   const workspace = workspaceOf(ctx, p.workspace);
   const { window } = liveWindow(ctx, workspace, seriesWindowName(p));
-  const answer = await ctx.kpis.series(workspace, p.kpi, { grain: p.grain, window, brands: p.brands });
+  const answer = await ctx.kpis.series(workspace, p.kpi, {
+    grain: p.grain,
+    window,
+    brands: p.brands,
+    nowMs: ctx.nowMs,
+  });
   const data: TopicData<'series'> = {};
   answer.buckets.forEach((bucket, i) => {
     data[pointKey(bucket)] = {
       bucket,
       values: Object.fromEntries(answer.series.map((s) => [s.brand, s.values[i] ?? null])),
+      ...(answer.provisional?.[i] === true ? { provisional: true } : {}),
     };
   });
   return {

@@ -15,6 +15,15 @@ export function delta(
   return { delta: d, deltaPct: previous === 0 ? null : d / Math.abs(previous) };
 }
 
+/** `lowVolume` and the volume when a value rests on less than `minVolume`; nothing otherwise. */
+export function lowVolumeOf(
+  current: Value | undefined,
+  minVolume: number | undefined,
+): { lowVolume?: true; volume?: number } {
+  if (minVolume === undefined || current?.value == null || current.volume === undefined) return {};
+  return current.volume < minVolume ? { lowVolume: true, volume: current.volume } : {};
+}
+
 /**
  * Ranks, indices, shares and gaps for a set: rank 1 is best given the KPI's direction, ties share
  * a rank ("1224"), null values get no rank and stay out of the set statistics.
@@ -24,6 +33,8 @@ export function benchmarkRows(
   brands: Brand[],
   current: Map<string, Value>,
   previous: Map<string, Value>,
+  /** Below it a ratio's row says `lowVolume` (its value and rank stay as computed). */
+  minVolume?: number,
 ): { rows: BenchmarkRow[]; set: { average: number | null; median: number | null; leader: string | null } } {
   const better =
     kpi.direction === 'higher' ? (a: number, b: number) => b - a : (a: number, b: number) => a - b;
@@ -71,6 +82,7 @@ export function benchmarkRows(
       share: kpi.shareable && value !== null && total !== 0 ? value / total : null,
       gapToLeader:
         value !== null && leaderValue !== null && leaderValue !== undefined ? leaderValue - value : null,
+      ...lowVolumeOf(current.get(b.id), minVolume),
     };
   });
   return { rows, set: { average, median, leader } };

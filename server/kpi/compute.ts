@@ -10,6 +10,8 @@ export type NullReason = 'no_data' | 'zero_denominator' | 'no_value_before_start
 export interface Value {
   value: number | null;
   reason?: NullReason;
+  /** What a ratio divided by (its denominator's total): too little and the value is noise. */
+  volume?: number;
 }
 
 /** What KPI computations read from the rollups. */
@@ -82,13 +84,13 @@ export function evaluate(kpi: KpiDefinition, brands: string[], inputs: Inputs): 
         const n = inputs.total(brand, f.numerator);
         const d = inputs.total(brand, f.denominator);
         if (n === undefined || d === undefined) value = none('no_data');
-        else value = d === 0 ? none('zero_denominator') : { value: n / d };
+        else value = d === 0 ? none('zero_denominator') : { value: n / d, volume: d };
         break;
       }
       case 'share': {
         const s = inputs.total(brand, f.metric);
         if (s === undefined) value = none('no_data');
-        else value = setTotal === 0 ? none('zero_denominator') : { value: s / setTotal };
+        else value = setTotal === 0 ? none('zero_denominator') : { value: s / setTotal, volume: setTotal };
         break;
       }
       case 'net': {
@@ -96,7 +98,9 @@ export function evaluate(kpi: KpiDefinition, brands: string[], inputs: Inputs): 
         const n = inputs.total(brand, f.negative);
         const total = (p ?? 0) + (n ?? 0);
         if (p === undefined && n === undefined) value = none('no_data');
-        else value = total === 0 ? none('zero_denominator') : { value: ((p ?? 0) - (n ?? 0)) / total };
+        else
+          value =
+            total === 0 ? none('zero_denominator') : { value: ((p ?? 0) - (n ?? 0)) / total, volume: total };
         break;
       }
       case 'level': {

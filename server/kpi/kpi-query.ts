@@ -25,4 +25,6 @@ export interface KpiSeriesQuery {
   brands?: readonly string[];
   touchpoints?: readonly string[];
   sources?: readonly string[];
+  /** For charts: no bucket after the one holding this instant, which is flagged provisional. */
+  nowMs?: number;
 }

@@ -7,4 +7,7 @@ export const q = {
   deleteCustomKpi: `DELETE FROM custom_kpis WHERE ws = $ws AND id = $id`,
   insertCustomKpi: `INSERT INTO custom_kpis VALUES ($ws, $id, $definition)`,
   deleteCustomKpis: `DELETE FROM custom_kpis WHERE ws = $ws`,
+  minVolumes: `SELECT settings FROM min_volumes WHERE ws = $ws`,
+  deleteMinVolumes: `DELETE FROM min_volumes WHERE ws = $ws`,
+  insertMinVolumes: `INSERT INTO min_volumes VALUES ($ws, $settings)`,
 };

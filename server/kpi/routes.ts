@@ -12,6 +12,8 @@ import {
   KpiSeries,
   KpiSeriesQuery,
   KpiValue,
+  MinVolumes,
+  MinVolumesInput,
 } from '../../shared/schemas/kpi.js';
 import { WorkspaceParams } from '../../shared/schemas/workspaces.js';
 import { acceptsArrow, type ArrowColumn, ARROW_STREAM, sendArrow } from '../http/arrow-reply.js';
@@ -161,6 +163,52 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/api/v1/workspaces/:workspace/min-volumes',
+    {
+      schema: {
+        tags,
+        operationId: 'getMinVolumes',
+        summary: 'The volume under which a ratio KPI is flagged as resting on too little data',
+        description:
+          'A ratio (click-through rate, engagement rate …), a share (share of voice …) or net sentiment over a handful of events swings between 0 % and 100 %. Under its minimum volume (what it divides by: impressions, reach, mentions with a sentiment, the set’s total for shares) its benchmark rows, values and tiles add `lowVolume: true` and the `volume`; the value and rank stay as computed. The default is 30.',
+        params: WorkspaceParams,
+        response: {
+          200: answer(MinVolumes, 'The default and the per-KPI minimums.'),
+          400: invalidWorkspaceId,
+          404: unknownWorkspace,
+        },
+      },
+    },
+    async (request) => app.kpis.getMinVolumes(app.workspaces.require(request.params.workspace)),
+  );
+
+  app.put(
+    '/api/v1/workspaces/:workspace/min-volumes',
+    {
+      config: { access: 'analyst', audit: { action: 'min_volumes.put' } },
+      schema: {
+        tags,
+        operationId: 'putMinVolumes',
+        summary: 'Set the minimum volumes of ratio KPIs (a default and per-KPI values)',
+        description:
+          'Replaces the minimum volumes: `default` for every ratio KPI (30 when left out) and `kpis` for some of them (0: never flagged). Benchmarks, values and tiles use them from then on.',
+        params: WorkspaceParams,
+        body: MinVolumesInput,
+        response: {
+          200: answer(MinVolumes, 'The minimums as stored.'),
+          400: failure(
+            'A KPI that divides by no volume, a negative minimum, or a body that is not valid (`invalid_query`, `invalid_request`, `malformed_body`).',
+          ),
+          404: unknownWorkspace,
+          413: tooLarge,
+          415: notJson,
+        },
+      },
+    },
+    async (request) => app.kpis.putMinVolumes(app.workspaces.require(request.params.workspace), request.body),
+  );
+
+  app.get(
     '/api/v1/workspaces/:workspace/benchmark',
     {
       schema: {
@@ -203,7 +251,8 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The KPI per bucket (`grain=` hour, day or week, day and week buckets in the workspace’s time zone) for each brand asked for (`brands=`, the whole set by default), one value per bucket, null without data.',
           'The range is `window=` like the benchmark’s (1h, 24h, 7d, 28d, 30d, 90d, today, wtd, mtd, qtd, ytd, ending now or at `at=`), or `from=` and `to=` (ISO 8601; buckets overlapping them are whole); not both.',
           '`touchpoint=` and `source=` narrow what the KPI reads.',
-          `Sends an Arrow IPC stream instead (a bucket column, then one column per brand) when the request’s Accept names ${ARROW_STREAM}.`,
+          'The bucket holding now is still filling: `provisional` is true for it (false for closed buckets) and no bucket comes after it, so a chart can draw it apart instead of as a fall.',
+          `Sends an Arrow IPC stream instead (a bucket column, a provisional column, then one column per brand) when the request’s Accept names ${ARROW_STREAM}.`,
         ].join(' '),
         params: KpiParams,
         querystring: KpiSeriesQuery,
@@ -211,7 +260,7 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: jsonOrArrow(
             KpiSeries,
             'The buckets, oldest first, and each brand’s values.',
-            'columns bucket (text), then one float64 column per brand id',
+            'columns bucket (text), provisional (bool), then one float64 column per brand id',
           ),
           400: invalidRead(
             'A brand not in the set, a range holding too many buckets for the grain, a touchpoint the KPI does not read, or a query field out of bounds',
@@ -223,11 +272,10 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const workspace = app.workspaces.require(request.params.workspace);
-      const result = await app.kpis.series(
-        workspace,
-        request.params.kpi,
-        seriesQueryOf(workspace, request.query),
-      );
+      const result = await app.kpis.series(workspace, request.params.kpi, {
+        ...seriesQueryOf(workspace, request.query),
+        nowMs: Date.now(),
+      });
       if (acceptsArrow(request)) return sendArrow(reply as FastifyReply, seriesColumns(result));
       return result;
     },
@@ -264,9 +312,12 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
-/** One column of bucket labels, then one per brand. */
+/** One column of bucket labels, their provisional flags, then one per brand. */
 function seriesColumns(result: KpiSeries): Record<string, ArrowColumn> {
-  const columns: Record<string, ArrowColumn> = { bucket: { kind: 'utf8', values: result.buckets } };
+  const columns: Record<string, ArrowColumn> = {
+    bucket: { kind: 'utf8', values: result.buckets },
+    provisional: { kind: 'bool', values: result.provisional ?? result.buckets.map(() => false) },
+  };
   for (const s of result.series) columns[s.brand] = { kind: 'float64', values: s.values };
   return columns;
 }

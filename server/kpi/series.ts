@@ -23,18 +23,15 @@ export interface Bucket {
 }
 
 /**
- * A KPI per bucket and brand, for charts: hour buckets are UTC hours, day and week buckets local
- * days and Monday-started weeks of the workspace. Buckets overlapping [fromMs, toMs) are whole.
+ * A KPI per bucket and brand, for charts, over the buckets of `bucketsOf` (at least one).
  */
 export async function kpiSeriesValues(
   rollups: RollupService,
   kpi: KpiDefinition,
   scope: Scope,
   grain: KpiGrain,
-  fromMs: number,
-  toMs: number,
+  buckets: Bucket[],
 ): Promise<{ buckets: string[]; values: Map<string, (number | null)[]> }> {
-  const buckets = bucketsOf(scope, grain, fromMs, toMs);
   if (kpi.formula.kind === 'custom') {
     return perBucket(scope, buckets, 1000, (window) => computeKpi(rollups, kpi, scope, window));
   }
@@ -186,6 +183,10 @@ export async function perBucket(
   return { buckets: buckets.map((b) => b.label), values };
 }
 
+/**
+ * Hour buckets are UTC hours, day and week buckets local days and Monday-started weeks of the
+ * workspace. Buckets overlapping [fromMs, toMs) are whole.
+ */
 export function bucketsOf(scope: Scope, grain: KpiGrain, fromMs: number, toMs: number): Bucket[] {
   const buckets: Bucket[] = [];
   const push = (bucket: Bucket) => {

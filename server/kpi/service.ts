@@ -1,7 +1,14 @@
-import { DPI_KPIS, KPIS, KPIS_BY_ID, formulaMetrics, type KpiDefinition } from '../../shared/kpis.js';
+import {
+  DPI_KPIS,
+  KPIS,
+  KPIS_BY_ID,
+  formulaMetrics,
+  type KpiDefinition,
+  volumeMetric,
+} from '../../shared/kpis.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { CustomKpiDefinition } from '../../shared/schemas/kpi-definition.js';
-import { DpiWeights } from '../../shared/schemas/kpi.js';
+import { DpiWeights, type MinVolumes, type MinVolumesInput } from '../../shared/schemas/kpi.js';
 import type {
   Benchmark,
   CustomKpiInput,
@@ -13,10 +20,11 @@ import { isTouchpoint, type Touchpoint } from '../../shared/vocabulary.js';
 import { DomainError, faults } from '../errors.js';
 import type { RollupService } from '../rollups/service.js';
 import { metricOf, type WorkspaceState } from '../workspaces/service.js';
-import { benchmarkRows, delta } from './benchmark.js';
+import { benchmarkRows, delta, lowVolumeOf } from './benchmark.js';
+import { MinVolumeStore } from './min-volumes.js';
 import type { Database, Sql } from '../db/database.js';
 import { storedOrFail, storedOrSkip } from '../db/stored.js';
-import { iso, type Window, zoneOf } from '../../shared/time.js';
+import { currentBucketStart, iso, type Window, zoneOf } from '../../shared/time.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
@@ -48,12 +56,15 @@ export class KpiService {
   private readonly custom = new Map<number, Map<string, KpiDefinition>>();
   private readonly listeners: ((workspace: string) => void)[] = [];
   private readonly weightsByWs = new Map<number, DpiWeights>();
+  private readonly minVolumes: MinVolumeStore;
 
   constructor(
     private readonly db: Database,
     private readonly rollups: RollupService,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.minVolumes = new MinVolumeStore(db);
+  }
 
   /** Loads the custom KPIs; `workspaceId` names a workspace key in warnings. */
   async init(workspaceId: (ws: number) => string): Promise<void> {
@@ -173,7 +184,27 @@ export class KpiService {
     return merged;
   }
 
+  /** The workspace's minimum volumes of ratio KPIs (default 30). */
+  getMinVolumes(workspace: WorkspaceState): Promise<MinVolumes> {
+    return this.minVolumes.get(workspace);
+  }
+
+  async putMinVolumes(workspace: WorkspaceState, input: MinVolumesInput): Promise<MinVolumes> {
+    const ratios = this.allKpis(workspace)
+      .filter((k) => volumeMetric(k.formula) !== undefined)
+      .map((k) => k.id);
+    const settings = await this.minVolumes.put(workspace, input, ratios);
+    this.changed(workspace);
+    return settings;
+  }
+
+  /** The minimum volume of a KPI that divides by one; undefined for the others. */
+  private async minVolumeOf(workspace: WorkspaceState, kpi: KpiDefinition): Promise<number | undefined> {
+    return volumeMetric(kpi.formula) === undefined ? undefined : this.minVolumes.of(workspace, kpi.id);
+  }
+
   async deleteWorkspace(sql: Sql, ws: number): Promise<void> {
+    await this.minVolumes.deleteWorkspace(sql, ws);
     this.weightsByWs.delete(ws);
     await sql.run(q.deleteWeights, { ws });
     await sql.run(q.deleteCustomKpis, { ws });
@@ -285,37 +316,55 @@ export class KpiService {
     const kpi = this.referencedKpi(workspace, kpiId);
     const scope = this.scope(workspace, kpi, query);
     const { window, previous } = query;
-    const [current, before] = await Promise.all([
+    const [current, before, minVolume] = await Promise.all([
       this.values(workspace, kpi, scope, window),
       this.values(workspace, kpi, scope, previous),
+      this.minVolumeOf(workspace, kpi),
     ]);
     return {
       kpi: kpi.id,
       window: { from: iso(window.fromMs), to: iso(window.toMs) },
       previousWindow: { from: iso(previous.fromMs), to: iso(previous.toMs) },
-      ...benchmarkRows(kpi, workspace.brands, current, before),
+      ...benchmarkRows(kpi, workspace.brands, current, before, minVolume),
     };
   }
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
     const kpi = this.definition(workspace, kpiId);
-    const { fromMs, toMs } = query.window;
+    const { fromMs } = query.window;
+    const { nowMs } = query;
     const asked = query.brands?.length ? query.brands : undefined;
     requireBrands(workspace, asked ?? []);
+    const shown = workspace.brands.filter((b) => !asked || asked.includes(b.id));
     // All brands are computed (shares need the whole set); only the asked ones are shown.
     const scope = this.scope(workspace, kpi, query);
+    // No bucket after the one still filling: it would only hold zeros that read as a fall.
+    const toMs =
+      nowMs === undefined
+        ? query.window.toMs
+        : Math.min(query.window.toMs, currentBucketStart(query.grain, nowMs, scope.zone) + 1);
+    const windows = bucketsOf(scope, query.grain, fromMs, toMs);
+    if (windows.length === 0) {
+      return {
+        kpi: kpi.id,
+        grain: query.grain,
+        buckets: [],
+        ...(nowMs === undefined ? {} : { provisional: [] }),
+        series: shown.map((b) => ({ brand: b.id, name: b.name, own: b.own, values: [] })),
+      };
+    }
     // The DPI scores the whole catalogue at each point: computed bucket by bucket, 100 at most.
     const { buckets, values } =
       kpi.formula.kind === 'dpi'
-        ? await perBucket(scope, bucketsOf(scope, query.grain, fromMs, toMs), 100, (window) =>
-            this.values(workspace, kpi, scope, window),
-          )
-        : await kpiSeriesValues(this.rollups, kpi, scope, query.grain, fromMs, toMs);
-    const shown = workspace.brands.filter((b) => !asked || asked.includes(b.id));
+        ? await perBucket(scope, windows, 100, (window) => this.values(workspace, kpi, scope, window))
+        : await kpiSeriesValues(this.rollups, kpi, scope, query.grain, windows);
     return {
       kpi: kpi.id,
       grain: query.grain,
       buckets,
+      ...(nowMs === undefined
+        ? {}
+        : { provisional: windows.map((w) => w.window.fromMs <= nowMs && nowMs < w.window.toMs) }),
       series: shown.map((b) => ({ brand: b.id, name: b.name, own: b.own, values: values.get(b.id)! })),
     };
   }
@@ -326,9 +375,10 @@ export class KpiService {
     requireBrands(workspace, [brand]);
     const scope = narrowTo(this.scope(workspace, kpi, query), kpi, brand);
     const { window, previous } = query;
-    const [current, before] = await Promise.all([
+    const [current, before, minVolume] = await Promise.all([
       this.values(workspace, kpi, scope, window),
       this.values(workspace, kpi, scope, previous),
+      this.minVolumeOf(workspace, kpi),
     ]);
     const { value, reason } = current.get(brand)!;
     const prior = before.get(brand)!.value;
@@ -341,6 +391,7 @@ export class KpiService {
       ...(value === null && reason ? { reason } : {}),
       previous: prior,
       ...delta(value, prior),
+      ...lowVolumeOf(current.get(brand), minVolume),
     };
   }
 }

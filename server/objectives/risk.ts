@@ -7,6 +7,7 @@ import { iso, type Window } from '../../shared/time.js';
 import type { AlertService } from '../alerts/rules.js';
 import type { WorkspaceService, WorkspaceState } from '../workspaces/service.js';
 import type { Evaluated, ObjectiveService } from './service.js';
+import { frenchTypography } from '../../shared/typography.js';
 
 // "Objective at risk": raised once when an objective's chance falls below its threshold, updated
 // while it stays below (its chance moves), resolved when the chance comes back. The open alerts
@@ -56,7 +57,9 @@ export function riskMessage(
   const atLeast = row.direction === 'at_least';
   return {
     en: `Objective “${row.id}” (${kpi.label.en}, ${brand}) is at risk: ${en.chance} chance to ${atLeast ? 'reach' : 'stay at or below'} ${en.target} by ${en.by}.`,
-    fr: `L’objectif « ${row.id} » (${kpi.label.fr}, ${brand}) est menacé : ${fr.chance} de chances ${atLeast ? 'd’atteindre' : 'de rester sous'} ${fr.target} d’ici le ${fr.by}.`,
+    fr: frenchTypography(
+      `L’objectif « ${row.id} » (${kpi.label.fr}, ${brand}) est menacé : ${fr.chance} de chances ${atLeast ? 'd’atteindre' : 'de rester sous'} ${fr.target} d’ici le ${fr.by}.`,
+    ),
   };
 }
 

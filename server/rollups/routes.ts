@@ -18,6 +18,7 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'A metric over time from the rollups',
         description: [
           'One metric per bucket (minute, hour or day, in the workspace’s time zone) over [from, to), summed over the brands, touchpoints and sources asked for (all when absent): sum, count, min and max of the values, and for gauges the level as of the bucket end.',
+          'The bucket holding now is still filling: it carries `provisional: true` and no row comes after it.',
           `Sends the same rows as an Arrow IPC stream when the request’s Accept names ${ARROW_STREAM}.`,
         ].join(' '),
         params: WorkspaceParams,
@@ -26,7 +27,7 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
           200: jsonOrArrow(
             SeriesResult,
             'The buckets, oldest first.',
-            'columns bucket (timestamp ms), bucketLabel, sum, count, min, max, last',
+            'columns bucket (timestamp ms), bucketLabel, sum, count, min, max, last, provisional (bool)',
           ),
           400: failure(
             'An unknown metric of this workspace, `from`/`to` that are not ISO 8601 instants or not in order, or another query field out of bounds (`invalid_query`, `invalid_request`).',
@@ -56,6 +57,7 @@ export const rollupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         grain: query.grain,
         fromMs,
         toMs,
+        nowMs: Date.now(),
       });
       if (acceptsArrow(request)) return sendArrow(reply as FastifyReply, seriesColumns(rows));
       return { rows };
@@ -76,5 +78,6 @@ function seriesColumns(rows: SeriesRow[]): Record<string, ArrowColumn> {
     min: numbers((r) => r.min),
     max: numbers((r) => r.max),
     last: numbers((r) => r.last),
+    provisional: { kind: 'bool', values: rows.map((r) => r.provisional === true) },
   };
 }

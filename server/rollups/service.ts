@@ -3,7 +3,17 @@ import type { Database, Sql } from '../db/database.js';
 import type { Grain, SeriesRow } from '../../shared/schemas/series.js';
 import type { MetricDefinition } from '../../shared/vocabulary.js';
 import { yieldToLoop } from '../loop.js';
-import { ceilTo, DAY, floorTo, HOUR, iso, isoWithOffset, MINUTE, zoneOf } from '../../shared/time.js';
+import {
+  ceilTo,
+  currentBucketStart,
+  DAY,
+  floorTo,
+  HOUR,
+  iso,
+  isoWithOffset,
+  MINUTE,
+  zoneOf,
+} from '../../shared/time.js';
 import type { Cover } from './cover.js';
 import { WindowReads } from './window-reads.js';
 import { addRows, Partials, rollUp, type RollupRows, SLICE } from './partials.js';
@@ -40,6 +50,8 @@ export interface SeriesFilter {
   grain: Grain;
   fromMs: number;
   toMs: number;
+  /** For charts: no row after the bucket holding this instant, which is flagged provisional. */
+  nowMs?: number;
 }
 
 /** Minute series up to this span are served from cached hours of minute aggregates. */
@@ -294,6 +306,19 @@ export class RollupService {
 
   /** One row per bucket; gauges combine their per-key latest values as the metric says. */
   async series(filter: SeriesFilter): Promise<SeriesRow[]> {
+    const rows = await this.seriesRows(filter);
+    if (filter.nowMs === undefined) return rows;
+    const current = currentBucketStart(filter.grain, filter.nowMs, zoneOf(filter.timezone));
+    const shown: SeriesRow[] = [];
+    for (const row of rows) {
+      const start = Date.parse(row.bucket);
+      if (start > current) break;
+      shown.push(start === current ? { ...row, provisional: true } : row);
+    }
+    return shown;
+  }
+
+  private async seriesRows(filter: SeriesFilter): Promise<SeriesRow[]> {
     const ids = this.matchingSeries(filter.workspaceKey, {
       metric: [filter.metric.id],
       brand: filter.brands,

@@ -35,6 +35,22 @@ export const WindowOut = Type.Object({
 
 export const NULL_REASONS = ['no_data', 'zero_denominator', 'no_value_before_start'] as const;
 
+/** On ratio KPIs whose denominator is under the workspace's minimum volume; absent otherwise. */
+export const LowVolumeFields = {
+  lowVolume: Type.Optional(
+    Type.Literal(true, {
+      description:
+        'the value rests on less than the minimum volume of its denominator (GET …/min-volumes): it is kept, and so is its rank, but it is noise',
+    }),
+  ),
+  volume: Type.Optional(
+    Type.Number({
+      description:
+        'with lowVolume: what the ratio divided by (impressions, visits, reach, mentions with a sentiment, the set’s total for shares)',
+    }),
+  ),
+};
+
 export const BenchmarkRow = Type.Object({
   brand: Type.String(),
   name: Type.String(),
@@ -50,6 +66,7 @@ export const BenchmarkRow = Type.Object({
     Type.Number({ description: 'value / sum over the set, for KPIs where a share means something' }),
   ),
   gapToLeader: Nullable(Type.Number()),
+  ...LowVolumeFields,
 });
 export type BenchmarkRow = Static<typeof BenchmarkRow>;
 
@@ -92,6 +109,7 @@ export const KpiValue = Type.Object({
   previous: Nullable(Type.Number()),
   delta: Nullable(Type.Number()),
   deltaPct: Nullable(Type.Number()),
+  ...LowVolumeFields,
 });
 export type KpiValue = Static<typeof KpiValue>;
 
@@ -114,6 +132,12 @@ export const KpiSeries = Type.Object({
   grain: Type.String(),
   buckets: Type.Array(
     Type.String({ description: 'bucket starts; day and week buckets as local midnight with offset' }),
+  ),
+  provisional: Type.Optional(
+    Type.Array(Type.Boolean(), {
+      description:
+        'one per bucket: true for the bucket holding now, still filling (its value will grow), false for closed ones; no bucket comes after it',
+    }),
   ),
   series: Type.Array(
     Type.Object({
@@ -150,3 +174,31 @@ export const CustomKpiInput = Type.Object({
   direction: KpiDirection,
 });
 export type CustomKpiInput = Static<typeof CustomKpiInput>;
+
+const Volume = Type.Number({ minimum: 0, maximum: 1e12 });
+
+export const MinVolumesInput = Type.Object(
+  {
+    default: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1e12,
+        description: 'the minimum volume of every ratio KPI not listed (30 when never set)',
+      }),
+    ),
+    kpis: Type.Optional(
+      Type.Record(IdText(), Volume, {
+        maxProperties: 256,
+        description: 'per KPI, its own minimum (e.g. {"net_sentiment": 50}); 0 never flags it',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type MinVolumesInput = Static<typeof MinVolumesInput>;
+
+export const MinVolumes = Type.Object({
+  default: Volume,
+  kpis: Type.Record(Type.String(), Volume),
+});
+export type MinVolumes = Static<typeof MinVolumes>;

@@ -5,7 +5,7 @@
 // on the server without a schema fails the wire test (test/integration/live-wire.test.ts).
 import { Type, type Static, type TSchema } from 'typebox';
 import type { Topic } from '../live-names.js';
-import { Benchmark, BenchmarkRow, KpiDirection, WindowOut } from './kpi.js';
+import { Benchmark, BenchmarkRow, KpiDirection, LowVolumeFields, WindowOut } from './kpi.js';
 import { Nullable } from './nullable.js';
 
 const Instant = Type.String({ format: 'date-time' });
@@ -26,8 +26,12 @@ export const Tile = Type.Object(
     ranked: Type.Integer({ description: 'brands with a value (the rank’s denominator)' }),
     sparkline: Type.Array(Nullable(Type.Number()), {
       description:
-        'the KPI per bucket over the window (hours for 1h/24h/today, days otherwise), oldest first',
+        'the KPI per bucket over the window so far (hours for 1h/24h/today, days otherwise), oldest first',
     }),
+    sparklineProvisional: Type.Boolean({
+      description: 'the sparkline’s last bucket holds now: still filling, its value will grow',
+    }),
+    ...LowVolumeFields,
   },
   { additionalProperties: false },
 );
@@ -46,7 +50,15 @@ export type BenchmarkSet = Static<typeof BenchmarkSet>;
 
 /** An entry `p:<bucket>` of the `series` topic: each brand's value in that bucket. */
 export const SeriesPoint = Type.Object(
-  { bucket: Type.String(), values: Type.Record(Type.String(), Nullable(Type.Number())) },
+  {
+    bucket: Type.String(),
+    values: Type.Record(Type.String(), Nullable(Type.Number())),
+    provisional: Type.Optional(
+      Type.Boolean({
+        description: 'true for the bucket holding now, still filling; no point comes after it',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type SeriesPoint = Static<typeof SeriesPoint>;

@@ -27,6 +27,12 @@ export const SeriesRow = Type.Object({
     description:
       'gauges: the value as of the bucket end (per source its latest value so far, also from before the window), combined across sources as the metric says (sum or mean); null for counters',
   }),
+  provisional: Type.Optional(
+    Type.Boolean({
+      description:
+        'true on the bucket holding now, still filling (absent on closed ones); no row comes after it',
+    }),
+  ),
 });
 export type SeriesRow = Static<typeof SeriesRow>;
 

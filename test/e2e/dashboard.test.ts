@@ -252,6 +252,36 @@ describe('the forecast on the wall', () => {
   });
 });
 
+describe('the bucket still filling', () => {
+  const hourNow = () => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+
+  it('is drawn apart, not as a fall: on the wall’s line and sparklines and in the explorer', async () => {
+    for (const viewport of [
+      { width: 1366, height: 768 },
+      { width: 1920, height: 1080 },
+    ]) {
+      const page = await newPage({ viewport });
+      await page.goto(`${hub.url}/wall?workspace=${WS}`);
+      const chart = page.locator('[data-testid="sentiment-chart"]');
+      await expect.poll(() => chart.getAttribute('data-provisional'), { timeout: 30_000 }).toBe(hourNow());
+      const sparkline = page.locator('[data-testid="tile-mentions"] svg.sparkline');
+      await expect.poll(() => sparkline.getAttribute('data-provisional'), { timeout: 15_000 }).toBe('true');
+      expect(await sparkline.locator('path.stub').count()).toBe(1);
+      await page.waitForTimeout(800); // the chart's update animation
+      await page.screenshot({ path: path.join(ARTIFACTS, `wall-provisional-${viewport.width}.png`) });
+
+      await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`);
+      const series = page.locator('[data-testid="series-chart"]');
+      await expect.poll(() => series.getAttribute('data-provisional'), { timeout: 30_000 }).toBe(hourNow());
+      await page.waitForTimeout(800);
+      await page
+        .locator('[data-testid="explorer-series"]')
+        .screenshot({ path: path.join(ARTIFACTS, `explorer-provisional-${viewport.width}.png`) });
+      await page.close();
+    }
+  });
+});
+
 describe('the objectives page', () => {
   it('shows each objective’s chance from the forecast and its trajectory, in English and French', async () => {
     // On the three days of hourly mentions above: two days gone, two to go.

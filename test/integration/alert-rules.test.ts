@@ -168,7 +168,8 @@ describe('a threshold rule on a counter', () => {
       acknowledged: false,
       message: {
         en: 'Mentions of Acme: 110 over the last hour, above 100 (rule “Buzz”).',
-        fr: 'Mentions de Acme : 110 sur la dernière heure, au-dessus de 100 (règle « Buzz »).',
+        // French typography: narrow no-break spaces before : and inside « ».
+        fr: 'Mentions de Acme\u202f: 110 sur la dernière heure, au-dessus de 100 (règle «\u202fBuzz\u202f»).',
       },
     });
     expect(alert!.resolvedAt).toBeUndefined();

@@ -129,6 +129,7 @@ describe('the live wire format', () => {
       'rank',
       'ranked',
       'sparkline',
+      'sparklineProvisional',
       'unit',
       'value',
     ]);
@@ -151,9 +152,11 @@ describe('the live wire format', () => {
     expect(keys(benchmark.data['row:acme'])).toEqual(row);
     // A brand without data says why.
     expect(keys(benchmark.data['row:initech'])).toEqual([...row, 'reason'].sort());
-    const [point] = Object.values(series.data);
-    expect(keys(point)).toEqual(['bucket', 'values']);
-    expect(keys(point!.values)).toEqual(['acme', 'globex', 'initech']);
+    const points = Object.values(series.data).sort((a, b) => Date.parse(a.bucket) - Date.parse(b.bucket));
+    expect(keys(points[0])).toEqual(['bucket', 'values']);
+    expect(keys(points[0]!.values)).toEqual(['acme', 'globex', 'initech']);
+    // The bucket still filling, the last one.
+    expect(keys(points.at(-1))).toEqual(['bucket', 'provisional', 'values']);
     expect(keys(quality.data.counters)).toEqual([
       'accepted',
       'acceptedLastMinute',
@@ -226,6 +229,7 @@ describe('the live wire format', () => {
       rank: 1,
       ranked: 1,
       sparkline: [1, null],
+      sparklineProvisional: true,
     };
     const at = '2026-03-10T10:00:00.000Z';
     const window = { from: at, to: at, previousFrom: at, previousTo: at };

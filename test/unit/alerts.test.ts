@@ -40,7 +40,7 @@ describe('data-quality alerts', () => {
     const [alert] = alerts.list('w');
     expect(alert).toMatchObject({ kind: 'source_silent', subject: { source: 'x' }, acknowledged: false });
     expect(alert!.message.en).toContain('"x"');
-    expect(alert!.message.fr).toContain('« x »');
+    expect(alert!.message.fr).toContain('«\u202fx\u202f»');
     expect(alerts.check(last + 200_000)).toEqual([]); // not twice for one silence
     // It speaks again, then falls silent again: a new alert.
     for (let i = 0; i < 3; i++) record(change(last + 300_000 + i * 20_000));

@@ -19,6 +19,7 @@ import {
   type FormatOptions,
   type Unit,
 } from '../../shared/format.js';
+import { frenchTypography, typesetFrench } from '../../shared/typography.js';
 import en from './messages/en.js';
 import fr from './messages/fr.js';
 
@@ -50,8 +51,11 @@ export const i18n = createI18n({
   legacy: false,
   locale: detectLocale(),
   fallbackLocale: 'en',
-  messages: { en, fr },
+  // Written with plain spaces; shown with French spacing (a narrow no-break space before : ; % …).
+  messages: { en, fr: typesetFrench(fr) },
 });
+// The page's language is the chosen one from the start (screen readers, hyphenation, the browser's translate offer).
+if (typeof document !== 'undefined') document.documentElement.lang = i18n.global.locale.value;
 
 export function setLocale(locale: Locale, remember = true): void {
   i18n.global.locale.value = locale;
@@ -68,7 +72,7 @@ export function setLocale(locale: Locale, remember = true): void {
 export function useLabel() {
   const { locale } = useI18n();
   return (label: { en: string; fr: string } | undefined, fallback = ''): string =>
-    label ? (locale.value === 'fr' ? label.fr : label.en) : fallback;
+    label ? (locale.value === 'fr' ? frenchTypography(label.fr) : label.en) : fallback;
 }
 
 /** shared/format.ts bound to the current locale. */

@@ -49,7 +49,7 @@ describe('formatting by unit and locale', () => {
   });
 
   it('signs changes, in points for percentages', () => {
-    expect(formatDelta(0.021, 'percent', 'en')).toBe('+2.1 pts');
+    expect(formatDelta(0.021, 'percent', 'en')).toBe('+2.1\u00a0pts');
     expect(plain(formatDelta(-0.021, 'percent', 'fr'))).toBe('-2,1 pt');
     expect(formatDelta(1500, 'count', 'en')).toBe('+1,500');
     expect(formatChange(0.125, 'en')).toBe('+12.5%');
@@ -67,7 +67,20 @@ describe('formatting by unit and locale', () => {
     expect(trendOf(-2, 'lower')).toBe('good');
     expect(trendOf(0, 'higher')).toBe('flat');
     expect(arrowOf(-1)).toBe('▼');
-    expect(arrowOf(null)).toBe('▶');
+    expect(arrowOf(null)).toBe('');
+  });
+
+  it('shows a change that rounds to zero with no colour and no arrow', () => {
+    // Share of voice 25.00 % → 25.04 %: printed "0.0 pts", neither good news nor bad.
+    const shown = formatDelta(0.0004, 'percent', 'en');
+    expect(plain(shown)).toBe('0.0 pts');
+    expect(trendOf(0.0004, 'higher', shown)).toBe('flat');
+    expect(arrowOf(0.0004, shown)).toBe('');
+    expect(trendOf(-0.0004, 'higher', formatDelta(-0.0004, 'percent', 'fr'))).toBe('flat');
+    expect(arrowOf(-0.0002, formatChange(-0.0002, 'fr'))).toBe('');
+    // One that shows keeps its arrow and colour.
+    expect(trendOf(-0.02, 'higher', formatDelta(-0.02, 'percent', 'en'))).toBe('bad');
+    expect(arrowOf(-0.02, formatDelta(-0.02, 'percent', 'en'))).toBe('▼');
   });
 });
 

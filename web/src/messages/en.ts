@@ -26,6 +26,7 @@ export default {
     stale: '{age} ago',
   },
   common: {
+    soFar: 'so far',
     save: 'Save',
     saving: 'Saving…',
     saved: 'Saved',

@@ -28,6 +28,7 @@ const fr: typeof en = {
     stale: 'il y a {age}',
   },
   common: {
+    soFar: 'en cours',
     save: 'Enregistrer',
     saving: 'Enregistrement…',
     saved: 'Enregistré',
@@ -62,7 +63,7 @@ const fr: typeof en = {
   },
   touchpoints: {
     search: 'Recherche',
-    site: 'Site & apps',
+    site: 'Site et applis',
     social: 'Social',
     media: 'Médias & influence',
     viral: 'Viral',
@@ -239,7 +240,7 @@ const fr: typeof en = {
     timezone: 'Fuseau horaire',
     timezoneHint: 'Le changer reconstruit les agrégats journaliers.',
     brands: 'Marques et concurrents',
-    brandId: 'Id',
+    brandId: 'Identifiant',
     brandName: 'Nom',
     own: 'Notre marque',
     addBrand: 'Ajouter une marque',
