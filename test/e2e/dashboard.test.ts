@@ -113,6 +113,27 @@ describe('the live wall', () => {
     await page.close();
   });
 
+  it('says "not enough data" on a ratio over a handful of mentions, with no rank, in English and French', async () => {
+    // Acme's net sentiment rests on 8 mentions with a sentiment (6 positive, 2 negative): under 30.
+    for (const [lang, text] of [
+      ['en', 'Not enough data (8 mentions)'],
+      ['fr', 'Pas assez de données (8 mentions)'],
+    ] as const) {
+      const page = await newPage({ viewport: { width: 1366, height: 768 } });
+      await page.goto(`${hub.url}/wall?workspace=${WS}&lang=${lang}`);
+      const tile = page.locator('[data-testid="tile-net_sentiment"]');
+      await expect
+        .poll(() => tile.locator('[data-testid="tile-low-volume"]').textContent(), { timeout: 15_000 })
+        .toBe(text);
+      expect(await tile.locator('[data-testid="tile-rank"]').count()).toBe(0);
+      expect(await tile.locator('[data-testid="tile-value"]').count()).toBe(0);
+      // The page says its language, for screen readers and the browser's translation offer.
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      await page.screenshot({ path: path.join(ARTIFACTS, `wall-low-volume-${lang}-1366.png`) });
+      await page.close();
+    }
+  });
+
   it('runs in kiosk mode without navigation', async () => {
     const page = await newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(`${hub.url}/wall?workspace=${WS}&kiosk=1`);
@@ -207,7 +228,7 @@ describe('the forecast in the explorer', () => {
       { width: 1366, height: 768 },
       { width: 1920, height: 1080 },
     ];
-    const legends = { en: 'Forecast (80 % / 95 %)', fr: 'Prévision (80 % / 95 %)' };
+    const legends = { en: 'Forecast (80 % / 95 %)', fr: 'Prévision (80\u202f% / 95\u202f%)' };
     for (const [locale, legend] of Object.entries(legends)) {
       for (const viewport of sizes) {
         const page = await newPage({ viewport });
@@ -233,7 +254,8 @@ describe('the forecast on the wall', () => {
   it('draws the own brand’s band ahead of the net sentiment board once it has the history', async () => {
     for (const [locale, legend] of Object.entries({
       en: 'Forecast (80 % / 95 %)',
-      fr: 'Prévision (80 % / 95 %)',
+      // French typography: a narrow no-break space before %.
+      fr: 'Prévision (80\u202f% / 95\u202f%)',
     })) {
       const page = await newPage({ viewport: { width: 1920, height: 1080 } });
       await page.addInitScript(`localStorage.setItem('convergence.locale', ${JSON.stringify(locale)})`);
@@ -304,8 +326,8 @@ describe('the objectives page', () => {
     const texts = {
       en: { stretch: '0% likely', easy: '100% likely', projected: 'Projected at the end' },
       fr: {
-        stretch: '0\u00a0% de chances',
-        easy: '100\u00a0% de chances',
+        stretch: '0\u202f% de chances',
+        easy: '100\u202f% de chances',
         projected: 'Projection en fin de période',
       },
     };

@@ -34,6 +34,8 @@ export function withProvisional(lines: LineSeriesOption[], provisionalMs: number
       color: line.color,
       z: line.z,
       showSymbol: true,
+      // At the chart's right edge (and often at its top): its dot is drawn whole, not clipped.
+      clip: false,
       symbol: 'emptyCircle',
       symbolSize: Math.max(6, width * 2),
       // The stub's first point is the line's last: the tooltip names only the value so far.

@@ -26,6 +26,8 @@ export default {
     stale: '{age} ago',
   },
   common: {
+    notEnoughData: 'Not enough data ({volume})',
+    notEnoughDataHint: 'Too few {what} in this period for a reliable figure',
     soFar: 'so far',
     save: 'Save',
     saving: 'Saving…',

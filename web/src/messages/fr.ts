@@ -28,6 +28,8 @@ const fr: typeof en = {
     stale: 'il y a {age}',
   },
   common: {
+    notEnoughData: 'Pas assez de données ({volume})',
+    notEnoughDataHint: 'Trop peu de volume sur cette période pour un chiffre fiable',
     soFar: 'en cours',
     save: 'Enregistrer',
     saving: 'Enregistrement…',
