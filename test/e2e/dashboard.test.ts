@@ -127,11 +127,34 @@ describe('the live wall', () => {
         .toBe(text);
       expect(await tile.locator('[data-testid="tile-rank"]').count()).toBe(0);
       expect(await tile.locator('[data-testid="tile-value"]').count()).toBe(0);
+      // The header holds on one row, whatever the language.
+      const header = await page.locator('header.topbar').boundingBox();
+      expect(header!.height).toBeLessThan(64);
+      const nav = await page.locator('header.topbar nav').boundingBox();
+      const status = await page.locator('header.topbar .status-line').boundingBox();
+      const lastLink = await page.locator('header.topbar nav a').last().boundingBox();
+      expect(nav!.x + nav!.width).toBeLessThanOrEqual(status!.x);
+      expect(lastLink!.x + lastLink!.width, 'every view’s link is whole').toBeLessThanOrEqual(
+        nav!.x + nav!.width,
+      );
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
       // The page says its language, for screen readers and the browser's translation offer.
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
       await page.screenshot({ path: path.join(ARTIFACTS, `wall-low-volume-${lang}-1366.png`) });
       await page.close();
     }
+  });
+
+  it('draws no donut for a workspace without mentions, and says what is missing', async () => {
+    await putWorkspace(hub.url, 'e2e-empty');
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/wall?workspace=e2e-empty`);
+    const board = page.locator('[data-testid="board-share_of_voice"]');
+    await expect
+      .poll(() => board.locator('[data-testid="share-empty"]').textContent(), { timeout: 15_000 })
+      .toMatch(/No mentions in this period yet/);
+    expect(await board.locator('canvas').count()).toBe(0);
+    await page.close();
   });
 
   it('runs in kiosk mode without navigation', async () => {

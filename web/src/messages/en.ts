@@ -69,6 +69,7 @@ export default {
     viral: 'Viral',
   },
   wall: {
+    noMentions: 'No mentions in this period yet: shares of voice appear as soon as mentions arrive.',
     title: 'Live wall',
     editLayout: 'Edit layout',
     closeEditor: 'Close editor',

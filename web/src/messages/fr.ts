@@ -71,6 +71,8 @@ const fr: typeof en = {
     viral: 'Viral',
   },
   wall: {
+    noMentions:
+      'Aucune mention sur cette période pour l’instant : les parts de voix apparaissent dès que des mentions arrivent.',
     title: 'Mur en direct',
     editLayout: 'Modifier la disposition',
     closeEditor: 'Fermer l’éditeur',
