@@ -297,6 +297,36 @@ describe('the forecast on the wall', () => {
   });
 });
 
+describe('chart text on a screen', () => {
+  it('grows with the screen: ≥ 12 px at 768 px high, ≥ 16 px at 1080 in kiosk mode, ≥ 32 px at 2160', async () => {
+    const cases = [
+      { width: 1366, height: 768, kiosk: false, least: 12 },
+      { width: 1920, height: 1080, kiosk: false, least: 12 },
+      { width: 1920, height: 1080, kiosk: true, least: 16 },
+      { width: 3840, height: 2160, kiosk: true, least: 32 },
+    ];
+    for (const { width, height, kiosk, least } of cases) {
+      const page = await newPage({ viewport: { width, height } });
+      // The SVG renderer draws the same option as text elements whose size the browser reports.
+      await page.goto(`${hub.url}/wall?workspace=${WS}&renderer=svg${kiosk ? '&kiosk=1' : ''}`);
+      const sizes = async () =>
+        page.evaluate(() =>
+          [...document.querySelectorAll('.chart svg text')]
+            .filter((t) => (t.textContent ?? '').trim() !== '')
+            .map((t) => parseFloat(getComputedStyle(t).fontSize)),
+        );
+      await expect.poll(async () => (await sizes()).length, { timeout: 30_000 }).toBeGreaterThan(10);
+      await page.waitForTimeout(800);
+      const all = await sizes();
+      expect(Math.min(...all), `${width}×${height}${kiosk ? ' kiosk' : ''}`).toBeGreaterThanOrEqual(least);
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `wall-text-${width}x${height}${kiosk ? '-kiosk' : ''}.png`),
+      });
+      await page.close();
+    }
+  });
+});
+
 describe('the bucket still filling', () => {
   const hourNow = () => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
 

@@ -19,10 +19,11 @@ import type {
   TooltipComponentOption,
 } from 'echarts/components';
 import { use, type ComposeOption } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 use([
   CanvasRenderer,
+  SVGRenderer,
   BarChart,
   LineChart,
   PieChart,
