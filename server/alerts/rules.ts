@@ -55,7 +55,8 @@ export class AlertService {
   record(change: CommitChange): void {
     let clocks = this.clocks.get(change.workspace);
     if (!clocks) this.clocks.set(change.workspace, (clocks = new Map()));
-    for (const source of change.sources) {
+    // A source whose rows are all rejected is not silent: the rejection alert speaks for it.
+    for (const source of new Set([...change.sources, ...change.rejectedSources])) {
       const clock = clocks.get(source);
       if (!clock) {
         clocks.set(source, { lastMs: change.committedAt, seen: 1, silent: false });

@@ -8,6 +8,8 @@ export interface CommitChange {
   /** A correction scoped to no metric: any metric of its source may have changed. */
   allMetrics: boolean;
   sources: string[];
+  /** Sources whose rows this commit rejected: they are sending, though nothing of theirs changed. */
+  rejectedSources: string[];
   fromMs: number;
   toMs: number;
   rows: number;
@@ -31,6 +33,7 @@ export function describeChanges(jobs: WriteJob[]): CommitChange[] {
         metrics: [],
         allMetrics: false,
         sources: [],
+        rejectedSources: [],
         fromMs: Infinity,
         toMs: -Infinity,
         rows: 0,
@@ -42,6 +45,9 @@ export function describeChanges(jobs: WriteJob[]): CommitChange[] {
     for (const key of accepted.keys) {
       if (!change.metrics.includes(key.metric)) change.metrics.push(key.metric);
       if (!change.sources.includes(key.source)) change.sources.push(key.source);
+    }
+    for (const source of job.rejectedSources ?? []) {
+      if (!change.rejectedSources.includes(source)) change.rejectedSources.push(source);
     }
     for (const error of job.rejected) change.rejected[error.code] = (change.rejected[error.code] ?? 0) + 1;
     for (let i = 0; i < accepted.length; i++) {

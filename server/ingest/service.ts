@@ -81,12 +81,18 @@ export class IngestService {
     const batch = await decode(withoutBom(request.body), this.config);
     request.ticket?.decoded(batch.length, request.body.length);
     await yieldToLoop();
-    const { accepted, rejected } = await validate(batch, request.workspace, this.bounds(), request.replace);
+    const { accepted, rejected, rejectedSources } = await validate(
+      batch,
+      request.workspace,
+      this.bounds(),
+      request.replace,
+    );
     const response = toResult(accepted.length, rejected);
     await this.writer.write({
       workspace: request.workspace,
       accepted,
       rejected,
+      rejectedSources,
       // Only rejected rows are quoted: without any, the decoded columns can go before the commit.
       rawText: rejected.length > 0 ? batch.rawText : noRows,
       format: batch.format,

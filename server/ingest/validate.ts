@@ -57,6 +57,8 @@ export interface Validated {
   accepted: AcceptedRows;
   /** Every rejected row with its first problem, in row order. */
   rejected: RowError[];
+  /** Sources named (validly) by rejected rows: they are not silent, their rows are refused. */
+  rejectedSources: string[];
 }
 
 type Verdict = { code: RowErrorCode; message: string } | null;
@@ -146,8 +148,12 @@ export async function validate(
   let accepted = 0;
 
   const rejected: RowError[] = [];
-  const reject = (row: number, field: EventField, code: RowErrorCode, message: string) =>
+  const rejectedSources = new Set<number>();
+  const reject = (row: number, field: EventField, code: RowErrorCode, message: string) => {
     rejected.push({ row, field, code, message });
+    const s = source.codes[row]!;
+    if (s >= 0) rejectedSources.add(s);
+  };
 
   for (let row = 0; row < batch.length; row++) {
     if ((row & YIELD_MASK) === YIELD_MASK) await yieldToLoop();
@@ -206,6 +212,7 @@ export async function validate(
       value: acceptedValue.subarray(0, accepted),
     },
     rejected,
+    rejectedSources: [...rejectedSources].map((s) => source.values[s]!).filter((s) => SOURCE_PATTERN.test(s)),
   };
 }
 

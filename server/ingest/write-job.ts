@@ -8,6 +8,8 @@ export interface WriteJob {
   workspace: WorkspaceState;
   accepted: AcceptedRows;
   rejected: RowError[];
+  /** The sources its rejected rows name: heard from, though nothing of theirs is stored. */
+  rejectedSources?: string[];
   rawText: (row: number) => RawText;
   format: string;
   response: IngestResult;

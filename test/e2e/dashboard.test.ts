@@ -137,9 +137,9 @@ describe('the live wall', () => {
       expect(lastLink!.x + lastLink!.width, 'every view’s link is whole').toBeLessThanOrEqual(
         nav!.x + nav!.width,
       );
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
       // The page says its language, for screen readers and the browser's translation offer.
-      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      expect(await page.evaluate('document.documentElement.lang')).toBe(lang);
       await page.screenshot({ path: path.join(ARTIFACTS, `wall-low-volume-${lang}-1366.png`) });
       await page.close();
     }
@@ -310,11 +310,9 @@ describe('chart text on a screen', () => {
       // The SVG renderer draws the same option as text elements whose size the browser reports.
       await page.goto(`${hub.url}/wall?workspace=${WS}&renderer=svg${kiosk ? '&kiosk=1' : ''}`);
       const sizes = async () =>
-        page.evaluate(() =>
-          [...document.querySelectorAll('.chart svg text')]
-            .filter((t) => (t.textContent ?? '').trim() !== '')
-            .map((t) => parseFloat(getComputedStyle(t).fontSize)),
-        );
+        page.evaluate<number[]>(`[...document.querySelectorAll('.chart svg text')]
+          .filter((t) => (t.textContent ?? '').trim() !== '')
+          .map((t) => parseFloat(getComputedStyle(t).fontSize))`);
       await expect.poll(async () => (await sizes()).length, { timeout: 30_000 }).toBeGreaterThan(10);
       await page.waitForTimeout(800);
       const all = await sizes();

@@ -9,6 +9,7 @@ const change = (at: number, over: Partial<CommitChange> = {}): CommitChange => (
   metrics: ['mentions'],
   allMetrics: false,
   sources: ['x'],
+  rejectedSources: [],
   fromMs: at - 1000,
   toMs: at - 1000,
   rows: 10,
@@ -47,6 +48,25 @@ describe('data-quality alerts', () => {
     expect(alerts.check(last + 300_000 + 40_000 + 101_000)).toEqual(['w']);
     expect(alerts.list('w')).toHaveLength(2);
     expect(saved).toEqual(['source_silent:false', 'source_silent:false']);
+  });
+
+  it('never call a source silent while it sends rows that are rejected: that is a rejection, not a silence', () => {
+    const { alerts, record } = service();
+    const t0 = Date.parse('2026-03-10T10:00:00Z');
+    for (let i = 0; i < 5; i++) record(change(t0 + i * 20_000));
+    // From then on every row of x is refused (an unknown brand): nothing stored, but x still sends.
+    for (let i = 5; i < 20; i++) {
+      record(
+        change(t0 + i * 20_000, {
+          sources: [],
+          rejectedSources: ['x'],
+          rows: 0,
+          rejected: { unknown_brand: 1 },
+        }),
+      );
+    }
+    alerts.check(t0 + 19 * 20_000 + 1000);
+    expect(alerts.list('w').filter((a) => a.kind === 'source_silent')).toEqual([]);
   });
 
   it('raise a burst of rejected rows, at most once in five minutes, and take an acknowledgement', () => {
