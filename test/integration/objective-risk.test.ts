@@ -136,7 +136,7 @@ describe('the objective-at-risk alert', () => {
       /^Objective “stretch” \(Mentions, Acme\) is at risk: 0% chance to reach 1,000,000 by /,
     );
     expect(alert!.message.fr).toMatch(
-      /^L’objectif « stretch » \(Mentions, Acme\) est menacé : 0\u00a0% de chances/,
+      /^L’objectif «\u202fstretch\u202f» \(Mentions, Acme\) est menacé\u202f: 0\u202f% de chances/,
     );
     // Another objective's alert shows a later check ran: still one alert for this one.
     await put('canary', { target: 2_000_000 });
