@@ -162,6 +162,14 @@ describe('the live wall', () => {
     await page.goto(`${hub.url}/wall?workspace=${WS}&kiosk=1`);
     await expect.poll(() => tileValue(page, 'mentions'), { timeout: 15_000 }).toBe('40');
     expect(await page.locator('[data-testid^="nav-"]').count()).toBe(0);
+    // No alert yet: the rotation skips the alerts board and says so in a small marker instead.
+    await expect
+      .poll(() => page.locator('[data-testid="no-alerts-marker"]').textContent())
+      .toMatch(/No alerts/);
+    expect(await page.locator('.rotation li').allTextContents()).not.toContain('Alerts');
+    // One board on screen at a time; the others take no room.
+    const shown = await page.locator('.wall-boards > *:visible').count();
+    expect(shown).toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'wall-kiosk.png') });
     await page.close();
   });
