@@ -331,41 +331,29 @@ export class KpiService {
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {
     const kpi = this.definition(workspace, kpiId);
-    const { fromMs } = query.window;
-    const { nowMs } = query;
     const asked = query.brands?.length ? query.brands : undefined;
     requireBrands(workspace, asked ?? []);
-    const shown = workspace.brands.filter((b) => !asked || asked.includes(b.id));
     // All brands are computed (shares need the whole set); only the asked ones are shown.
     const scope = this.scope(workspace, kpi, query);
     // No bucket after the one still filling: it would only hold zeros that read as a fall.
-    const toMs =
-      nowMs === undefined
-        ? query.window.toMs
-        : Math.min(query.window.toMs, currentBucketStart(query.grain, nowMs, scope.zone) + 1);
-    const windows = bucketsOf(scope, query.grain, fromMs, toMs);
-    if (windows.length === 0) {
-      return {
-        kpi: kpi.id,
-        grain: query.grain,
-        buckets: [],
-        ...(nowMs === undefined ? {} : { provisional: [] }),
-        series: shown.map((b) => ({ brand: b.id, name: b.name, own: b.own, values: [] })),
-      };
-    }
+    const current =
+      query.nowMs === undefined ? undefined : currentBucketStart(query.grain, query.nowMs, scope.zone);
+    const toMs = current === undefined ? query.window.toMs : Math.min(query.window.toMs, current + 1);
+    const windows = bucketsOf(scope, query.grain, query.window.fromMs, toMs);
     // The DPI scores the whole catalogue at each point: computed bucket by bucket, 100 at most.
     const { buckets, values } =
-      kpi.formula.kind === 'dpi'
-        ? await perBucket(scope, windows, 100, (window) => this.values(workspace, kpi, scope, window))
-        : await kpiSeriesValues(this.rollups, kpi, scope, query.grain, windows);
+      windows.length === 0
+        ? { buckets: [], values: new Map<string, (number | null)[]>() }
+        : kpi.formula.kind === 'dpi'
+          ? await perBucket(scope, windows, 100, (window) => this.values(workspace, kpi, scope, window))
+          : await kpiSeriesValues(this.rollups, kpi, scope, query.grain, windows);
+    const shown = workspace.brands.filter((b) => !asked || asked.includes(b.id));
     return {
       kpi: kpi.id,
       grain: query.grain,
       buckets,
-      ...(nowMs === undefined
-        ? {}
-        : { provisional: windows.map((w) => w.window.fromMs <= nowMs && nowMs < w.window.toMs) }),
-      series: shown.map((b) => ({ brand: b.id, name: b.name, own: b.own, values: values.get(b.id)! })),
+      ...(current === undefined ? {} : { provisional: windows.map((w) => w.window.fromMs === current) }),
+      series: shown.map((b) => ({ brand: b.id, name: b.name, own: b.own, values: values.get(b.id) ?? [] })),
     };
   }
 
