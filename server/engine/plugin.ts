@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { BucketMemo } from './bucket-memo.js';
 import { LiveEngine } from './engine.js';
 import { q } from './queries.js';
 import type { EngineServices } from './topics.js';
@@ -23,6 +24,7 @@ export default fp<EnginePluginOptions>(
       workspaces: app.workspaces,
       ingest: app.ingest,
       alerts: app.alerts,
+      memo: new BucketMemo(),
     };
     const engine = new LiveEngine((nowMs) => ({ ...services, nowMs }), app.log, { firstComputations });
     app.decorate('engine', engine);
@@ -51,11 +53,22 @@ export default fp<EnginePluginOptions>(
       }
     };
 
-    app.ingest.writer.onCommit((changes) => engine.committed(changes));
-    app.workspaces.onDelete((sql, workspace) => sql.run(q.deleteWorkspace, { ws: workspace.key }));
+    app.ingest.writer.onCommit((changes) => {
+      for (const change of changes) services.memo.committed(change);
+      engine.committed(changes);
+    });
+    app.workspaces.onDelete((sql, workspace) => {
+      // A workspace made again under the same id starts without the old one's buckets.
+      services.memo.invalidate(workspace.id);
+      return sql.run(q.deleteWorkspace, { ws: workspace.key });
+    });
     // Edits of a workspace (brands, zone) or of its KPI definitions recompute all of its topics.
-    app.workspaces.onChange((workspace) => engine.invalidate(workspace));
-    app.kpis.onChange((workspace) => engine.invalidate(workspace));
+    const invalidate = (workspace: string) => {
+      services.memo.invalidate(workspace);
+      engine.invalidate(workspace);
+    };
+    app.workspaces.onChange(invalidate);
+    app.kpis.onChange(invalidate);
 
     const tick = async () => {
       void storeLastCommits();

@@ -8,8 +8,9 @@ import type {
   TilesParams,
   TopicData,
 } from '../../shared/schemas/live.js';
-import { iso, type Window } from '../../shared/time.js';
+import { currentBucketStart, HOUR, iso, type Window, zoneOf } from '../../shared/time.js';
 import type { AlertService } from '../alerts/rules.js';
+import type { BucketMemo } from './bucket-memo.js';
 import { faults } from '../errors.js';
 import type { IngestService } from '../ingest/service.js';
 import type { KpiService } from '../kpi/service.js';
@@ -39,6 +40,8 @@ export interface EngineServices {
   workspaces: WorkspaceService;
   ingest: Pick<IngestService, 'quarantineCounts'>;
   alerts: AlertService;
+  /** Closed buckets of series computed bucket by bucket, kept between ticks. */
+  memo: BucketMemo;
 }
 
 export interface TopicContext extends EngineServices {
@@ -77,15 +80,80 @@ function sinceOf(ctx: TopicContext, workspace: WorkspaceState, kpis: string[], f
 
 const keyOf = (window: Window) => `${window.fromMs}:${window.toMs}`;
 
-/** Sparklines: hours for windows of a day or less, days beyond. */
-const sparkGrain = (fromMs: number, toMs: number) => (toMs - fromMs <= 86_400_000 ? 'hour' : 'day');
-
 /** A named window as of the context's clock, in the workspace's zone. */
 const liveWindow = (ctx: TopicContext, workspace: WorkspaceState, name: string) =>
   resolveWindow({ window: name, atMs: ctx.nowMs }, workspace.timezone, ctx.nowMs);
 
 /** The series topic's window when none is named: a day of hours, or a month of days. */
 const seriesWindowName = (p: SeriesParams) => p.window ?? (p.grain === 'hour' ? '24h' : '30d');
+
+interface Sparkline {
+  values: (number | null)[];
+  /** Its last point is the bucket still filling. */
+  provisional: boolean;
+}
+
+/** Sparklines: hours for windows of a day or less, days beyond. */
+async function sparklineOf(
+  ctx: TopicContext,
+  workspace: WorkspaceState,
+  kpi: string,
+  brand: string,
+  window: Window,
+): Promise<Sparkline> {
+  const grain = window.toMs - window.fromMs <= 86_400_000 ? 'hour' : 'day';
+  if (ctx.kpis.referencedKpi(workspace, kpi).formula.kind === 'dpi') {
+    return memoizedSparkline(ctx, workspace, kpi, brand, grain, window);
+  }
+  const series = await ctx.kpis.series(workspace, kpi, { grain, window, brands: [brand], nowMs: ctx.nowMs });
+  return { values: series.series[0]!.values, provisional: series.provisional?.at(-1) === true };
+}
+
+/**
+ * The DPI scores the whole catalogue at each point, bucket by bucket: a day of them on every tick
+ * would cost ~20 times the rest of a tile. The closed buckets come from the memo; only the first
+ * one missing and those after it (on a quiet tick, the one still filling) are computed.
+ */
+async function memoizedSparkline(
+  ctx: TopicContext,
+  workspace: WorkspaceState,
+  kpi: string,
+  brand: string,
+  grain: 'hour' | 'day',
+  window: Window,
+): Promise<Sparkline> {
+  const zone = zoneOf(workspace.timezone);
+  const key = `${kpi}\u0000${brand}\u0000${grain}`;
+  const current = currentBucketStart(grain, ctx.nowMs, zone);
+  // Day buckets are local days of 23 to 25 hours: 30 hours on is always inside the next one.
+  const next = (start: number) =>
+    currentBucketStart(grain, start + (grain === 'hour' ? HOUR : 30 * HOUR), zone);
+  const cached: (number | null)[] = [];
+  let from = currentBucketStart(grain, window.fromMs, zone);
+  for (; from < current && from < window.toMs; from = next(from)) {
+    const value = ctx.memo.get(workspace.id, key, from);
+    if (value === undefined) break;
+    cached.push(value);
+  }
+  const generation = ctx.memo.generation(workspace.id);
+  const rest =
+    from < window.toMs
+      ? await ctx.kpis.series(workspace, kpi, {
+          grain,
+          window: { fromMs: Math.max(from, window.fromMs), toMs: window.toMs },
+          brands: [brand],
+          nowMs: ctx.nowMs,
+        })
+      : undefined;
+  const values = rest?.series[0]!.values ?? [];
+  rest?.buckets.forEach((label, i) => {
+    const fromMs = Date.parse(label);
+    if (fromMs < current) {
+      ctx.memo.set(workspace.id, generation, key, { fromMs, toMs: next(fromMs) }, values[i] ?? null);
+    }
+  });
+  return { values: [...cached, ...values], provisional: rest?.provisional?.at(-1) === true };
+}
 
 async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles'>> {
   const workspace = workspaceOf(ctx, p.workspace);
@@ -109,16 +177,7 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles
     const kpi = ctx.kpis.referencedKpi(workspace, id);
     const bench = await ctx.kpis.benchmark(workspace, id, { window, previous });
     const row = bench.rows.find((r) => r.brand === brand)!;
-    // The DPI of each bucket scores the whole catalogue: no sparkline for it on a live tick.
-    const sparkline =
-      kpi.formula.kind === 'dpi'
-        ? undefined
-        : await ctx.kpis.series(workspace, id, {
-            grain: sparkGrain(window.fromMs, window.toMs),
-            window,
-            brands: [brand],
-            nowMs: ctx.nowMs,
-          });
+    const sparkline = await sparklineOf(ctx, workspace, id, brand, window);
     const tile: Tile = {
       kpi: id,
       label: kpi.label,
@@ -130,8 +189,8 @@ async function tiles(ctx: TopicContext, p: TilesParams): Promise<Computed<'tiles
       deltaPct: row.deltaPct,
       rank: row.rank,
       ranked: bench.rows.filter((r) => r.rank !== null).length,
-      sparkline: sparkline === undefined ? [] : sparkline.series[0]!.values,
-      sparklineProvisional: sparkline?.provisional?.at(-1) === true,
+      sparkline: sparkline.values,
+      sparklineProvisional: sparkline.provisional,
       ...(row.lowVolume ? { lowVolume: row.lowVolume, volume: row.volume } : {}),
     };
     data[tileKey(id)] = tile;
