@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatValue } from '../../shared/format.js';
 import { type ChildHub, killAllHubs, startChildHub } from '../helpers/child.js';
 import { event, postEvents, putWorkspace } from '../helpers/server.js';
 import { ARTIFACTS, launch } from './browser.js';
@@ -328,6 +329,48 @@ describe('chart text on a screen', () => {
       await page.screenshot({
         path: path.join(ARTIFACTS, `wall-text-${width}x${height}${kiosk ? '-kiosk' : ''}.png`),
       });
+      await page.close();
+    }
+  });
+});
+
+describe('the DPI radar', () => {
+  it('says the own brand’s score on each axis that has one, in English and French', async () => {
+    const scores: string[][] = [];
+    for (const touchpoint of ['search', 'site', 'social', 'media', 'viral']) {
+      const response = await fetch(
+        `${hub.url}/api/v1/workspaces/${WS}/benchmark?kpi=dpi_${touchpoint}&window=24h`,
+      );
+      expect(response.status).toBe(200);
+      const { rows } = (await response.json()) as { rows: { brand: string; value: number | null }[] };
+      const value = rows.find((r) => r.brand === 'acme')!.value;
+      if (value !== null) scores.push([formatValue(value, 'index', 'en'), formatValue(value, 'index', 'fr')]);
+    }
+    expect(scores.length).toBeGreaterThan(0);
+    for (const [locale, viewport] of [
+      ['en', { width: 1366, height: 768 }],
+      ['fr', { width: 1920, height: 1080 }],
+    ] as const) {
+      const page = await newPage({ viewport });
+      await page.goto(`${hub.url}/wall?workspace=${WS}&renderer=svg&lang=${locale}`);
+      const texts = () =>
+        page.evaluate<string[]>(`[...document.querySelectorAll('[data-testid="board-dpi"] svg text')]
+          .map((t) => (t.textContent ?? '').trim())`);
+      const shown = scores.map(([en, fr]) => (locale === 'en' ? en : fr));
+      await expect
+        .poll(
+          async () => {
+            const drawn = await texts();
+            return shown.filter((score) => drawn.includes(score)).length;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(shown.length);
+      // As a screen draws it (on canvas).
+      await page.goto(`${hub.url}/wall?workspace=${WS}&lang=${locale}`);
+      await page.locator('[data-testid="dpi-chart"]').waitFor();
+      await page.waitForTimeout(1000);
+      await page.screenshot({ path: path.join(ARTIFACTS, `wall-dpi-${locale}-${viewport.width}.png`) });
       await page.close();
     }
   });
