@@ -103,6 +103,8 @@ export default {
   },
   alerts: {
     none: 'No alerts',
+    period: 'Latest first',
+    more: '+{count} more',
     ack: 'Acknowledge',
     acked: 'Acknowledged',
     severity: { warning: 'Warning', critical: 'Critical' },

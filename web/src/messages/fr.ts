@@ -106,6 +106,8 @@ const fr: typeof en = {
   },
   alerts: {
     none: 'Aucune alerte',
+    period: 'Les plus récentes d’abord',
+    more: '+{count} autres',
     ack: 'Acquitter',
     acked: 'Acquittée',
     severity: { warning: 'Avertissement', critical: 'Critique' },
