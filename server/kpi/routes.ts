@@ -3,11 +3,13 @@ import type { FastifyReply } from 'fastify';
 import {
   Benchmark,
   BenchmarkQuery,
+  CoverageQuery,
   CustomKpiInput,
   DpiWeights,
   KpiInfo as KpiInfoOut,
   KpiBrandQuery,
   KpiCatalogue,
+  KpiCoverage,
   KpiParams,
   KpiSeries,
   KpiSeriesQuery,
@@ -237,6 +239,33 @@ export const kpiRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { kpi, ...query } = request.query;
       const workspace = app.workspaces.require(request.params.workspace);
       return app.kpis.benchmark(workspace, kpi, kpiQueryOf(workspace, query));
+    },
+  );
+
+  app.get(
+    '/api/v1/workspaces/:workspace/kpis/:kpi/coverage',
+    {
+      schema: {
+        tags,
+        operationId: 'getKpiCoverage',
+        summary: 'Which touchpoints and sources sent a KPI’s metrics over a window',
+        description: [
+          'The touchpoints of the KPI, and each (touchpoint, source) pair, that sent any of the metrics it reads (any brand) over the window: what a filter can offer with data behind it. The DPI reads every metric of its touchpoints.',
+          WINDOW_WORDS,
+        ].join(' '),
+        params: KpiParams,
+        querystring: CoverageQuery,
+        response: {
+          200: answer(KpiCoverage, 'The touchpoints and sources with data, sorted.'),
+          400: invalidRead('A query field out of bounds', '`invalid_query`, `invalid_request`'),
+          404: unknownKpi,
+        },
+      },
+    },
+    async (request) => {
+      const workspace = app.workspaces.require(request.params.workspace);
+      const { window } = kpiQueryOf(workspace, request.query);
+      return app.kpis.coverage(workspace, request.params.kpi, window);
     },
   );
 

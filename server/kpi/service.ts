@@ -8,7 +8,12 @@ import {
 } from '../../shared/kpis.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { CustomKpiDefinition } from '../../shared/schemas/kpi-definition.js';
-import { DpiWeights, type MinVolumes, type MinVolumesInput } from '../../shared/schemas/kpi.js';
+import {
+  DpiWeights,
+  type KpiCoverage,
+  type MinVolumes,
+  type MinVolumesInput,
+} from '../../shared/schemas/kpi.js';
 import type {
   Benchmark,
   CustomKpiInput,
@@ -26,6 +31,7 @@ import type { Database, Sql } from '../db/database.js';
 import { storedOrFail, storedOrSkip } from '../db/stored.js';
 import { currentBucketStart, iso, type Window, zoneOf } from '../../shared/time.js';
 import { computeKpi, type Scope, sharedReader } from './compute.js';
+import { kpiCoverage } from './coverage.js';
 import { customKpi } from './custom.js';
 import { computeDpi, DEFAULT_DPI_WEIGHTS } from './dpi.js';
 import type { KpiQuery, KpiSeriesQuery, KpiValueQuery } from './kpi-query.js';
@@ -327,6 +333,17 @@ export class KpiService {
       previousWindow: { from: iso(previous.fromMs), to: iso(previous.toMs) },
       ...benchmarkRows(kpi, workspace.brands, current, before, minVolume),
     };
+  }
+
+  /** The touchpoints and sources with data for a KPI over a window (see coverage.ts). */
+  coverage(workspace: WorkspaceState, kpiId: string, window: Window): Promise<KpiCoverage> {
+    return kpiCoverage(
+      this.rollups,
+      workspace.key,
+      zoneOf(workspace.timezone),
+      this.definition(workspace, kpiId),
+      window,
+    );
   }
 
   async series(workspace: WorkspaceState, kpiId: string, query: KpiSeriesQuery): Promise<KpiSeries> {

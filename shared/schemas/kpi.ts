@@ -25,6 +25,15 @@ export const WindowQuery = Type.Object({
 });
 export type WindowQuery = Static<typeof WindowQuery>;
 
+/** A window alone (no touchpoint or source: coverage says which of them have data). */
+export const CoverageQuery = Type.Object({
+  window: WindowQuery.properties.window,
+  from: WindowQuery.properties.from,
+  to: WindowQuery.properties.to,
+  at: WindowQuery.properties.at,
+});
+export type CoverageQuery = Static<typeof CoverageQuery>;
+
 export const BenchmarkQuery = Type.Intersect([Type.Object({ kpi: IdText() }), WindowQuery]);
 export type BenchmarkQuery = Static<typeof BenchmarkQuery>;
 
@@ -202,3 +211,14 @@ export const MinVolumes = Type.Object({
   kpis: Type.Record(Type.String(), Volume),
 });
 export type MinVolumes = Static<typeof MinVolumes>;
+
+/** What sent a KPI's metrics over a window: the filters a strategist can pick with data behind them. */
+export const KpiCoverage = Type.Object({
+  kpi: Type.String(),
+  window: WindowOut,
+  /** The KPI's touchpoints with data, in order. */
+  touchpoints: Type.Array(Type.String()),
+  /** Each (touchpoint, source) pair with data. */
+  sources: Type.Array(Type.Object({ touchpoint: Type.String(), source: Type.String() })),
+});
+export type KpiCoverage = Static<typeof KpiCoverage>;

@@ -26,6 +26,7 @@ const OPERATIONS: Record<string, Level> = {
   listKpis: 'viewer',
   getKpi: 'viewer',
   getKpiSeries: 'viewer',
+  getKpiCoverage: 'viewer',
   getKpiForecast: 'viewer',
   getDpiWeights: 'viewer',
   getMinVolumes: 'viewer',
