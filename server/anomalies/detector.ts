@@ -65,6 +65,8 @@ interface WorkspaceWatch {
   judgedUpTo: number;
   dirty: Set<number>;
   lastRejudgeMs: number;
+  /** Rows older than a day landed in the history the fits read: their bands are stale. */
+  backfilled: boolean;
 }
 
 export interface DetectorDeps {
@@ -120,6 +122,15 @@ export class AnomalyDetector {
     for (const spec of SPECS) {
       const watch = this.watches.get(watchKey(change.workspace, spec.grain));
       const current = spec.floor(nowMs, zone);
+      // A backfill (history sent in many requests, as the demo market and imports do) lands after a
+      // fit may have read part of it: fitted on zeros, every brand's next hour would look anomalous.
+      if (
+        watch &&
+        change.rows > 0 &&
+        change.fromMs < nowMs - LIVE_SPAN_MS &&
+        change.toMs >= nowMs - GRAINS[spec.grain].historyMs
+      )
+        watch.backfilled = true;
       if (!watch || change.fromMs >= current || change.toMs < nowMs - LIVE_SPAN_MS) continue;
       for (
         let b = spec.floor(Math.max(change.fromMs, nowMs - LIVE_SPAN_MS), zone);
@@ -162,9 +173,19 @@ export class AnomalyDetector {
     const key = watchKey(workspace.id, spec.grain);
     let watch = this.watches.get(key);
     if (!watch) {
-      watch = { series: new Map(), refreshedAt: -1, judgedUpTo: since, dirty: new Set(), lastRejudgeMs: 0 };
+      watch = {
+        series: new Map(),
+        refreshedAt: -1,
+        judgedUpTo: since,
+        dirty: new Set(),
+        lastRejudgeMs: 0,
+        backfilled: false,
+      };
       this.watches.set(key, watch);
     }
+    // Every series is fitted again before anything is judged; a backfill in many requests paces
+    // its refits by their own length (each reads the KPIs once and fits in the worker pool).
+    const refitAll = watch.backfilled;
     const buckets = new Set<number>();
     for (let b = Math.max(watch.judgedUpTo, since); b < current; b = spec.next(b, zone)) buckets.add(b);
     if (watch.dirty.size && nowMs - watch.lastRejudgeMs >= REJUDGE_MS) {
@@ -172,7 +193,7 @@ export class AnomalyDetector {
       watch.dirty.clear();
       watch.lastRejudgeMs = nowMs;
     }
-    const refit = watch.refreshedAt !== current;
+    const refit = watch.refreshedAt !== current || refitAll;
     if (buckets.size === 0 && !refit) return;
     const kpis = await this.watched(workspace);
     // The stored bands first (after a restart they cover the last day), then the bucket that closed
@@ -181,6 +202,12 @@ export class AnomalyDetector {
     // (parsing every stored forecast each hour stalled the event loop: see docs/benchmarks.md).
     if (refit && watch.refreshedAt === -1) await this.takeStored(workspace, watch, spec, kpis, nowMs);
     else if (refit) this.prune(watch, spec.floor(nowMs - LIVE_SPAN_MS, zone));
+    if (refitAll) {
+      watch.backfilled = false;
+      for (const state of watch.series.values()) state.fittedAtMs = undefined;
+      await this.refit(workspace, watch, spec, kpis, nowMs);
+      watch.refreshedAt = current;
+    }
     if (buckets.size) {
       watch.judgedUpTo = current;
       await this.judgeBuckets(
@@ -192,7 +219,7 @@ export class AnomalyDetector {
         nowMs,
       );
     }
-    if (refit) {
+    if (refit && !refitAll) {
       await this.refit(workspace, watch, spec, kpis, nowMs);
       watch.refreshedAt = current;
     }
