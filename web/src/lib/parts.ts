@@ -27,6 +27,21 @@ export const seriesPoints = (data: TopicData<'series'> | null): SeriesPoint[] =>
 export const qualityCounters = (data: TopicData<'quality'> | null): QualityCounters | null =>
   data?.counters ?? null;
 
-/** Alerts, newest first. */
+/** How far outside its band an anomaly's value lies, in band widths (0 for other alerts). */
+function outlying(alert: Alert): number {
+  const { value, lo, hi } = alert;
+  if (value == null || lo === undefined || hi === undefined) return 0;
+  const width = Math.max(hi - lo, Number.EPSILON);
+  return Math.max(lo - value, value - hi, 0) / width;
+}
+
+/** Alerts, newest first. A burst raised at one time (a bad buzz moves many series at once) leads
+ * with what matters most, since a wall shows only the first few: critical before warning, the more
+ * outlying value first. */
 export const alertsOf = (data: TopicData<'alerts'> | null): Alert[] =>
-  entriesOf(data, PREFIX.alert).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  entriesOf(data, PREFIX.alert).sort(
+    (a, b) =>
+      Date.parse(b.at) - Date.parse(a.at) ||
+      Number(b.severity === 'critical') - Number(a.severity === 'critical') ||
+      outlying(b) - outlying(a),
+  );
