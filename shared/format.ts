@@ -12,7 +12,7 @@ export const MISSING = '—';
 const cache = new Map<string, Intl.NumberFormat>();
 
 /** Intl.NumberFormat is costly to build and a wall formats dozens of values a second: keep them. */
-function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+export function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
   const key = `${locale}|${JSON.stringify(options)}`;
   let format = cache.get(key);
   if (!format) {
@@ -60,7 +60,8 @@ export function formatValue(
 }
 
 /** Intl spaces a French percent sign with a plain no-break space; French typography wants a narrow one. */
-const spaced = (locale: string, text: string) => (locale.startsWith('fr') ? frenchTypography(text) : text);
+export const spaced = (locale: string, text: string) =>
+  locale.startsWith('fr') ? frenchTypography(text) : text;
 
 /**
  * A change between two values of a unit, signed. Changes of a percentage are in points

@@ -19,6 +19,7 @@ import {
   type FormatOptions,
   type Unit,
 } from '../../shared/format.js';
+import { columnFormat, type ColumnOptions } from '../../shared/column-format.js';
 import { frenchTypography, typesetFrench } from '../../shared/typography.js';
 import en from './messages/en.js';
 import fr from './messages/fr.js';
@@ -85,6 +86,9 @@ export function useFormat() {
       formatValue(value, unit, current.value, options),
     delta: (value: number | null | undefined, unit: Unit) => formatDelta(value, unit, current.value),
     gap: (value: number | null | undefined, unit: Unit) => formatGap(value, unit, current.value),
+    /** One formatter for a whole column of figures (same decimals, same notation). */
+    column: (values: readonly (number | null | undefined)[], unit: Unit, options?: ColumnOptions) =>
+      columnFormat(values, unit, current.value, options),
     change: (fraction: number | null | undefined) => formatChange(fraction, current.value),
     percent: (fraction: number | null | undefined, digits = 0) =>
       formatPercent(fraction, current.value, digits),
