@@ -230,6 +230,29 @@ describe('the benchmark explorer', () => {
   });
 });
 
+describe('the explorer without data', () => {
+  it('greys the touchpoints that sent nothing and says so instead of drawing zeros', async () => {
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=7d`);
+    const option = (tp: string) => page.locator(`[data-testid="explorer-touchpoint"] option[value="${tp}"]`);
+    // Mentions came from social (x) only: media is offered greyed, and cannot be picked.
+    await expect.poll(() => option('media').getAttribute('data-no-data'), { timeout: 15_000 }).toBe('true');
+    expect(await option('media').textContent()).toContain('(no data)');
+    expect(await option('media').isDisabled()).toBe(true);
+    expect(await option('social').getAttribute('data-no-data')).toBeNull();
+
+    // A link to the empty slice explains it on the ranking and the table, with no zero bars.
+    await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=7d&touchpoint=media`);
+    const ranking = page.locator('[data-testid="ranking-empty"]');
+    await ranking.waitFor({ timeout: 15_000 });
+    expect(await ranking.textContent()).toMatch(/^No data for Mentions over this period from Media/);
+    await page.locator('[data-testid="table-empty"]').waitFor();
+    expect(await page.locator('[data-testid="explorer-table"] tr[data-brand]').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'explorer-no-data-en-1366.png') });
+    await page.close();
+  });
+});
+
 describe('the forecast in the explorer', () => {
   const url = () => `${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`;
 

@@ -155,6 +155,10 @@ export default {
     period: '{from} – {to}',
     previous: 'previous: {from} – {to}',
     noRows: 'No brand has a value over this period.',
+    noDataFor:
+      'No data for {kpi} over this period{slice}. Pick a longer period or another touchpoint or source; the Data quality page shows what arrives.',
+    noDataSlice: ' from {slice}',
+    optionNoData: '{name} (no data)',
     invalidRange: 'The range is empty: "to" must not be before "from".',
     columns: {
       brand: 'Brand',

@@ -158,6 +158,10 @@ const fr: typeof en = {
     period: '{from} – {to}',
     previous: 'précédente : {from} – {to}',
     noRows: 'Aucune marque n’a de valeur sur cette période.',
+    noDataFor:
+      'Aucune donnée pour {kpi} sur cette période{slice}. Choisissez une période plus longue, un autre point de contact ou une autre source ; la page Qualité des données montre ce qui arrive.',
+    noDataSlice: ' depuis {slice}',
+    optionNoData: '{name} (aucune donnée)',
     invalidRange: 'Période vide : la fin ne doit pas précéder le début.',
     columns: {
       brand: 'Marque',
