@@ -413,7 +413,11 @@ describe('the bucket still filling', () => {
       await expect.poll(() => chart.getAttribute('data-provisional'), { timeout: 30_000 }).toBe(hourNow());
       const sparkline = page.locator('[data-testid="tile-mentions"] svg.sparkline');
       await expect.poll(() => sparkline.getAttribute('data-provisional'), { timeout: 15_000 }).toBe('true');
-      expect(await sparkline.locator('path.stub').count()).toBe(1);
+      // The line stops at the last closed bucket (x = 100 is the bucket under way); a dashed stub
+      // joins it only when the hour before has data (in an hour's first minutes it may not).
+      const line = await sparkline.locator('path').first().getAttribute('d');
+      expect(line).not.toContain('100.00,');
+      expect(await sparkline.locator('path.stub').count()).toBeLessThanOrEqual(1);
       await page.waitForTimeout(800); // the chart's update animation
       await page.screenshot({ path: path.join(ARTIFACTS, `wall-provisional-${viewport.width}.png`) });
 
