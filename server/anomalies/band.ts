@@ -47,6 +47,8 @@ export function normalQuantile(p: number): number {
 }
 
 const Z95 = normalQuantile(0.975);
+/** Half a percentage point, as percent KPIs hold it (0.01 is 1 %). */
+const PERCENT_FLOOR = 0.005;
 
 /**
  * The band at `level` from a stored forecast point: its own 80 % and 95 % bands, and other levels
@@ -66,6 +68,12 @@ export function bandAt(point: ForecastPoint, level: number, unit: string): Band 
   if (unit === 'count') {
     lo = Math.min(lo, point.mean - 1);
     hi = Math.max(hi, point.mean + 1);
+  }
+  // A share or rate within half a point of expected is noise to its reader, however steady the
+  // series was (a fit on a flat share drew a band of ±0.1 pt, and 33.5 % for 33.2 % went critical).
+  if (unit === 'percent') {
+    lo = Math.min(lo, point.mean - PERCENT_FLOOR);
+    hi = Math.max(hi, point.mean + PERCENT_FLOOR);
   }
   return { expected: point.mean, lo, hi };
 }

@@ -35,6 +35,14 @@ describe('the band an hour is judged against', () => {
     expect(judge(0, 2, bandAt(quiet, 0.95, 'count')).direction).toBe('up');
   });
 
+  it('never calls a share within half a point of expected an anomaly, however steady it was', () => {
+    const flat = { bucket: '', mean: 0.332, lo80: 0.3315, hi80: 0.3325, lo95: 0.331, hi95: 0.333 };
+    const band = bandAt(flat, 0.95, 'percent');
+    expect(judge(0, 0.335, band).direction).toBeNull();
+    expect(judge(0, 0.34, band).direction).toBe('up');
+    expect(judge(0, 0.32, band).direction).toBe('down');
+  });
+
   it('scores the distance past the edge in half-widths of the band', () => {
     expect(judge(0, 150, { expected: 100, lo: 80, hi: 125 })).toMatchObject({ direction: 'up', score: 1 });
     expect(judge(0, 70, { expected: 100, lo: 80, hi: 125 })).toMatchObject({ direction: 'down', score: 0.5 });
