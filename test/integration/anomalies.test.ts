@@ -21,7 +21,7 @@ const B0 = realHour - 3 * HOUR;
 let clock = B0 + 5 * MINUTE;
 // The backfilled hour: noon UTC, a day and a half to two and a half days back. Fixed to noon
 // because a spike in the last hours before a day's refit still lifts the next day's forecast (the
-// outlier clipping leaves it 1.6× its usual level, and the trend follows): run at 01:00 UTC with the
+// clipped spike stays well above its usual level, and the trend follows): run at 01:00 UTC with the
 // spike two days back to the hour, the day after it flagged a dozen ordinary hours. That is a known
 // gap of the detector, noted on issue 12, not what this file tests.
 const BACKFILLED = Math.floor((B0 - 48 * HOUR) / (24 * HOUR)) * 24 * HOUR + 12 * HOUR;
