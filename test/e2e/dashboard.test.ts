@@ -253,6 +253,39 @@ describe('the explorer without data', () => {
   });
 });
 
+describe('a lower-is-better KPI in the explorer', () => {
+  it('ranks the best average position first, says lower is better, and draws its axis upside down', async () => {
+    await putWorkspace(hub.url, 'e2e-search');
+    const rows = [
+      event('acme', 'search', 'google', 'avg_position', 4.2, recent()),
+      event('globex', 'search', 'google', 'avg_position', 1.6, recent()),
+      event('initech', 'search', 'google', 'avg_position', 7, recent()),
+    ];
+    const response = await postEvents(hub.url, 'e2e-search', JSON.stringify(rows), 'application/json');
+    expect(response.status, await response.clone().text()).toBe(200);
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/explorer?workspace=e2e-search&kpi=avg_position&window=24h`);
+    const brands = page.locator('[data-testid="explorer-table"] tr[data-brand]');
+    await expect.poll(() => brands.count(), { timeout: 15_000 }).toBe(3);
+    expect(await brands.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-brand')))).toEqual([
+      'globex',
+      'acme',
+      'initech',
+    ]);
+    expect(await page.locator('[data-testid="lower-is-better"]').textContent()).toMatch(
+      /Lower is better: the best brand is on top/,
+    );
+    expect(await page.locator('[data-testid="series-chart"]').getAttribute('data-inverted')).toBe('true');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'explorer-avg-position-en-1366.png') });
+    // A higher-is-better KPI keeps its axis the usual way up and says nothing of it.
+    await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h`);
+    await page.locator('[data-testid="series-chart"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid="series-chart"]').getAttribute('data-inverted')).toBeNull();
+    expect(await page.locator('[data-testid="lower-is-better"]').count()).toBe(0);
+    await page.close();
+  });
+});
+
 describe('the forecast in the explorer', () => {
   const url = () => `${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`;
 

@@ -2,6 +2,7 @@
 // mentions)" instead of a value that swings between 0 % and 100 %, and without a rank.
 import { KPIS_BY_ID, volumeMetric } from '../../../shared/kpis.js';
 import { formatCount } from '../../../shared/format.js';
+import type { BenchmarkRow } from '../../../shared/schemas/kpi.js';
 import { METRICS_BY_ID } from '../../../shared/vocabulary.js';
 
 /** "12 mentions", "8 visits": the volume a flagged value rests on, in the reader's language. */
@@ -12,4 +13,11 @@ export function volumeWords(kpi: string, volume: number | undefined, locale: str
   const count = formatCount(volume ?? 0, locale);
   if (!label) return count;
   return `${count} ${(locale.startsWith('fr') ? label.fr : label.en).toLowerCase()}`;
+}
+
+/** Ranked brands by rank (the hub ranks the right way round for lower-is-better KPIs), then the
+ *  low-volume ones, which the reader is not to compare. */
+export function rankedOrder(rows: readonly BenchmarkRow[]): BenchmarkRow[] {
+  const byRank = (a: BenchmarkRow, b: BenchmarkRow) => (a.rank ?? Infinity) - (b.rank ?? Infinity);
+  return [...rows.filter((r) => !r.lowVolume).sort(byRank), ...rows.filter((r) => r.lowVolume).sort(byRank)];
 }

@@ -132,6 +132,7 @@ export default {
     allTouchpoints: 'All touchpoints',
     allSources: 'All sources',
     ranking: 'Ranking',
+    lowerIsBetter: 'Lower is better: the best brand is on top, its rank before its name.',
     series: 'Over time',
     forecast: 'Forecast (80 % / 95 %)',
     forecastUnavailable: 'No forecast: {message}',

@@ -135,6 +135,7 @@ const fr: typeof en = {
     allTouchpoints: 'Tous les points de contact',
     allSources: 'Toutes les sources',
     ranking: 'Classement',
+    lowerIsBetter: 'Plus bas, c’est mieux : la meilleure marque est en haut, son rang devant son nom.',
     series: 'Évolution',
     forecast: 'Prévision (80 % / 95 %)',
     forecastUnavailable: 'Pas de prévision : {message}',
