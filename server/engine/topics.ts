@@ -51,10 +51,8 @@ export interface TopicContext extends EngineServices {
 function workspaceOf(ctx: TopicContext, id: string): WorkspaceState {
   const workspace = ctx.workspaces.get(id);
   if (!workspace) {
-    throw faults.notFound(
-      `Workspace "${id}"`,
-      'Create it with PUT /api/v1/workspaces/{id}, or subscribe to another.',
-    );
+    // The same code as over HTTP: a screen tells a deleted workspace from a missing KPI by it.
+    throw faults.unknownWorkspace(id);
   }
   return workspace;
 }

@@ -286,6 +286,58 @@ describe('a lower-is-better KPI in the explorer', () => {
   });
 });
 
+describe('a workspace that is gone', () => {
+  it('turns a wall whose workspace is deleted into one page that says so, not "Live"', async () => {
+    await putWorkspace(hub.url, 'e2e-gone', { name: 'Client about to leave' });
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/wall?workspace=e2e-gone`);
+    await page.locator('[data-testid^="tile-"]').first().waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => page.getAttribute('[data-testid="connection-status"]', 'data-state'))
+      .toBe('open');
+    const deleted = await fetch(`${hub.url}/api/v1/workspaces/e2e-gone`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+
+    const missing = page.locator('[data-testid="workspace-missing"]');
+    await missing.waitFor({ timeout: 15_000 });
+    expect(await missing.textContent()).toMatch(/There is no workspace “e2e-gone” you can see/);
+    // One page, in words: no board, no error banner with codes or API paths, no clock of data.
+    expect(await page.locator('[data-testid^="board-"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="error"]').count()).toBe(0);
+    expect(await page.locator('body').textContent()).not.toMatch(/\/api\/|unknown_workspace|not_found/);
+    expect(await page.getAttribute('[data-testid="connection-status"]', 'data-state')).toBe('none');
+    expect(await page.textContent('[data-testid="connection-status"]')).toMatch(/No workspace/);
+    expect(await page.locator('[data-testid="as-of"]').count()).toBe(0);
+    // The way out: the workspaces the person still has.
+    await missing.getByRole('link', { name: 'e2e', exact: true }).click();
+    await page.locator('[data-testid^="tile-"]').first().waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).searchParams.get('workspace')).toBe(WS);
+    await page.close();
+  });
+
+  it('says the same in French for a link to a workspace that never was', async () => {
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/explorer?workspace=nope&lang=fr`);
+    const missing = page.locator('[data-testid="workspace-missing"]');
+    await missing.waitFor({ timeout: 15_000 });
+    expect(await missing.locator('h1').textContent()).toBe('Cet espace de travail ne peut pas être ouvert');
+    expect(await page.textContent('[data-testid="connection-status"]')).toMatch(/Aucun espace/);
+    expect(await page.locator('[data-testid="error"]').count()).toBe(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'workspace-missing-fr-1366.png') });
+    await page.close();
+  });
+
+  it('shows "Data as of" on the live wall only, not on the explorer that is read once', async () => {
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=7d`);
+    await page.locator('[data-testid="explorer-table"] tr[data-brand]').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid="as-of"]').count()).toBe(0);
+    await page.getByTestId('nav-wall').click();
+    await page.locator('[data-testid="as-of"]').waitFor({ timeout: 15_000 });
+    await page.close();
+  });
+});
+
 describe('the forecast in the explorer', () => {
   const url = () => `${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`;
 

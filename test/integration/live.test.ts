@@ -165,6 +165,23 @@ describe('GET /api/v1/live', () => {
     client.close();
   });
 
+  it('tells a screen still showing a workspace that was deleted, and ends its subscription', async () => {
+    await putWorkspace(server.url, 'live-gone');
+    const client = await LiveClient.open(server.url);
+    client.send({ type: 'subscribe', id: 'g', topic: 'tiles', params: { ...tiles, workspace: 'live-gone' } });
+    await client.next((m) => m.type === 'snapshot' && m.id === 'g');
+    const deleted = await fetch(`${server.url}/api/v1/workspaces/live-gone`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    // No row will ever arrive for it: the hub says so without waiting for one.
+    const error = await client.next((m) => m.type === 'error' && m.id === 'g');
+    expect(error).toMatchObject({ code: 'unknown_workspace', message: expect.stringMatching(/live-gone/) });
+    // The id is free again: subscribing it anew is refused for the workspace, not as a duplicate id.
+    client.send({ type: 'subscribe', id: 'g', topic: 'tiles', params: { ...tiles, workspace: 'live-gone' } });
+    const again = await client.next((m) => m.type === 'error' && m.id === 'g' && m !== error);
+    expect(again).toMatchObject({ code: expect.not.stringMatching(/duplicate/) });
+    client.close();
+  });
+
   it('answers bad messages with an error and keeps the socket open', async () => {
     const client = await LiveClient.open(server.url);
     client.send('not json');
@@ -176,7 +193,7 @@ describe('GET /api/v1/live', () => {
     client.send({ type: 'subscribe', id: 'nows', topic: 'tiles', params: { ...tiles, workspace: 'nope' } });
     const unknown = await client.next((m) => m.type === 'error' && m.id === 'nows');
     expect(unknown).toMatchObject({
-      code: 'not_found',
+      code: 'unknown_workspace',
       message: expect.stringContaining('nope'),
       hint: expect.any(String),
     });

@@ -19,13 +19,20 @@ const live = new LiveClient({
   // The hub refuses a socket without a session: dial once signed in.
   immediate: false,
   onSessionEnded: () => signInAgain(router, session),
+  // A workspace deleted while a screen shows it: loading it again turns the page into the one that
+  // says it is gone.
+  onWorkspaceGone: (id) => {
+    if (id === workspaces.id.value) void workspaces.reload();
+  },
 });
 watch(session.me, (me) => (me ? live.connect() : live.suspend()));
+
+const workspaces = createWorkspaceContext(router, session.me);
 
 const app = createApp(App);
 app.use(router);
 app.use(i18n);
 provideSession(app, session);
 provideLive(app, live);
-provideWorkspace(app, createWorkspaceContext(router, session.me));
+provideWorkspace(app, workspaces);
 app.mount('#app');

@@ -227,6 +227,22 @@ describe('useLive: state per subscription', () => {
     });
   });
 
+  it('says which workspace is gone when the hub ends a subscription for it', () => {
+    const gone: string[] = [];
+    const live = client({ onWorkspaceGone: (workspace) => gone.push(workspace) });
+    const socket = last();
+    socket.open();
+    live.subscribe('tiles', { ...TILES, workspace: 'client-b' });
+    live.subscribe('benchmark', { workspace: 'demo', kpi: 'nope', window: '7d' });
+    const [tiles, benchmark] = socket.subscribes();
+    const error = (id: string, code: string) =>
+      socket.receive({ type: 'error', id, code, message: 'Gone.', hint: 'Open another.' });
+    error(benchmark!.id, 'unknown_kpi');
+    expect(gone, 'a missing KPI is not a missing workspace').toEqual([]);
+    error(tiles!.id, 'unknown_workspace');
+    expect(gone).toEqual(['client-b']);
+  });
+
   it('moves a subscription to new parameters without blanking it', () => {
     const live = client();
     const socket = last();

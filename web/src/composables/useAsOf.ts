@@ -1,10 +1,12 @@
-// "Data as of": every live topic on screen reports its asOf; the header shows the latest.
+// "Data as of": every live topic on screen reports its asOf; the header shows the latest, and only
+// on pages that have a live topic (the explorer's figures are read once, not streamed).
 import {
   computed,
   inject,
   onScopeDispose,
   provide,
   reactive,
+  ref,
   watch,
   type ComputedRef,
   type InjectionKey,
@@ -15,11 +17,20 @@ type Report = (source: WatchSource<string | null>) => void;
 
 const AS_OF: InjectionKey<Report> = Symbol('as-of');
 
-/** Called once at the root: returns the latest asOf of everything reported below it. */
-export function provideAsOf(): ComputedRef<string | null> {
+export interface AsOf {
+  /** The latest asOf of everything reported below the root. */
+  latest: ComputedRef<string | null>;
+  /** Something on the page is live (reports an asOf, maybe not yet known). */
+  live: ComputedRef<boolean>;
+}
+
+/** Called once at the root. */
+export function provideAsOf(): AsOf {
   const reports = reactive(new Map<symbol, string>());
+  const reporters = ref(0);
   const report: Report = (source) => {
     const key = Symbol('report');
+    reporters.value++;
     watch(
       source,
       (value) => {
@@ -28,15 +39,21 @@ export function provideAsOf(): ComputedRef<string | null> {
       },
       { immediate: true },
     );
-    onScopeDispose(() => reports.delete(key));
+    onScopeDispose(() => {
+      reports.delete(key);
+      reporters.value--;
+    });
   };
   provide(AS_OF, report);
-  return computed(() => {
-    let latest: string | null = null;
-    for (const value of reports.values())
-      if (latest === null || Date.parse(value) > Date.parse(latest)) latest = value;
-    return latest;
-  });
+  return {
+    latest: computed(() => {
+      let latest: string | null = null;
+      for (const value of reports.values())
+        if (latest === null || Date.parse(value) > Date.parse(latest)) latest = value;
+      return latest;
+    }),
+    live: computed(() => reporters.value > 0),
+  };
 }
 
 /** Reports a topic's asOf for as long as the calling component lives. */

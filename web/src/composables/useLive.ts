@@ -57,6 +57,8 @@ export interface LiveOptions {
   immediate?: boolean;
   /** The hub closed the socket because the session ended (4401): no redial until connect(). */
   onSessionEnded?: () => void;
+  /** The hub ended a subscription because its workspace does not exist (any more). */
+  onWorkspaceGone?: (workspace: string) => void;
 }
 
 export interface LiveSubscription<T extends Topic = Topic> {
@@ -131,6 +133,7 @@ export class LiveClient {
   /** Signed out: no redial until connect() (a new session). */
   private suspended = false;
   private readonly onSessionEnded: () => void;
+  private readonly onWorkspaceGone: (workspace: string) => void;
   private nextId = 0;
   private readonly entries = new Map<string, Entry>();
   private readonly dirty = new Set<Entry>();
@@ -142,6 +145,7 @@ export class LiveClient {
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? 15_000;
     this.onSessionEnded = options.onSessionEnded ?? (() => {});
+    this.onWorkspaceGone = options.onWorkspaceGone ?? (() => {});
     this.silence = useTimeoutFn(
       () => this.ping(),
       () => this.heartbeatMs,
@@ -340,6 +344,9 @@ export class LiveClient {
         }
         entry.error = error;
         this.markDirty(entry);
+        const workspace = (entry.params as { workspace?: unknown }).workspace;
+        if (message.code === 'unknown_workspace' && typeof workspace === 'string')
+          this.onWorkspaceGone(workspace);
         return;
       }
       case 'pong':

@@ -27,6 +27,8 @@ export interface WorkspaceContext {
   error: ShallowRef<ApiError | null>;
   /** No workspace exists at all. */
   empty: ShallowRef<boolean>;
+  /** The workspace in the URL does not exist, or is not one the caller may see. */
+  missing: ComputedRef<boolean>;
   own: ComputedRef<Brand | null>;
   palette: ComputedRef<Map<string, BrandStyle>>;
   kpi(id: string): KpiInfo | undefined;
@@ -101,6 +103,7 @@ export function createWorkspaceContext(router: Router, me: ShallowRef<Me | null>
     kpis,
     error,
     empty,
+    missing: computed(() => error.value?.code === 'unknown_workspace'),
     own: computed(() => workspace.value?.brands.find((b) => b.own) ?? null),
     palette,
     kpi: (kpi) => byId.value.get(kpi),

@@ -348,6 +348,13 @@ export default {
     mismatch: 'The two new passwords differ.',
     submit: 'Change password',
   },
+  missing: {
+    title: 'This workspace cannot be opened',
+    body: 'There is no workspace “{id}” you can see: it may have been deleted or renamed, the link may be mistyped, or you are not one of its members.',
+    pick: 'Open one of your workspaces instead:',
+    none: 'You have no other workspace. Ask an admin of this one to add you, or check the link you were sent.',
+    status: 'No workspace',
+  },
   errors: {
     title: 'Something went wrong',
     noWorkspace: 'No workspace exists yet.',

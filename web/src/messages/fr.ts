@@ -362,6 +362,13 @@ const fr: typeof en = {
     mismatch: 'Les deux nouveaux mots de passe diffèrent.',
     submit: 'Changer de mot de passe',
   },
+  missing: {
+    title: 'Cet espace de travail ne peut pas être ouvert',
+    body: 'Aucun espace de travail « {id} » ne vous est accessible : il a peut-être été supprimé ou renommé, le lien est peut-être mal saisi, ou vous n’en êtes pas membre.',
+    pick: 'Ouvrez plutôt l’un de vos espaces de travail :',
+    none: 'Vous n’avez pas d’autre espace de travail. Demandez à un administrateur de celui-ci de vous ajouter, ou vérifiez le lien reçu.',
+    status: 'Aucun espace',
+  },
   errors: {
     title: 'Une erreur est survenue',
     noWorkspace: 'Aucun espace de travail n’existe encore.',
