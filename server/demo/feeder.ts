@@ -80,6 +80,8 @@ export interface RunOptions {
   durationMs?: number;
   /** a brand whose bad buzz starts as the live stream does */
   buzz?: string;
+  /** Runs once the `days` of history are in, before the live stream (its failure is the caller's to report). */
+  afterBackfill?: (days: number) => Promise<void>;
 }
 
 const REQUEST_TIMEOUT_MS = 120_000;
@@ -153,7 +155,10 @@ export class Feeder {
   private async execute(run: RunOptions): Promise<void> {
     await this.connect(run.create);
     if (run.buzz !== undefined) this.startBuzz(run.buzz);
-    if (run.days > 0 && !this.stopping) await this.backfill(run.days);
+    if (run.days > 0 && !this.stopping) {
+      await this.backfill(run.days);
+      if (run.afterBackfill && !this.stopping) await run.afterBackfill(run.days);
+    }
     if (run.rate > 0 && !this.stopping) await this.stream(run.rate, run.durationMs);
   }
 

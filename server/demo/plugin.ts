@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { Feeder, type FeedStatus } from './feeder.js';
+import { addDemoObjectives } from './objectives.js';
 import { DEMO_WORKSPACE } from './market.js';
 
 const DEMO_KEY_NAME = 'demo market';
@@ -75,7 +76,26 @@ export default fp<DemoPluginOptions>(
       const { key } = await app.auth.createKey(id, { name: DEMO_KEY_NAME, scopes: ['ingest', 'read'] });
       if (closing) return;
       feeder = new Feeder({ url, workspace: id, logger: log, stopOnUnavailable: true, token: key });
-      await feeder.run({ create: false, days: resume ? 0 : config.demoDays, rate: config.demoRate });
+      await feeder.run({
+        create: false,
+        days: resume ? 0 : config.demoDays,
+        rate: config.demoRate,
+        afterBackfill: async (days) => {
+          const workspace = app.workspaces.get(id);
+          if (!workspace) return;
+          // An objective that cannot be made must not stop the market: the page is only emptier.
+          const added = await addDemoObjectives(
+            { kpis: app.kpis, objectives: app.objectives, log },
+            workspace,
+            Date.now(),
+            days,
+          ).catch((err: unknown) => {
+            log.warn({ err }, 'demo market: objectives not added');
+            return [];
+          });
+          if (added.length) log.info({ objectives: added }, 'demo market: objectives added');
+        },
+      });
     };
 
     // Closing refuses new requests with a 503 from then on, which stops the feeder; this waits for
@@ -86,7 +106,7 @@ export default fp<DemoPluginOptions>(
       await running;
     });
   },
-  { name: 'demo', dependencies: ['workspaces', 'ingest', 'auth'] },
+  { name: 'demo', dependencies: ['workspaces', 'ingest', 'auth', 'kpi', 'objectives'] },
 );
 
 /** The hub's own base URL; a wildcard address is reached through loopback. */

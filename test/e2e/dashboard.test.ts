@@ -538,11 +538,17 @@ describe('the objectives page', () => {
       expect(response.status, await response.clone().text()).toBe(200);
     }
     const texts = {
-      en: { stretch: '0% likely', easy: '100% likely', projected: 'Projected at the end' },
+      en: {
+        stretch: '0% likely',
+        easy: '100% likely',
+        projected: 'Projected at the end',
+        legend: ['Current value', 'Expected by now', 'Target'],
+      },
       fr: {
         stretch: '0\u202f% de chances',
         easy: '100\u202f% de chances',
         projected: 'Projection en fin de période',
+        legend: ['Valeur actuelle', 'Attendu à ce jour', 'Cible'],
       },
     };
     for (const [locale, text] of Object.entries(texts)) {
@@ -559,6 +565,9 @@ describe('the objectives page', () => {
         expect(await page.locator('[data-testid="projection-easy"] .projected').textContent()).toContain(
           text.projected,
         );
+        // The bar's marks say what they are, in the reader's language.
+        const legend = await page.locator('[data-testid="progress-legend-stretch"] li').allTextContents();
+        expect(legend.map((l) => l.trim())).toEqual(text.legend);
         await expect
           .poll(() => page.getAttribute('[data-testid="objective-chart-stretch"]', 'data-forecast'))
           .toBe('shown');

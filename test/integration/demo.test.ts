@@ -100,6 +100,29 @@ describe('demo market (DEMO=auto)', () => {
     closedDay = days.at(-2)!;
     expect(closedDay.sum).toBeGreaterThan(0);
 
+    // The Objectives page is not empty on the first start: goals set from the history just sent.
+    const objectives = (await (await fetch(`${server.url}/api/v1/workspaces/demo/objectives`)).json()) as {
+      rows: { id: string; kpi: string; brand: string; target: number; status: string }[];
+    };
+    expect(objectives.rows.map((o) => o.kpi).sort()).toEqual([
+      'mentions',
+      'net_sentiment',
+      'share_of_search',
+    ]);
+    for (const o of objectives.rows) {
+      expect(o.brand, o.id).toBe(workspace!.brands.find((b) => b.own)!.id);
+      expect(o.status, o.id).not.toBe('no_data');
+    }
+    // A quarter's mentions at 8 % above the pace of the history sent (rounded to two digits).
+    const end = Math.floor(now / HOUR) * HOUR;
+    const recent = (await (
+      await fetch(
+        `${server.url}/api/v1/workspaces/demo/kpis/mentions?from=${new Date(end - 3 * DAY).toISOString()}&to=${new Date(end).toISOString()}`,
+      )
+    ).json()) as { value: number };
+    const quarter = objectives.rows.find((o) => o.kpi === 'mentions')!;
+    expect(quarter.target / ((recent.value / 3) * 91 * 1.08)).toBeCloseTo(1, 1);
+
     // Live: accepted totals grow, and the current hour keeps receiving events.
     const hourStart = Math.floor(now / HOUR) * HOUR;
     const before = await total(server, 'demo', 'impressions', hourStart, hourStart + 2 * HOUR);
@@ -132,6 +155,8 @@ describe('demo market (DEMO=auto)', () => {
       (status(server) as FeedStatus).accepted > 0 ? true : undefined,
     );
     expect((await workspaces(server)).map((w) => w.id)).toEqual(['demo']);
+    const objectives = await (await fetch(`${server.url}/api/v1/workspaces/demo/objectives`)).json();
+    expect((objectives as { rows: unknown[] }).rows, 'added once, not again at each start').toHaveLength(3);
     const days = await getSeries(server.url, 'demo', {
       metric: 'mentions',
       grain: 'day',

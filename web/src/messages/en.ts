@@ -209,6 +209,12 @@ export default {
     riskThreshold: 'Alert when the chance falls below',
     riskThresholdHint: 'in %',
     trajectory: '{kpi} over the period, its forecast and the target',
+    legend: {
+      current: 'Current value',
+      expected: 'Expected by now',
+      expectedWhy: 'Where a steady pace from the start of the period to the target would be today',
+      target: 'Target',
+    },
   },
   quality: {
     title: 'Data quality',

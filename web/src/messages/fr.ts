@@ -218,6 +218,12 @@ const fr: typeof en = {
     riskThreshold: 'Alerter quand la chance passe sous',
     riskThresholdHint: 'en %',
     trajectory: '{kpi} sur la période, sa prévision et la cible',
+    legend: {
+      current: 'Valeur actuelle',
+      expected: 'Attendu à ce jour',
+      expectedWhy: 'Où en serait aujourd’hui un rythme régulier du début de la période jusqu’à la cible',
+      target: 'Cible',
+    },
   },
   quality: {
     title: 'Qualité des données',
