@@ -4,6 +4,15 @@
 export const TOUCHPOINTS = ['search', 'site', 'social', 'media', 'viral'] as const;
 export type Touchpoint = (typeof TOUCHPOINTS)[number];
 
+/** How a reader names each touchpoint: the dashboard's labels and the alerts' texts. */
+export const TOUCHPOINT_LABELS: Record<Touchpoint, { en: string; fr: string }> = {
+  search: { en: 'Search', fr: 'Recherche' },
+  site: { en: 'Site & apps', fr: 'Site et applis' },
+  social: { en: 'Social', fr: 'Social' },
+  media: { en: 'Media & influence', fr: 'Médias & influence' },
+  viral: { en: 'Viral', fr: 'Viral' },
+};
+
 /** Sources we know by name; any other `[a-z0-9_-]+` is accepted as free text. */
 export const KNOWN_SOURCES: Record<Touchpoint, readonly string[]> = {
   search: ['google', 'bing', 'yahoo', 'duckduckgo', 'baidu', 'yandex', 'qwant', 'ecosia'],

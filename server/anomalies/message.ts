@@ -3,6 +3,7 @@ import { formatChange, formatDelta, formatPercent, formatValue } from '../../sha
 import type { AnomalyDriver } from '../../shared/schemas/live-data.js';
 import type { Judgement } from './band.js';
 import { frenchTypography } from '../../shared/typography.js';
+import { TOUCHPOINT_LABELS, type Touchpoint } from '../../shared/vocabulary.js';
 
 const LOCALES = { en: 'en-GB', fr: 'fr-FR' } as const;
 
@@ -23,11 +24,12 @@ function driverText(
 ): string {
   // The alert's own brand goes without saying.
   const other = d.brand && d.brand !== brand ? ` (${brandName(d.brand)})` : '';
-  const where = `${d.source} / ${d.touchpoint}${other}`;
+  const touchpoint = TOUCHPOINT_LABELS[d.touchpoint as Touchpoint]?.[locale.startsWith('fr') ? 'fr' : 'en'];
+  const where = `${d.source} / ${touchpoint ?? d.touchpoint}${other}`;
   return `${formatPercent(d.share, locale)} ${locale.startsWith('fr') ? 'de' : 'from'} ${where}`;
 }
 
-/** "Mentions of Belvia +340 % vs expected (1,204 for 274), 80 % from x / social." in EN and FR. */
+/** "Mentions of Belvia +340 % vs expected (1,204 for 274), 80 % from x / Social." in EN and FR. */
 export function anomalyMessage(
   kpi: KpiDefinition,
   brand: string,

@@ -188,9 +188,11 @@ describe('roles', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'auth-viewer-settings.png'), fullPage: true });
     // A workspace it is not a member of is not shown.
     await page.goto(`${hub.url}/wall?workspace=south`);
-    await expect
-      .poll(() => page.getAttribute('[data-testid="error"]', 'data-code'))
-      .toBe('unknown_workspace');
+    const missing = page.locator('[data-testid="workspace-missing"]');
+    await missing.waitFor({ timeout: 15_000 });
+    // Said as for a workspace that does not exist: another client's workspace is not revealed.
+    expect(await missing.textContent()).toMatch(/There is no workspace “south” you can see/);
+    expect(await missing.getByRole('link').allTextContents()).toEqual(['North market']);
 
     await page.click('[data-testid="user-menu"]');
     await page.click('[data-testid="sign-out"]');

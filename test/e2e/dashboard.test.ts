@@ -338,6 +338,51 @@ describe('a workspace that is gone', () => {
   });
 });
 
+describe('words a marketer understands', () => {
+  it('names rejection reasons in plain French, with what to do, and no codes', async () => {
+    await putWorkspace(hub.url, 'e2e-quality');
+    const rows = [
+      event('acme', 'social', 'x', 'mentions', 3, recent()),
+      event('umbrella', 'social', 'x', 'mentions', 4, recent()),
+      event('acme', 'tv', 'x', 'mentions', 5, recent()),
+    ];
+    const response = await postEvents(hub.url, 'e2e-quality', JSON.stringify(rows), 'application/json');
+    expect(response.status, await response.clone().text()).toBe(200);
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/quality?workspace=e2e-quality&lang=fr`);
+    const brand = page.locator('tr[data-reason="unknown_brand"]');
+    await brand.waitFor({ timeout: 15_000 });
+    expect(await brand.locator('[data-testid="reason-label"]').textContent()).toBe(
+      'La marque n’est pas dans le panel concurrentiel',
+    );
+    expect(await brand.locator('[data-testid="reason-fix"]').textContent()).toMatch(/^Ajoutez la marque/);
+    expect(
+      await page.locator('tr[data-reason="unknown_touchpoint"] [data-testid="reason-label"]').textContent(),
+    ).toBe('Le point de contact n’est pas l’un des cinq');
+    await brand.getByRole('button').click();
+    const field = page.locator('[data-testid="samples-unknown_brand"] td[data-col="field"]');
+    await field.waitFor({ timeout: 15_000 });
+    expect(await field.textContent()).toBe('Marque');
+    expect(await page.locator('main').textContent()).not.toMatch(/unknown_brand|unknown_touchpoint/);
+    // With the workspace switch and the data clock, every view's link is still whole in French.
+    const nav = await page.locator('header.topbar nav').boundingBox();
+    const lastLink = await page.locator('header.topbar nav a').last().boundingBox();
+    expect(lastLink!.x + lastLink!.width).toBeLessThanOrEqual(nav!.x + nav!.width);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'quality-fr-1366.png') });
+    await page.close();
+  });
+
+  it('says what went wrong in words, without the hub’s code or API hint', async () => {
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=nope&window=7d`);
+    const banner = page.locator('[data-testid="error"][data-code="unknown_kpi"]').first();
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toMatch(/This KPI is not in this workspace \(any more\)\./);
+    expect(await banner.textContent()).not.toMatch(/unknown_kpi|\/api\/|GET/);
+    await page.close();
+  });
+});
+
 describe('the forecast in the explorer', () => {
   const url = () => `${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`;
 
@@ -345,7 +390,11 @@ describe('the forecast in the explorer', () => {
     const page = await newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(url());
     const note = page.locator('[data-testid="forecast-note"]');
-    await expect.poll(() => note.textContent(), { timeout: 15_000 }).toMatch(/needs at least 48 hours/);
+    await expect
+      .poll(() => note.textContent(), { timeout: 15_000 })
+      .toMatch(/^No forecast: Not enough history yet\. A forecast needs two days of hourly data/);
+    // In the reader's words: not the hub's ids ("mentions for acme") nor its parameter names.
+    expect(await note.textContent()).not.toMatch(/acme|grain=/);
     expect(await page.locator('[data-testid="explorer-series"] .error-banner').count()).toBe(0);
     expect(await page.locator('[data-testid="series-chart"]').getAttribute('data-forecast')).toBeNull();
     await page.close();

@@ -120,9 +120,10 @@ describe('anomaly alerts', () => {
     expect(acme!.drivers![0]).toMatchObject({ source: 'x', touchpoint: 'social' });
     expect(acme!.drivers![0]!.share).toBeGreaterThan(0.9);
     expect(acme!.message.en).toMatch(
-      /^Mentions of Acme \+\d+(\.\d)?% vs expected \(\d+ for \d+\), \d+% from x \/ social/,
+      /^Mentions of Acme \+\d+(\.\d)?% vs expected \(\d+ for \d+\), \d+% from x \/ Social\.$/,
     );
-    expect(acme!.message.fr).toMatch(/^Mentions de Acme \+\d+.*par rapport à l’attendu/);
+    // The touchpoint in the reader's words, as on the dashboard.
+    expect(acme!.message.fr).toMatch(/^Mentions de Acme \+\d+.*par rapport à l’attendu.* de x \/ Social\.$/);
 
     const globex = raised.find((a) => a.brand === 'globex' && a.kpi === 'mentions');
     expect(globex).toMatchObject({ direction: 'down', impact: 'opportunity', value: 1 });

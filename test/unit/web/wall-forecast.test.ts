@@ -34,6 +34,11 @@ describe('when the explorer leaves the forecast out', () => {
     expect(forecastHiddenBy({ ...chart, brands: ['globex'] })).toBe('brand');
     expect(forecastHiddenBy({ ...chart, grain: 'week' })).toBe('week');
   });
+
+  it('leaves both out for the Digital Performance Index, whose parts have them, and says so', () => {
+    expect(forecastHiddenBy({ ...chart, index: true })).toBe('index');
+    expect(forecastHiddenBy({ ...chart, index: false })).toBeNull();
+  });
 });
 
 describe('the drivers of an anomaly alert', () => {

@@ -1,4 +1,9 @@
 // English texts. French (fr.ts) has the same keys: its type is this file's.
+import { TOUCHPOINT_LABELS, TOUCHPOINTS, type Touchpoint } from '../../../shared/vocabulary.js';
+
+/** The touchpoints' names, shared with the hub's alert texts. */
+export const labelsIn = (lang: 'en' | 'fr') =>
+  Object.fromEntries(TOUCHPOINTS.map((t) => [t, TOUCHPOINT_LABELS[t][lang]])) as Record<Touchpoint, string>;
 export default {
   app: {
     title: 'Convergence',
@@ -22,6 +27,7 @@ export default {
     closed: 'Offline',
     retry: 'Offline, retrying in {seconds} s',
     asOf: 'Data as of {time}',
+    asOfShort: 'As of {time}',
     asOfUnknown: 'Data as of —',
     stale: '{age} ago',
   },
@@ -46,6 +52,7 @@ export default {
     down: 'Move down',
     noData: 'No data yet',
     hint: 'How to fix it',
+    hintLine: 'How to fix it: {hint}',
   },
   windows: {
     '1h': 'Last hour',
@@ -61,13 +68,7 @@ export default {
     ytd: 'This year so far',
     custom: 'Custom range',
   },
-  touchpoints: {
-    search: 'Search',
-    site: 'Site & apps',
-    social: 'Social',
-    media: 'Media & influence',
-    viral: 'Viral',
-  },
+  touchpoints: labelsIn('en'),
   wall: {
     noMentions: 'No mentions in this period yet: shares of voice appear as soon as mentions arrive.',
     title: 'Live wall',
@@ -137,6 +138,8 @@ export default {
     forecast: 'Forecast (80 % / 95 %)',
     forecastUnavailable: 'No forecast: {message}',
     forecastHidden: {
+      index:
+        'No forecast or anomaly marks for the Digital Performance Index: they are made for the KPIs it is built from. Open one of those KPIs to see them.',
       slice:
         'No forecast or anomaly marks for one touchpoint or source: they are of the KPI over all sources and touchpoints of {brand}. Clear those filters to see them.',
       brand: 'The forecast is of {brand}: tick {brand} to see it.',
@@ -147,7 +150,7 @@ export default {
     bySource: 'By source',
     showBySource: 'Break down by source',
     hideBySource: 'Hide the breakdown',
-    bySourceHint: 'Each column re-queries the benchmark with source=…; pick one to drill down.',
+    bySourceHint: 'Each column is the benchmark from one source only; pick one to explore it.',
     drill: 'Drill down into {source}',
     exportCsv: 'Export CSV',
     leader: 'Leader',
@@ -160,7 +163,7 @@ export default {
       'No data for {kpi} over this period{slice}. Pick a longer period or another touchpoint or source; the Data quality page shows what arrives.',
     noDataSlice: ' from {slice}',
     optionNoData: '{name} (no data)',
-    invalidRange: 'The range is empty: "to" must not be before "from".',
+    invalidRange: 'The period is empty: its end must not be before its start.',
     columns: {
       brand: 'Brand',
       value: 'Value',
@@ -218,11 +221,11 @@ export default {
   },
   quality: {
     title: 'Data quality',
-    counters: 'Ingest counters',
+    counters: 'Rows received',
     accepted: 'Rows accepted',
     rejected: 'Rows rejected',
     lastMinute: 'in the last minute: {n}',
-    lastCommit: 'Last commit',
+    lastCommit: 'Last data stored',
     sinceStart: 'since the hub started',
     quarantine: 'Rejected rows by reason',
     reason: 'Reason',
@@ -231,21 +234,87 @@ export default {
     showSamples: 'Show samples',
     hideSamples: 'Hide samples',
     field: 'Field',
-    message: 'Message',
+    message: 'Details for whoever sends the data',
     received: 'Received',
     raw: 'Row as sent',
     cut: 'Longer than 4 KB: only its beginning is kept.',
-    replay: 'Replay the quarantine',
-    replayHint: 'Re-validates held rows against today’s brands and vocabulary; those that pass are ingested.',
-    replayed: '{replayed} rows replayed, {still} still rejected.',
-    empty: 'The quarantine is empty.',
+    replay: 'Retry the held rows',
+    replayHint: 'Checks the held rows again against today’s brands and metrics; those that pass are stored.',
+    replayed: '{replayed} rows stored, {still} still rejected.',
+    empty: 'No rows are held back.',
+    reasons: {
+      missing_field: {
+        label: 'A required field is missing',
+        fix: 'Every row needs a time, brand, touchpoint, source, metric and value.',
+      },
+      invalid_type: {
+        label: 'A name is not text',
+        fix: 'Brands, touchpoints, sources and metrics are sent as text.',
+      },
+      too_long: {
+        label: 'A name is too long',
+        fix: 'Names of brands, sources and metrics have 64 characters at most.',
+      },
+      invalid_dictionary_index: {
+        label: 'The file is damaged',
+        fix: 'The sending tool wrote a broken Arrow file: update or fix it, then send again.',
+      },
+      invalid_ts: {
+        label: 'The time cannot be read',
+        fix: 'Send times as 2026-03-10T14:00:00Z (with the time zone) or as milliseconds.',
+      },
+      ts_out_of_range: {
+        label: 'The time is too far in the past or future',
+        fix: 'Check the sending tool’s clock and the time unit (seconds or milliseconds).',
+      },
+      unknown_brand: {
+        label: 'The brand is not in the competitive set',
+        fix: 'Add the brand on the Settings page, or fix its name in the feed; then retry the held rows.',
+      },
+      unknown_touchpoint: {
+        label: 'The touchpoint is not one of the five',
+        fix: 'Use search, site, social, media or viral.',
+      },
+      invalid_source: {
+        label: 'The source name is not valid',
+        fix: 'Source names use lowercase letters, digits, - and _ only.',
+      },
+      unknown_metric: {
+        label: 'The metric is unknown',
+        fix: 'Check the metric’s name against the list of metrics the hub takes.',
+      },
+      metric_not_valid_for_touchpoint: {
+        label: 'The metric does not belong to this touchpoint',
+        fix: 'Send it with the touchpoint it belongs to (e.g. visits with site).',
+      },
+      invalid_value: {
+        label: 'The value is not a number',
+        fix: 'Send a plain number, without units or text.',
+      },
+      value_out_of_range: {
+        label: 'The value is implausibly large',
+        fix: 'Check the unit and the scale of the value.',
+      },
+      outside_replace_scope: {
+        label: 'The row is outside the correction',
+        fix: 'A correction only replaces the brands, source, metrics and period it names.',
+      },
+    },
+    fields: {
+      ts: 'Time',
+      brand: 'Brand',
+      touchpoint: 'Touchpoint',
+      source: 'Source',
+      metric: 'Metric',
+      value: 'Value',
+    },
   },
   settings: {
     title: 'Settings',
     workspace: 'Workspace',
     name: 'Name',
     timezone: 'Time zone',
-    timezoneHint: 'Changing it rebuilds the day rollups.',
+    timezoneHint: 'Changing it recomputes the daily figures.',
     brands: 'Brands and competitors',
     brandId: 'Id',
     brandName: 'Name',
@@ -365,8 +434,76 @@ export default {
     title: 'Something went wrong',
     noWorkspace: 'No workspace exists yet.',
     noWorkspaceHint:
-      'Create one with PUT /api/v1/workspaces/NAME (see the README), or start the hub with the demo market.',
+      'Workspaces are created by whoever runs the hub (its README shows how); a hub started on an empty data folder comes with a demo market.',
     noMembership: 'You do not belong to any workspace yet.',
     noMembershipHint: 'An admin of a workspace can add you on its Members page.',
+    codes: {
+      unauthenticated: { message: 'You are signed out.', hint: 'Sign in again to go on.' },
+      bad_credentials: {
+        message: 'The e-mail address or the password is not right.',
+        hint: 'Check both and try again; an admin of your workspace can set a new password for you.',
+      },
+      too_many_attempts: {
+        message: 'Too many sign-in attempts.',
+        hint: 'Wait a few minutes and try again; an admin can set a new password if it is forgotten.',
+      },
+      weak_password: {
+        message: 'This password is too easy to guess.',
+        hint: 'Use at least 12 characters, not your e-mail address; a few unrelated words are easy to remember.',
+      },
+      forbidden: {
+        message: 'Your role in this workspace does not allow this.',
+        hint: 'Ask an admin of the workspace to change your role.',
+      },
+      cross_site_request: {
+        message: 'This change was refused: it did not come from this hub’s own page.',
+        hint: 'Reload the page and make the change again.',
+      },
+      unknown_workspace: {
+        message: 'This workspace does not exist, or you are not one of its members.',
+        hint: 'Pick another workspace, or ask an admin of this one to add you.',
+      },
+      invalid_workspace: {
+        message: 'The workspace cannot be saved as it is.',
+        hint: 'Check the time zone and that exactly one brand is marked as yours.',
+      },
+      unknown_kpi: {
+        message: 'This KPI is not in this workspace (any more).',
+        hint: 'Pick another KPI; a custom KPI may have been deleted.',
+      },
+      not_found: {
+        message: 'What you asked for no longer exists.',
+        hint: 'Reload the page: someone may have deleted it meanwhile.',
+      },
+      invalid_query: {
+        message: 'These choices cannot be shown together.',
+        hint: 'Try a shorter period, another chart step, or fewer filters.',
+      },
+      invalid_request: {
+        message: 'Some of what was entered cannot be saved.',
+        hint: 'Check each field: lengths, numbers and dates must be in range.',
+      },
+      not_enough_history: {
+        message: 'Not enough history yet.',
+        hint: 'A forecast needs two days of hourly data, or two weeks of daily data; it appears by itself once they are in.',
+      },
+      network_error: {
+        message: 'The hub cannot be reached.',
+        hint: 'Check this computer’s connection; the page tries again by itself.',
+      },
+      server_error: {
+        message: 'The hub could not do this.',
+        hint: 'Try again in a moment; if it keeps failing, tell your administrator (the hub’s log has the details).',
+      },
+      busy: {
+        message: 'The hub is restarting or busy: nothing was changed.',
+        hint: 'Try again in a few seconds.',
+      },
+      too_many_live: {
+        message: 'Too many live screens are open from this place.',
+        hint: 'Close the tabs or screens you no longer watch, then reload this page.',
+      },
+      client_error: { message: 'This page ran into a problem.', hint: 'Reload the page.' },
+    },
   },
 };

@@ -1,4 +1,5 @@
 // Textes français : mêmes clés que en.ts (le type l’impose).
+import { labelsIn } from './en.js';
 import type en from './en.js';
 
 const fr: typeof en = {
@@ -24,6 +25,7 @@ const fr: typeof en = {
     closed: 'Hors ligne',
     retry: 'Hors ligne, nouvel essai dans {seconds} s',
     asOf: 'Données au {time}',
+    asOfShort: 'Au {time}',
     asOfUnknown: 'Données au —',
     stale: 'il y a {age}',
   },
@@ -48,6 +50,7 @@ const fr: typeof en = {
     down: 'Descendre',
     noData: 'Pas encore de données',
     hint: 'Comment corriger',
+    hintLine: 'Comment corriger : {hint}',
   },
   windows: {
     '1h': 'Dernière heure',
@@ -63,13 +66,7 @@ const fr: typeof en = {
     ytd: 'Cette année jusqu’ici',
     custom: 'Période personnalisée',
   },
-  touchpoints: {
-    search: 'Recherche',
-    site: 'Site et applis',
-    social: 'Social',
-    media: 'Médias & influence',
-    viral: 'Viral',
-  },
+  touchpoints: labelsIn('fr'),
   wall: {
     noMentions:
       'Aucune mention sur cette période pour l’instant : les parts de voix apparaissent dès que des mentions arrivent.',
@@ -140,6 +137,8 @@ const fr: typeof en = {
     forecast: 'Prévision (80 % / 95 %)',
     forecastUnavailable: 'Pas de prévision : {message}',
     forecastHidden: {
+      index:
+        'Ni prévision ni anomalies pour l’indice de performance digitale : elles portent sur les indicateurs qui le composent. Ouvrez l’un d’eux pour les voir.',
       slice:
         'Ni prévision ni anomalies pour un seul point de contact ou une seule source : elles portent sur l’indicateur toutes sources et tous points de contact confondus de {brand}. Retirez ces filtres pour les voir.',
       brand: 'La prévision porte sur {brand} : cochez {brand} pour la voir.',
@@ -150,7 +149,7 @@ const fr: typeof en = {
     bySource: 'Par source',
     showBySource: 'Détailler par source',
     hideBySource: 'Masquer le détail',
-    bySourceHint: 'Chaque colonne interroge le benchmark avec source=… ; choisissez-en une pour l’explorer.',
+    bySourceHint: 'Chaque colonne est le benchmark d’une seule source ; choisissez-en une pour l’explorer.',
     drill: 'Explorer {source}',
     exportCsv: 'Exporter en CSV',
     leader: 'Leader',
@@ -227,35 +226,101 @@ const fr: typeof en = {
   },
   quality: {
     title: 'Qualité des données',
-    counters: 'Compteurs d’ingestion',
+    counters: 'Lignes reçues',
     accepted: 'Lignes acceptées',
     rejected: 'Lignes rejetées',
     lastMinute: 'dans la dernière minute : {n}',
-    lastCommit: 'Dernier commit',
+    lastCommit: 'Dernières données enregistrées',
     sinceStart: 'depuis le démarrage du hub',
     quarantine: 'Lignes rejetées par motif',
     reason: 'Motif',
-    held: 'En quarantaine',
+    held: 'Retenues',
     samples: 'Exemples',
     showSamples: 'Voir des exemples',
     hideSamples: 'Masquer les exemples',
     field: 'Champ',
-    message: 'Message',
+    message: 'Détails pour qui envoie les données',
     received: 'Reçue',
     raw: 'Ligne telle qu’envoyée',
     cut: 'Plus de 4 Ko : seul son début est conservé.',
-    replay: 'Rejouer la quarantaine',
+    replay: 'Relancer les lignes retenues',
     replayHint:
-      'Revalide les lignes retenues avec les marques et le vocabulaire actuels ; celles qui passent sont ingérées.',
-    replayed: '{replayed} lignes rejouées, {still} toujours rejetées.',
-    empty: 'La quarantaine est vide.',
+      'Revérifie les lignes retenues avec les marques et métriques actuelles ; celles qui passent sont enregistrées.',
+    replayed: '{replayed} lignes enregistrées, {still} toujours rejetées.',
+    empty: 'Aucune ligne n’est retenue.',
+    reasons: {
+      missing_field: {
+        label: 'Un champ obligatoire manque',
+        fix: 'Chaque ligne a besoin d’une heure, d’une marque, d’un point de contact, d’une source, d’une métrique et d’une valeur.',
+      },
+      invalid_type: {
+        label: 'Un nom n’est pas du texte',
+        fix: 'Marques, points de contact, sources et métriques s’envoient en texte.',
+      },
+      too_long: {
+        label: 'Un nom est trop long',
+        fix: 'Les noms de marques, sources et métriques font 64 caractères au plus.',
+      },
+      invalid_dictionary_index: {
+        label: 'Le fichier est endommagé',
+        fix: 'L’outil d’envoi a écrit un fichier Arrow défectueux : mettez-le à jour ou corrigez-le, puis renvoyez.',
+      },
+      invalid_ts: {
+        label: 'L’heure est illisible',
+        fix: 'Envoyez les heures sous la forme 2026-03-10T14:00:00Z (avec le fuseau) ou en millisecondes.',
+      },
+      ts_out_of_range: {
+        label: 'L’heure est trop loin dans le passé ou le futur',
+        fix: 'Vérifiez l’horloge de l’outil d’envoi et l’unité de temps (secondes ou millisecondes).',
+      },
+      unknown_brand: {
+        label: 'La marque n’est pas dans le panel concurrentiel',
+        fix: 'Ajoutez la marque dans les Réglages, ou corrigez son nom dans le flux ; puis relancez les lignes retenues.',
+      },
+      unknown_touchpoint: {
+        label: 'Le point de contact n’est pas l’un des cinq',
+        fix: 'Utilisez search, site, social, media ou viral.',
+      },
+      invalid_source: {
+        label: 'Le nom de la source n’est pas valide',
+        fix: 'Les noms de source n’utilisent que minuscules, chiffres, - et _.',
+      },
+      unknown_metric: {
+        label: 'La métrique est inconnue',
+        fix: 'Vérifiez le nom de la métrique dans la liste des métriques acceptées par le hub.',
+      },
+      metric_not_valid_for_touchpoint: {
+        label: 'La métrique n’appartient pas à ce point de contact',
+        fix: 'Envoyez-la avec son point de contact (par exemple visits avec site).',
+      },
+      invalid_value: {
+        label: 'La valeur n’est pas un nombre',
+        fix: 'Envoyez un nombre simple, sans unité ni texte.',
+      },
+      value_out_of_range: {
+        label: 'La valeur est invraisemblablement grande',
+        fix: 'Vérifiez l’unité et l’échelle de la valeur.',
+      },
+      outside_replace_scope: {
+        label: 'La ligne sort du périmètre de la correction',
+        fix: 'Une correction ne remplace que les marques, la source, les métriques et la période qu’elle nomme.',
+      },
+    },
+    fields: {
+      ts: 'Heure',
+      brand: 'Marque',
+      touchpoint: 'Point de contact',
+      source: 'Source',
+      metric: 'Métrique',
+      value: 'Valeur',
+    },
   },
   settings: {
     title: 'Réglages',
     workspace: 'Espace de travail',
     name: 'Nom',
     timezone: 'Fuseau horaire',
-    timezoneHint: 'Le changer reconstruit les agrégats journaliers.',
+    timezoneHint: 'Le changer recalcule les chiffres journaliers.',
     brands: 'Marques et concurrents',
     brandId: 'Identifiant',
     brandName: 'Nom',
@@ -379,9 +444,77 @@ const fr: typeof en = {
     title: 'Une erreur est survenue',
     noWorkspace: 'Aucun espace de travail n’existe encore.',
     noWorkspaceHint:
-      'Créez-en un avec PUT /api/v1/workspaces/NAME (voir le README), ou lancez le hub avec le marché de démonstration.',
+      'Les espaces de travail sont créés par la personne qui gère le hub (son README explique comment) ; un hub démarré sur un dossier de données vide contient un marché de démonstration.',
     noMembership: 'Vous n’appartenez encore à aucun espace de travail.',
     noMembershipHint: 'Un administrateur d’un espace peut vous ajouter dans sa page Membres.',
+    codes: {
+      unauthenticated: { message: 'Vous êtes déconnecté.', hint: 'Reconnectez-vous pour continuer.' },
+      bad_credentials: {
+        message: 'L’adresse e-mail ou le mot de passe n’est pas correct.',
+        hint: 'Vérifiez les deux et réessayez ; un administrateur de votre espace peut vous donner un nouveau mot de passe.',
+      },
+      too_many_attempts: {
+        message: 'Trop de tentatives de connexion.',
+        hint: 'Attendez quelques minutes et réessayez ; un administrateur peut définir un nouveau mot de passe s’il est oublié.',
+      },
+      weak_password: {
+        message: 'Ce mot de passe est trop facile à deviner.',
+        hint: 'Au moins 12 caractères, et pas votre adresse e-mail ; quelques mots sans rapport se retiennent facilement.',
+      },
+      forbidden: {
+        message: 'Votre rôle dans cet espace ne le permet pas.',
+        hint: 'Demandez à un administrateur de l’espace de changer votre rôle.',
+      },
+      cross_site_request: {
+        message: 'Modification refusée : elle ne venait pas d’une page de ce hub.',
+        hint: 'Rechargez la page et refaites la modification.',
+      },
+      unknown_workspace: {
+        message: 'Cet espace de travail n’existe pas, ou vous n’en êtes pas membre.',
+        hint: 'Choisissez un autre espace, ou demandez à un administrateur de celui-ci de vous ajouter.',
+      },
+      invalid_workspace: {
+        message: 'L’espace de travail ne peut pas être enregistré tel quel.',
+        hint: 'Vérifiez le fuseau horaire et qu’une seule marque est marquée comme la vôtre.',
+      },
+      unknown_kpi: {
+        message: 'Cet indicateur n’est pas (ou plus) dans cet espace.',
+        hint: 'Choisissez un autre indicateur ; un indicateur personnalisé a peut-être été supprimé.',
+      },
+      not_found: {
+        message: 'Ce que vous demandez n’existe plus.',
+        hint: 'Rechargez la page : quelqu’un l’a peut-être supprimé entre-temps.',
+      },
+      invalid_query: {
+        message: 'Ces choix ne peuvent pas être affichés ensemble.',
+        hint: 'Essayez une période plus courte, un autre pas du graphique ou moins de filtres.',
+      },
+      invalid_request: {
+        message: 'Une partie de la saisie ne peut pas être enregistrée.',
+        hint: 'Vérifiez chaque champ : longueurs, nombres et dates doivent rester dans les limites.',
+      },
+      not_enough_history: {
+        message: 'Pas encore assez d’historique.',
+        hint: 'Une prévision demande deux jours de données horaires, ou deux semaines de données journalières ; elle apparaît d’elle-même ensuite.',
+      },
+      network_error: {
+        message: 'Le hub est injoignable.',
+        hint: 'Vérifiez la connexion de cet ordinateur ; la page réessaie d’elle-même.',
+      },
+      server_error: {
+        message: 'Le hub n’a pas pu le faire.',
+        hint: 'Réessayez dans un instant ; si cela persiste, prévenez votre administrateur (le journal du hub a les détails).',
+      },
+      busy: {
+        message: 'Le hub redémarre ou est occupé : rien n’a été modifié.',
+        hint: 'Réessayez dans quelques secondes.',
+      },
+      too_many_live: {
+        message: 'Trop d’écrans en direct sont ouverts depuis cet endroit.',
+        hint: 'Fermez les onglets ou écrans que vous ne regardez plus, puis rechargez cette page.',
+      },
+      client_error: { message: 'Cette page a rencontré un problème.', hint: 'Rechargez la page.' },
+    },
   },
 };
 
