@@ -383,6 +383,43 @@ describe('words a marketer understands', () => {
   });
 });
 
+describe('the settings page', () => {
+  it('makes a new brand’s id from its name and says why the form cannot be saved yet', async () => {
+    await putWorkspace(hub.url, 'e2e-settings', { name: 'Settings market' });
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/settings?workspace=e2e-settings`);
+    const form = page.locator('[data-testid="workspace-form"]');
+    await form.locator('[data-testid="brand-name"]').first().waitFor({ timeout: 15_000 });
+    // Saved brands keep their id: their history is filed under it.
+    expect(await form.locator('code[data-testid="brand-id"]').allTextContents()).toEqual([
+      'acme',
+      'globex',
+      'initech',
+    ]);
+
+    await form.getByTestId('add-brand').click();
+    await form.locator('[data-testid="brand-name"]').last().fill('Léa Nature');
+    expect(await form.locator('input[data-testid="brand-id"]').last().inputValue()).toBe('lea-nature');
+
+    await form.getByTestId('workspace-name').fill('');
+    const problems = form.getByTestId('workspace-problems');
+    await expect.poll(() => problems.textContent()).toMatch(/Give the workspace a name\./);
+    expect(await form.getByTestId('workspace-save').isDisabled()).toBe(true);
+    expect(await form.getByTestId('workspace-name').getAttribute('aria-invalid')).toBe('true');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'settings-problems-en-1366.png'), fullPage: true });
+
+    await form.getByTestId('workspace-name').fill('Settings market');
+    expect(await problems.count()).toBe(0);
+    await form.getByTestId('workspace-save').click();
+    await form.getByRole('status').filter({ hasText: 'Saved' }).waitFor({ timeout: 15_000 });
+    const stored = (await (await fetch(`${hub.url}/api/v1/workspaces/e2e-settings`)).json()) as {
+      brands: { id: string; name: string }[];
+    };
+    expect(stored.brands.find((b) => b.id === 'lea-nature')?.name).toBe('Léa Nature');
+    await page.close();
+  });
+});
+
 describe('the forecast in the explorer', () => {
   const url = () => `${hub.url}/explorer?workspace=${WS}&kpi=mentions&window=24h&grain=hour`;
 

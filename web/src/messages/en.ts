@@ -317,6 +317,17 @@ export default {
     timezoneHint: 'Changing it recomputes the daily figures.',
     brands: 'Brands and competitors',
     brandId: 'Id',
+    brandIdHint: 'made from the name; feeds send it; fixed once saved',
+    problems: {
+      name: 'Give the workspace a name.',
+      timezone: 'The time zone “{zone}” is not one we know: pick one from the list, e.g. Europe/Paris.',
+      noBrand: 'Add at least one brand: your own.',
+      ownCount: 'Mark exactly one brand as your own (now {n}).',
+      brandName: 'Brand {row}: give it a name.',
+      brandId:
+        'Brand “{brand}”: its id may hold only lowercase letters, digits, - and _, and starts with a letter or digit.',
+      brandIdTwice: 'Brand “{brand}”: the id “{id}” is already another brand’s.',
+    },
     brandName: 'Name',
     own: 'Own brand',
     addBrand: 'Add a brand',

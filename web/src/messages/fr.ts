@@ -323,6 +323,18 @@ const fr: typeof en = {
     timezoneHint: 'Le changer recalcule les chiffres journaliers.',
     brands: 'Marques et concurrents',
     brandId: 'Identifiant',
+    brandIdHint: 'tiré du nom ; les flux l’envoient ; fixe une fois enregistré',
+    problems: {
+      name: 'Donnez un nom à l’espace de travail.',
+      timezone:
+        'Le fuseau horaire « {zone} » nous est inconnu : choisissez-en un dans la liste, par exemple Europe/Paris.',
+      noBrand: 'Ajoutez au moins une marque : la vôtre.',
+      ownCount: 'Marquez exactement une marque comme la vôtre (actuellement {n}).',
+      brandName: 'Marque {row} : donnez-lui un nom.',
+      brandId:
+        'Marque « {brand} » : son identifiant ne contient que minuscules, chiffres, - et _, et commence par une lettre ou un chiffre.',
+      brandIdTwice: 'Marque « {brand} » : l’identifiant « {id} » est déjà celui d’une autre marque.',
+    },
     brandName: 'Nom',
     own: 'Notre marque',
     addBrand: 'Ajouter une marque',

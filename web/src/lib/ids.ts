@@ -1,0 +1,27 @@
+// Ids a person does not have to invent: derived from the name they type ("Léa Nature" →
+// "lea-nature"), in the hub's id alphabet, and still editable.
+
+const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export const isId = (text: string) => ID.test(text);
+
+export function idFromName(name: string): string {
+  return name
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '') // accents off: é → e
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+}
+
+/** `base`, or `base-2`, `base-3` … : the first not in `taken`. */
+export function freeId(base: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) {
+    const id = `${base.slice(0, 60)}-${n}`;
+    if (!taken.has(id)) return id;
+  }
+}
