@@ -418,6 +418,35 @@ describe('the settings page', () => {
     expect(stored.brands.find((b) => b.id === 'lea-nature')?.name).toBe('Léa Nature');
     await page.close();
   });
+
+  it('makes a new objective’s id from what it is about, never one that exists', async () => {
+    const put = await fetch(`${hub.url}/api/v1/workspaces/e2e-settings/objectives/month-mentions`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kpi: 'mentions',
+        period: { calendar: 'month' },
+        target: 100,
+        direction: 'at_least',
+      }),
+    });
+    expect(put.status).toBe(200);
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/objectives?workspace=e2e-settings`);
+    await page.locator('[data-testid="objective-month-mentions"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('objective-new').click();
+    const id = page.getByTestId('objective-id');
+    await page.getByTestId('objective-kpi').selectOption('mentions');
+    await page.getByTestId('objective-period').selectOption('month');
+    expect(await id.inputValue(), 'month-mentions is taken').toBe('month-mentions-2');
+    await page.getByTestId('objective-brand').selectOption('globex');
+    expect(await id.inputValue()).toBe('month-mentions-globex');
+    // Once typed, it is the person's: choices no longer change it.
+    await id.fill('globex-watch');
+    await page.getByTestId('objective-period').selectOption('quarter');
+    expect(await id.inputValue()).toBe('globex-watch');
+    await page.close();
+  });
 });
 
 describe('the forecast in the explorer', () => {

@@ -181,7 +181,8 @@ export default {
     editTitle: 'Edit objective {id}',
     createTitle: 'New objective',
     id: 'Identifier',
-    idHint: 'lowercase letters, digits, - and _',
+    idHint:
+      'Made from the period and the KPI; alerts name the objective by it. Lowercase letters, digits, - and _.',
     kpi: 'KPI',
     brand: 'Brand',
     period: 'Period',

@@ -180,7 +180,8 @@ const fr: typeof en = {
     editTitle: 'Modifier l’objectif {id}',
     createTitle: 'Nouvel objectif',
     id: 'Identifiant',
-    idHint: 'minuscules, chiffres, - et _',
+    idHint:
+      'Tiré de la période et de l’indicateur ; les alertes désignent l’objectif par lui. Minuscules, chiffres, - et _.',
     kpi: 'Indicateur',
     brand: 'Marque',
     period: 'Période',
