@@ -184,7 +184,7 @@ describe('roles', () => {
     expect(await page.locator('[data-testid="objective-new"]').count()).toBe(0);
     await page.goto(`${hub.url}/settings?workspace=north`);
     await expect.poll(() => page.locator('[data-testid="read-only"]').count()).toBe(3);
-    expect(await page.locator('[data-testid="workspace-save"]').isDisabled()).toBe(true);
+    expect(await page.locator('[data-testid="settings-save"]').isDisabled()).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'auth-viewer-settings.png'), fullPage: true });
     // A workspace it is not a member of is not shown.
     await page.goto(`${hub.url}/wall?workspace=south`);

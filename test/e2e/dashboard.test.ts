@@ -401,17 +401,29 @@ describe('the settings page', () => {
     await form.locator('[data-testid="brand-name"]').last().fill('Léa Nature');
     expect(await form.locator('input[data-testid="brand-id"]').last().inputValue()).toBe('lea-nature');
 
+    const status = page.getByTestId('settings-status');
+    await expect.poll(() => status.textContent()).toMatch(/Unsaved changes: Workspace\./);
+
     await form.getByTestId('workspace-name').fill('');
     const problems = form.getByTestId('workspace-problems');
     await expect.poll(() => problems.textContent()).toMatch(/Give the workspace a name\./);
-    expect(await form.getByTestId('workspace-save').isDisabled()).toBe(true);
+    const save = page.getByTestId('settings-save');
+    expect(await save.isDisabled()).toBe(true);
+    expect(await status.textContent()).toMatch(/Cannot save yet: see the messages in Workspace\./);
     expect(await form.getByTestId('workspace-name').getAttribute('aria-invalid')).toBe('true');
     await page.screenshot({ path: path.join(ARTIFACTS, 'settings-problems-en-1366.png'), fullPage: true });
 
+    // One Save for the page: the workspace and the wall's rotation change, both are saved.
     await form.getByTestId('workspace-name').fill('Settings market');
     expect(await problems.count()).toBe(0);
-    await form.getByTestId('workspace-save').click();
-    await form.getByRole('status').filter({ hasText: 'Saved' }).waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="wall-editor"] input[type="number"]').fill('30');
+    await expect.poll(() => status.textContent()).toMatch(/Unsaved changes: Workspace, Live wall layout\./);
+    await save.click();
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/^\s*Saved\s*$/);
+    const layout = (await (await fetch(`${hub.url}/api/v1/workspaces/e2e-settings/wall`)).json()) as {
+      rotateSeconds: number;
+    };
+    expect(layout.rotateSeconds).toBe(30);
     const stored = (await (await fetch(`${hub.url}/api/v1/workspaces/e2e-settings`)).json()) as {
       brands: { id: string; name: string }[];
     };

@@ -311,6 +311,11 @@ export default {
     },
   },
   settings: {
+    saveAll: 'Save changes',
+    unsaved: 'Unsaved changes: {sections}.',
+    blocked: 'Cannot save yet: see the messages in {sections}.',
+    failed: 'Not everything was saved: see the messages above.',
+    weightsProblem: 'Weights are 0 or more, and at least one touchpoint weighs more than 0.',
     title: 'Settings',
     workspace: 'Workspace',
     name: 'Name',

@@ -317,6 +317,11 @@ const fr: typeof en = {
     },
   },
   settings: {
+    saveAll: 'Enregistrer les modifications',
+    unsaved: 'Modifications non enregistrées : {sections}.',
+    blocked: 'Enregistrement impossible pour l’instant : voir les messages dans {sections}.',
+    failed: 'Tout n’a pas été enregistré : voir les messages ci-dessus.',
+    weightsProblem: 'Les poids valent 0 ou plus, et au moins un point de contact pèse plus que 0.',
     title: 'Réglages',
     workspace: 'Espace de travail',
     name: 'Nom',
