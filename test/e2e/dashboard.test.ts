@@ -372,6 +372,17 @@ describe('words a marketer understands', () => {
     await page.close();
   });
 
+  it('keeps every view’s link whole in French on the wall of a client with a long name', async () => {
+    await putWorkspace(hub.url, 'e2e-long', { name: 'Marché de démonstration — cosmétiques et soins' });
+    const page = await newPage({ viewport: { width: 1366, height: 768 } });
+    await page.goto(`${hub.url}/wall?workspace=e2e-long&lang=fr`);
+    await page.locator('[data-testid="as-of"]').waitFor({ timeout: 15_000 });
+    const nav = await page.locator('header.topbar nav').boundingBox();
+    const lastLink = await page.locator('header.topbar nav a').last().boundingBox();
+    expect(lastLink!.x + lastLink!.width).toBeLessThanOrEqual(nav!.x + nav!.width);
+    await page.close();
+  });
+
   it('says what went wrong in words, without the hub’s code or API hint', async () => {
     const page = await newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(`${hub.url}/explorer?workspace=${WS}&kpi=nope&window=7d`);
