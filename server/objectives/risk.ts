@@ -37,7 +37,11 @@ export function riskStep(row: ObjectiveProgress, open: Alert | undefined): RiskS
   return moved ? 'update' : 'keep';
 }
 
-/** "Objective “q4” (Mentions, Acme) is at risk: 32% chance to reach 12,000 by Dec 31, 2026." */
+/**
+ * "The Mentions objective for Acme is at risk: 32% chance to reach 12,000 by Dec 31, 2026." It
+ * says what the objective is about, not its id (a slug the reader never typed); the date tells two
+ * objectives of one KPI and brand apart.
+ */
 export function riskMessage(
   row: ObjectiveProgress,
   kpi: KpiDefinition,
@@ -56,9 +60,9 @@ export function riskMessage(
   const fr = words('fr');
   const atLeast = row.direction === 'at_least';
   return {
-    en: `Objective “${row.id}” (${kpi.label.en}, ${brand}) is at risk: ${en.chance} chance to ${atLeast ? 'reach' : 'stay at or below'} ${en.target} by ${en.by}.`,
+    en: `The ${kpi.label.en} objective for ${brand} is at risk: ${en.chance} chance to ${atLeast ? 'reach' : 'stay at or below'} ${en.target} by ${en.by}.`,
     fr: frenchTypography(
-      `L’objectif « ${row.id} » (${kpi.label.fr}, ${brand}) est menacé : ${fr.chance} de chances ${atLeast ? 'd’atteindre' : 'de rester sous'} ${fr.target} d’ici le ${fr.by}.`,
+      `L’objectif « ${kpi.label.fr} » pour ${brand} est menacé : ${fr.chance} de chances ${atLeast ? 'd’atteindre' : 'de rester sous'} ${fr.target} d’ici le ${fr.by}.`,
     ),
   };
 }

@@ -133,10 +133,10 @@ describe('the objective-at-risk alert', () => {
     });
     expect(alert!.probability).toBeLessThan(0.001);
     expect(alert!.message.en).toMatch(
-      /^Objective “stretch” \(Mentions, Acme\) is at risk: 0% chance to reach 1,000,000 by /,
+      /^The Mentions objective for Acme is at risk: 0% chance to reach 1,000,000 by /,
     );
     expect(alert!.message.fr).toMatch(
-      /^L’objectif «\u202fstretch\u202f» \(Mentions, Acme\) est menacé\u202f: 0\u202f% de chances/,
+      /^L’objectif «\u202fMentions\u202f» pour Acme est menacé\u202f: 0\u202f% de chances/,
     );
     // Another objective's alert shows a later check ran: still one alert for this one.
     await put('canary', { target: 2_000_000 });

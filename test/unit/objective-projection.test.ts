@@ -187,9 +187,9 @@ function row(probability: number | null, over: Partial<ObjectiveProgress> = {}):
 describe('the objective-at-risk alert', () => {
   it('says the chance, the target and the last day of the period in English and French', () => {
     expect(riskMessage(row(0.32), mentions, workspace, march)).toEqual({
-      en: 'Objective “q1” (Mentions, Acme) is at risk: 32% chance to reach 12,000 by Mar 31, 2026.',
+      en: 'The Mentions objective for Acme is at risk: 32% chance to reach 12,000 by Mar 31, 2026.',
       // French typography: narrow no-break spaces inside « », before : and %, between thousands.
-      fr: 'L’objectif «\u202fq1\u202f» (Mentions, Acme) est menacé\u202f: 32\u202f% de chances d’atteindre 12\u202f000 d’ici le 31 mars 2026.',
+      fr: 'L’objectif «\u202fMentions\u202f» pour Acme est menacé\u202f: 32\u202f% de chances d’atteindre 12\u202f000 d’ici le 31 mars 2026.',
     });
     expect(riskMessage(row(0.1, { direction: 'at_most' }), mentions, workspace, march).en).toContain(
       '10% chance to stay at or below 12,000',

@@ -178,7 +178,7 @@ export default {
   objectives: {
     title: 'Objectives',
     create: 'New objective',
-    editTitle: 'Edit objective {id}',
+    editTitle: 'Edit the objective {id}',
     createTitle: 'New objective',
     id: 'Identifier',
     idHint:
@@ -201,7 +201,7 @@ export default {
     timeLeft: '{time} left',
     ended: 'Period ended',
     none: 'No objectives yet.',
-    confirmDelete: 'Delete objective {id}?',
+    confirmDelete: 'Delete the objective {id}?',
     likely: '{pct} likely',
     chanceTitle: 'Chance of reaching the target by the end of the period, from the forecast',
     projected: 'Projected at the end',
