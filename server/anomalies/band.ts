@@ -49,6 +49,8 @@ export function normalQuantile(p: number): number {
 const Z95 = normalQuantile(0.975);
 /** Half a percentage point, as percent KPIs hold it (0.01 is 1 %). */
 const PERCENT_FLOOR = 0.005;
+/** Half a percent of the expected value, for every other unit. */
+const RELATIVE_FLOOR = 0.005;
 
 /**
  * The band at `level` from a stored forecast point: its own 80 % and 95 % bands, and other levels
@@ -74,6 +76,12 @@ export function bandAt(point: ForecastPoint, level: number, unit: string): Band 
   if (unit === 'percent') {
     lo = Math.min(lo, point.mean - PERCENT_FLOOR);
     hi = Math.max(hi, point.mean + PERCENT_FLOOR);
+  } else {
+    // Nor is a level within half a percent of expected: a smooth total (followers) is fitted so
+    // tightly that 368,267 for 368,404 went out of its band, an alert its message printed as 0.0 %.
+    const floor = RELATIVE_FLOOR * Math.abs(point.mean);
+    lo = Math.min(lo, point.mean - floor);
+    hi = Math.max(hi, point.mean + floor);
   }
   return { expected: point.mean, lo, hi };
 }

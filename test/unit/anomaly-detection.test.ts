@@ -43,6 +43,15 @@ describe('the band an hour is judged against', () => {
     expect(judge(0, 0.32, band).direction).toBe('down');
   });
 
+  it('never calls a level within half a percent of expected an anomaly, however smooth it was', () => {
+    // Followers: a running total fitted to within ±40 of 368,404.
+    const smooth = { bucket: '', mean: 368_404, lo80: 368_380, hi80: 368_428, lo95: 368_364, hi95: 368_444 };
+    const band = bandAt(smooth, 0.95, 'people');
+    expect(judge(0, 368_267, band).direction).toBeNull();
+    expect(judge(0, 365_000, band).direction).toBe('down');
+    expect(judge(0, 371_000, band).direction).toBe('up');
+  });
+
   it('scores the distance past the edge in half-widths of the band', () => {
     expect(judge(0, 150, { expected: 100, lo: 80, hi: 125 })).toMatchObject({ direction: 'up', score: 1 });
     expect(judge(0, 70, { expected: 100, lo: 80, hi: 125 })).toMatchObject({ direction: 'down', score: 0.5 });
