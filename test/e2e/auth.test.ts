@@ -100,7 +100,20 @@ describe('signing in', () => {
     await expect
       .poll(() => page.locator('[data-testid="audit-table"] tr[data-action="session.login"]').count())
       .toBeGreaterThan(0);
+    // In words: what was done, not the request that did it.
+    expect(
+      await page
+        .locator('[data-testid="audit-table"] tr[data-action="session.login"] td')
+        .nth(2)
+        .textContent(),
+    ).toBe('Signed in');
     await page.click('[data-testid="audit-scope-workspace"]');
+    await expect
+      .poll(() => page.locator('[data-testid="audit-table"] tr[data-action]').count())
+      .toBeGreaterThan(0);
+    expect(await page.locator('[data-testid="audit-table"]').textContent()).not.toMatch(
+      /\/api\/|\b(PUT|POST|DELETE) /,
+    );
     await page.selectOption('[data-testid="workspace-switch"]', 'south');
     await expect.poll(() => new URL(page.url()).searchParams.get('workspace')).toBe('south');
     await page.close();

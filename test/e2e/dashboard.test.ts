@@ -506,7 +506,10 @@ describe('the forecast in the explorer', () => {
       { width: 1366, height: 768 },
       { width: 1920, height: 1080 },
     ];
-    const legends = { en: 'Forecast (80 % / 95 %)', fr: 'Prévision (80\u202f% / 95\u202f%)' };
+    const legends = {
+      en: 'Forecast (80 % / 95 % ranges)',
+      fr: 'Prévision (fourchettes 80\u202f% / 95\u202f%)',
+    };
     for (const [locale, legend] of Object.entries(legends)) {
       for (const viewport of sizes) {
         const page = await newPage({ viewport });
@@ -531,9 +534,9 @@ describe('the forecast in the explorer', () => {
 describe('the forecast on the wall', () => {
   it('draws the own brand’s band ahead of the net sentiment board once it has the history', async () => {
     for (const [locale, legend] of Object.entries({
-      en: 'Forecast (80 % / 95 %)',
+      en: 'Forecast (80 % / 95 % ranges)',
       // French typography: a narrow no-break space before %.
-      fr: 'Prévision (80\u202f% / 95\u202f%)',
+      fr: 'Prévision (fourchettes 80\u202f% / 95\u202f%)',
     })) {
       const page = await newPage({ viewport: { width: 1920, height: 1080 } });
       await page.addInitScript(`localStorage.setItem('convergence.locale', ${JSON.stringify(locale)})`);

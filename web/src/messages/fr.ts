@@ -98,7 +98,7 @@ const fr: typeof en = {
       atLeastOne: 'Choisissez au moins une tuile et un tableau.',
     },
     kioskLink: 'Ouvrir en mode kiosque',
-    forecast: 'Prévision (80 % / 95 %)',
+    forecast: 'Prévision (fourchettes 80 % / 95 %)',
     forecastUnavailable: 'Pas de prévision : {message}',
   },
   alerts: {
@@ -134,7 +134,7 @@ const fr: typeof en = {
     ranking: 'Classement',
     lowerIsBetter: 'Plus bas, c’est mieux : la meilleure marque est en haut, son rang devant son nom.',
     series: 'Évolution',
-    forecast: 'Prévision (80 % / 95 %)',
+    forecast: 'Prévision (fourchettes 80 % / 95 %)',
     forecastUnavailable: 'Pas de prévision : {message}',
     forecastHidden: {
       index:
@@ -209,7 +209,7 @@ const fr: typeof en = {
     likely: '{pct} de chances',
     chanceTitle: 'Chance d’atteindre la cible d’ici la fin de la période, d’après la prévision',
     projected: 'Projection en fin de période',
-    range80: '80 % : {lo} – {hi}',
+    range80: '80 % de chances entre {lo} et {hi}',
     met: 'Cible atteinte',
     missed: 'Cible manquée',
     noProjection:
@@ -428,6 +428,22 @@ const fr: typeof en = {
     atLeastOne: 'Choisissez au moins un droit.',
   },
   audit: {
+    actions: {
+      alert: { ack: 'Alerte acquittée' },
+      events: { correct: 'Données corrigées' },
+      key: { create: 'Clé créée', revoke: 'Clé révoquée' },
+      kpi: { put: 'Indicateur personnalisé enregistré', delete: 'Indicateur personnalisé supprimé' },
+      member: { put: 'Membre ajouté ou modifié', delete: 'Membre retiré' },
+      metric: { put: 'Métrique enregistrée', delete: 'Métrique supprimée' },
+      objective: { put: 'Objectif enregistré', delete: 'Objectif supprimé' },
+      password: { change: 'Mot de passe changé' },
+      quarantine: { purge: 'Lignes retenues supprimées', replay: 'Lignes retenues relancées' },
+      session: { login: 'Connexion' },
+      wall: { put: 'Disposition du mur enregistrée' },
+      weights: { put: 'Poids de l’indice enregistrés' },
+      workspace: { put: 'Espace de travail enregistré', delete: 'Espace de travail supprimé' },
+    },
+    keyActor: 'Clé « {name} »',
     title: 'Journal d’audit',
     at: 'Quand',
     actor: 'Qui',
