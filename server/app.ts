@@ -28,6 +28,7 @@ import anomaliesPlugin from './anomalies/plugin.js';
 import enginePlugin from './engine/plugin.js';
 import livePlugin from './live/plugin.js';
 import objectivesPlugin from './objectives/plugin.js';
+import reportsPlugin from './reports/plugin.js';
 import opsPlugin from './ops/plugin.js';
 import rollupsPlugin from './rollups/plugin.js';
 import vocabularyPlugin from './vocabulary/plugin.js';
@@ -166,6 +167,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // After forecasts (its projections) and alerts (it raises "objective at risk").
   await app.register(objectivesPlugin, { checkMs: config.objectiveCheckMs, now: options.now });
+  await app.register(reportsPlugin, { now: options.now });
   await app.register(enginePlugin, { tickMs: config.tickMs });
   await app.register(livePlugin, { backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });

@@ -109,6 +109,7 @@ const TAGS = [
   { name: 'ops', description: 'Probes and metrics for whoever runs the hub.' },
   { name: 'auth', description: 'Signing in and out: people with a password, screens with a read key.' },
   { name: 'people', description: 'Members and their roles, keys, and the audit log of a workspace.' },
+  { name: 'reports', description: 'Scheduled e-mail reports: their schedule, recipients and content.' },
 ];
 
 const DESCRIPTION = [

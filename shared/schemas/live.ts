@@ -2,7 +2,8 @@
 // validates what clients send with ClientMessage; ServerMessage and each topic's data (TopicData in
 // ./live-data.ts) describe what it sends, and test/integration/live-wire.test.ts holds a real hub to
 // them. The data model (parts, deltas) and the key helpers are in ../live.ts.
-import { Type, type Static, type TLiteral, type TSchema, type TUnion, type TUnsafe } from 'typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from 'typebox';
+import { literals } from './literals.js';
 import { IdText } from './text.js';
 import { Nullable } from './nullable.js';
 import { type Topic, WALL_BOARDS } from '../live-names.js';
@@ -12,12 +13,6 @@ import { Alert } from './live-data.js';
 // ../live.ts, which imports these types: importing it back would make a cycle).
 export { TOPICS, type Topic, WALL_BOARDS, type WallBoard } from '../live-names.js';
 export * from './live-data.js';
-
-/** One literal per value of a constant list (the list stays the one definition). */
-type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
-const literals = <const T extends readonly string[]>(values: T): TUnion<Literals<T>> =>
-  // map() forgets the tuple: the literals are those of `values`, in order.
-  Type.Union(values.map((v) => Type.Literal(v))) as TUnion<Literals<T>>;
 
 const Id = Type.String({
   minLength: 1,

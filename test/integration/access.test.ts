@@ -46,6 +46,10 @@ const OPERATIONS: Record<string, Level> = {
   putAlertRule: 'analyst',
   deleteAlertRule: 'analyst',
   putWall: 'analyst',
+  // A report's recipients are people's addresses: not for viewers.
+  listReports: 'analyst',
+  putReport: 'analyst',
+  deleteReport: 'analyst',
   putWorkspace: 'admin',
   deleteWorkspace: 'admin',
   putWorkspaceMetric: 'admin',

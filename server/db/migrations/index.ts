@@ -4,6 +4,7 @@ import { peopleAndKeys } from './002-people-and-keys.js';
 import { forecasts } from './003-forecasts.js';
 import { alertRules } from './004-alert-rules.js';
 import { minVolumes } from './005-min-volumes.js';
+import { reports } from './006-reports.js';
 
 // A schema change is a new file NNN-name.ts exporting a Migration (SQL text, or code when a step
 // needs it), listed here last with the next number. A migration some base has applied is never
@@ -11,4 +12,11 @@ import { minVolumes } from './005-min-volumes.js';
 // them into dist/ with the rest of the server.
 
 /** Every migration, in order. */
-export const MIGRATIONS: readonly Migration[] = [initial, peopleAndKeys, forecasts, alertRules, minVolumes];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  peopleAndKeys,
+  forecasts,
+  alertRules,
+  minVolumes,
+  reports,
+];

@@ -426,6 +426,7 @@ export default {
       metric: { put: 'Metric saved', delete: 'Metric deleted' },
       objective: { put: 'Objective saved', delete: 'Objective deleted' },
       password: { change: 'Password changed' },
+      report: { put: 'Report saved', delete: 'Report deleted' },
       quarantine: { purge: 'Held rows deleted', replay: 'Held rows retried' },
       session: { login: 'Signed in' },
       wall: { put: 'Wall layout saved' },

@@ -437,6 +437,7 @@ const fr: typeof en = {
       metric: { put: 'Métrique enregistrée', delete: 'Métrique supprimée' },
       objective: { put: 'Objectif enregistré', delete: 'Objectif supprimé' },
       password: { change: 'Mot de passe changé' },
+      report: { put: 'Rapport enregistré', delete: 'Rapport supprimé' },
       quarantine: { purge: 'Lignes retenues supprimées', replay: 'Lignes retenues relancées' },
       session: { login: 'Connexion' },
       wall: { put: 'Disposition du mur enregistrée' },
