@@ -85,6 +85,12 @@ export class ObjectiveService {
     await sql.run(q.deleteObjectives, { ws });
   }
 
+  /** Whether the workspace has any objective (read as stored: no projection is computed). */
+  async any(workspace: WorkspaceState): Promise<boolean> {
+    const stored = await this.db.read((sql) => sql.rows(q.objectives, { ws: workspace.key }));
+    return stored.length > 0;
+  }
+
   /** Every objective with its progress and projection as of `nowMs`. */
   async list(workspace: WorkspaceState, nowMs = this.now()): Promise<ObjectiveList> {
     return { rows: (await this.evaluate(workspace, nowMs)).map((e) => e.row) };

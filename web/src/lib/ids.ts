@@ -1,7 +1,9 @@
 // Ids a person does not have to invent: derived from the name they type ("Léa Nature" →
 // "lea-nature"), in the hub's id alphabet, and still editable.
 
-const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+import { ID_PATTERN } from '../../../shared/vocabulary.js';
+
+const ID = new RegExp(ID_PATTERN);
 
 export const isId = (text: string) => ID.test(text);
 
