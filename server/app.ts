@@ -41,6 +41,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** The clock sessions expire, forecasts are refitted and alert rules are evaluated by (tests move it). */
   now?: () => number;
+  /** Waits between SMTP attempts of a report mail (tests shorten them). */
+  mailRetryDelaysMs?: readonly number[];
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -167,7 +169,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // After forecasts (its projections) and alerts (it raises "objective at risk").
   await app.register(objectivesPlugin, { checkMs: config.objectiveCheckMs, now: options.now });
-  await app.register(reportsPlugin, { now: options.now });
+  await app.register(reportsPlugin, {
+    smtpUrl: config.smtpUrl,
+    mailFrom: config.mailFrom,
+    catchUpMs: config.reportCatchUpHours * 3_600_000,
+    publicUrl: config.publicUrl,
+    retryDelaysMs: options.mailRetryDelaysMs,
+    now: options.now,
+  });
   await app.register(enginePlugin, { tickMs: config.tickMs });
   await app.register(livePlugin, { backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });

@@ -103,6 +103,27 @@ const ConfigSchema = Type.Object({
     },
     '',
   ),
+  smtpUrl: Text(
+    {
+      env: 'SMTP_URL',
+      flag: 'smtp-url',
+      description:
+        'where scheduled reports are sent, e.g. smtp://user:pass@mail.example.com:587 (smtps:// for TLS); empty: reports are not sent',
+    },
+    '',
+  ),
+  mailFrom: Text(
+    { env: 'MAIL_FROM', flag: 'mail-from', description: 'the From of report mails' },
+    'Convergence <reports@localhost>',
+  ),
+  reportCatchUpHours: Int(
+    {
+      env: 'REPORT_CATCH_UP_HOURS',
+      flag: 'report-catch-up-hours',
+      description: 'a run missed while the hub was down is sent once on start if it is no older than this',
+    },
+    6,
+  ),
   adminEmail: Text(
     {
       env: 'CONVERGENCE_ADMIN_EMAIL',

@@ -36,3 +36,28 @@ export function nextRuns(cron: string, timezone: string, count: number, fromMs: 
     .nextRuns(count, new Date(fromMs))
     .map((d) => d.toISOString());
 }
+
+/** The latest run time in (afterMs, untilMs], or undefined when none falls in it. */
+export function lastDue(
+  cron: string,
+  timezone: string,
+  afterMs: number,
+  untilMs: number,
+): number | undefined {
+  const job = cronOf(cron, timezone);
+  let latest: number | undefined;
+  let at = new Date(afterMs);
+  // Bounded: a schedule every second over a 6 h catch-up window is 21 600 steps at most.
+  for (let i = 0; i < 100_000; i++) {
+    const next = job.nextRun(at);
+    if (!next || next.getTime() > untilMs) break;
+    latest = next.getTime();
+    at = next;
+  }
+  return latest;
+}
+
+/** The next run time after `fromMs` (ms), or undefined for a schedule that never runs again. */
+export function nextDue(cron: string, timezone: string, fromMs: number): number | undefined {
+  return cronOf(cron, timezone).nextRun(new Date(fromMs))?.getTime();
+}

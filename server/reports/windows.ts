@@ -1,10 +1,7 @@
 // The period a report covers, anchored at its run's scheduled time (send-now: now) in the
 // report's time zone, with the period before it to compare with, as the API compares.
-import type { ReportContent } from '../../shared/schemas/reports.js';
+import type { ReportWindow } from '../../shared/schemas/reports.js';
 import { DAY, HOUR, zoneOf, type Window } from '../../shared/time.js';
-import type { Static } from 'typebox';
-
-type ReportWindow = Static<typeof ReportContent>['window'];
 
 export function reportWindow(
   name: ReportWindow,

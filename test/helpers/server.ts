@@ -25,7 +25,11 @@ export interface TestServer {
  */
 export async function startServer(
   overrides: Partial<Config> = {},
-  { logs, now }: { logs?: NodeJS.WritableStream; now?: () => number } = {},
+  {
+    logs,
+    now,
+    mailRetryDelaysMs,
+  }: { logs?: NodeJS.WritableStream; now?: () => number; mailRetryDelaysMs?: number[] } = {},
 ): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'convergence-test-'));
   const config = makeConfig({
@@ -37,7 +41,11 @@ export async function startServer(
     adminPassword: TEST_PASSWORD,
     ...overrides,
   });
-  const app = await buildApp(config, { logger: logs ? { level: 'info', stream: logs } : false, now });
+  const app = await buildApp(config, {
+    logger: logs ? { level: 'info', stream: logs } : false,
+    now,
+    mailRetryDelaysMs,
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -5,6 +5,7 @@ import { forecasts } from './003-forecasts.js';
 import { alertRules } from './004-alert-rules.js';
 import { minVolumes } from './005-min-volumes.js';
 import { reports } from './006-reports.js';
+import { reportRuns } from './007-report-runs.js';
 
 // A schema change is a new file NNN-name.ts exporting a Migration (SQL text, or code when a step
 // needs it), listed here last with the next number. A migration some base has applied is never
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   alertRules,
   minVolumes,
   reports,
+  reportRuns,
 ];

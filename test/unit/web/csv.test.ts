@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkRow } from '../../../shared/schemas/kpi.js';
-import { benchmarkCsv, benchmarkCsvName } from '../../../web/src/lib/csv.js';
+import { benchmarkCsv, benchmarkCsvName } from '../../../shared/benchmark-csv.js';
 
 const row = (brand: string, name: string, extra: Partial<BenchmarkRow> = {}): BenchmarkRow => ({
   brand,

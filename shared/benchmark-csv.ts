@@ -1,6 +1,6 @@
-// The explorer's CSV export: one row per brand, numbers as the API gives them (unformatted, dot
+// The benchmark as CSV (the explorer's export, a report's attachment): one row per brand, numbers as the API gives them (unformatted, dot
 // decimals, fractions for percentages), so that a spreadsheet or a script reads them back exactly.
-import type { BenchmarkRow } from '../../../shared/schemas/kpi.js';
+import type { BenchmarkRow } from './schemas/kpi.js';
 
 export const CSV_COLUMNS = [
   'brand',
@@ -29,6 +29,18 @@ function cell(value: unknown): string {
 export function benchmarkCsv(rows: readonly BenchmarkRow[]): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const row of rows) lines.push(CSV_COLUMNS.map((column) => cell(row[column])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+/** Several KPIs' benchmarks in one file (a report's attachment): a `kpi` column first. */
+export function benchmarkTablesCsv(
+  tables: readonly { kpi: string; rows: readonly BenchmarkRow[] }[],
+): string {
+  const lines = [['kpi', ...CSV_COLUMNS].join(',')];
+  for (const { kpi, rows } of tables) {
+    for (const row of rows)
+      lines.push([cell(kpi), ...CSV_COLUMNS.map((column) => cell(row[column]))].join(','));
+  }
   return `${lines.join('\n')}\n`;
 }
 
