@@ -19,22 +19,22 @@ const GOOD = '#0f8a5f';
 const BAD = '#c92a2a';
 const FONT = "font-family:'Segoe UI',Helvetica,Arial,sans-serif";
 
+// Tight padding: six columns must fit a phone's 360 px without scrolling sideways.
 const cell = (text: string, extra = '') =>
-  `<td style="padding:6px 8px;border-bottom:1px solid ${LINE};${extra}">${text}</td>`;
+  `<td style="padding:6px 4px;border-bottom:1px solid ${LINE};${extra}">${text}</td>`;
 const headCell = (text: string, align = 'left') =>
-  `<th align="${align}" style="padding:6px 8px;border-bottom:2px solid ${LINE};color:${MUTED};font-size:12px;font-weight:600;text-align:${align}">${esc(text)}</th>`;
+  `<th align="${align}" style="padding:6px 4px;border-bottom:2px solid ${LINE};color:${MUTED};font-size:11px;font-weight:600;text-align:${align};vertical-align:bottom">${esc(text)}</th>`;
 const trendColor = (f: Figure) => (f.trend === 'good' ? GOOD : f.trend === 'bad' ? BAD : MUTED);
-const change = (f: Figure) => `<span style="color:${trendColor(f)};white-space:nowrap">${esc(f.text)}</span>`;
+/** The change in the unit, its relative size on a line below in small type (narrow screens). */
+const change = (f: Figure) =>
+  `<span style="color:${trendColor(f)}">${esc(f.text).replace(' (', '<br><small>(')}${f.text.includes(' (') ? '</small>' : ''}</span>`;
 
 function table(headers: string[], rows: string[][], numericFrom = 1): string {
   const head = headers.map((h, i) => headCell(h, i >= numericFrom ? 'right' : 'left')).join('');
   const body = rows
-    .map(
-      (r) =>
-        `<tr>${r.map((c, i) => cell(c, i >= numericFrom ? 'text-align:right;white-space:nowrap' : '')).join('')}</tr>`,
-    )
+    .map((r) => `<tr>${r.map((c, i) => cell(c, i >= numericFrom ? 'text-align:right' : '')).join('')}</tr>`)
     .join('');
-  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:14px;color:${INK}"><tr>${head}</tr>${body}</table>`;
+  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;color:${INK}"><tr>${head}</tr>${body}</table>`;
 }
 
 function benchmarkTable(t: BenchmarkTable, w: MailText): string {
@@ -130,7 +130,7 @@ export function renderHtml(doc: ReportDocument, w: MailText): string {
   const sections = doc.sections
     .map(
       (s) =>
-        `<tr><td style="padding:20px 24px 4px"><h2 style="margin:0 0 10px;font-size:17px;color:${INK}">${esc(say.sections[s.section])}</h2>${section(s, w)}</td></tr>`,
+        `<tr><td style="padding:20px 16px 4px"><h2 style="margin:0 0 10px;font-size:17px;color:${INK}">${esc(say.sections[s.section])}</h2>${section(s, w)}</td></tr>`,
     )
     .join('');
   const omitted = doc.outOfScope.length
@@ -139,7 +139,7 @@ export function renderHtml(doc: ReportDocument, w: MailText): string {
   return `<!doctype html>
 <html lang="${doc.report.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(w.subject)}</title></head>
 <body style="margin:0;padding:0;background:#f3f5f8;${FONT}">
-<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f5f8"><tr><td align="center" style="padding:24px 8px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f5f8"><tr><td align="center" style="padding:24px 4px">
 <table role="presentation" width="640" cellpadding="0" cellspacing="0" style="width:100%;max-width:640px;background:#ffffff;border-radius:8px;${FONT};color:${INK}">
 <tr><td style="padding:20px 24px 16px;background:#121a25;border-radius:8px 8px 0 0;color:#c9d1dc">
 <div style="font-size:12px;letter-spacing:.04em;text-transform:uppercase;color:${ACCENT}">Convergence · ${esc(doc.workspace.name)}</div>

@@ -29,11 +29,28 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** The period's last day: windows end at an exclusive instant, a reader counts the day it ends on. */
 const lastDay = (toMs: number) => toMs - 1;
 
-/** "25 Nov 2026 – 1 Dec 2026": the period a document covers, in its language and zone. */
-export function periodText(doc: ReportDocument): string {
+/**
+ * A window in words, in the report's language and zone: whole days for calendar periods
+ * ("24 Nov 2026 – 30 Nov 2026", the last day included), times for rolling ones, which end at
+ * the hour of the run ("27 Nov, 08:00 – 4 Dec, 08:00").
+ */
+function spanText(doc: ReportDocument, window: { fromMs: number; toMs: number }): [string, string] {
   const say = words(doc.report.language);
-  const date = (ms: number) => formatDate(ms, say.locale, 'date', doc.workspace.timezone);
-  return say.period(date(doc.window.fromMs), date(lastDay(doc.window.toMs)));
+  const tz = doc.workspace.timezone;
+  const rolling = doc.report.content.window === 'last_7d' || doc.report.content.window === 'last_28d';
+  if (rolling)
+    return [
+      formatDate(window.fromMs, say.locale, 'hour', tz),
+      formatDate(window.toMs, say.locale, 'hour', tz),
+    ];
+  return [
+    formatDate(window.fromMs, say.locale, 'date', tz),
+    formatDate(lastDay(window.toMs), say.locale, 'date', tz),
+  ];
+}
+
+export function periodText(doc: ReportDocument): string {
+  return words(doc.report.language).period(...spanText(doc, doc.window));
 }
 
 export function mailText(
@@ -45,7 +62,6 @@ export function mailText(
   const say = words(doc.report.language);
   const numbers = numbersFor(say.locale, doc.workspace.timezone);
   const tz = doc.workspace.timezone;
-  const date = (ms: number) => formatDate(ms, say.locale, 'date', tz);
   const period = periodText(doc);
   const base = say.subject(doc.report.name, period);
   const firstKpi = doc.report.content.kpis[0] ?? '';
@@ -63,7 +79,7 @@ export function mailText(
     numbers,
     subject: doc.problems.length ? say.warningSubject(base) : base,
     period,
-    comparedWith: say.comparedWith(date(doc.previous.fromMs), date(lastDay(doc.previous.toMs))),
+    comparedWith: say.comparedWith(...spanText(doc, doc.previous)),
     asOf: say.dataAsOf(formatDate(doc.asOfMs, say.locale, 'datetime', tz)),
     dashboardUrl: `${ctx.baseUrl}/explorer?${query.toString()}`,
     unsubscribeUrl: ctx.unsubscribeUrl,

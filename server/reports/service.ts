@@ -124,7 +124,7 @@ export class ReportService {
     const [reports, last] = await Promise.all([this.stored(workspace), this.lastRuns(workspace)]);
     const nowMs = this.now();
     return {
-      rows: reports.map(({ savedAt: _, ...report }) => ({
+      rows: reports.map(({ savedAt, ...report }) => ({
         ...report,
         nextRuns: report.enabled ? nextRuns(report.cron, report.timezone, NEXT_RUNS, nowMs) : [],
         lastRun: last.get(report.id) ?? null,

@@ -8,13 +8,13 @@ import type { Benchmark } from '../../shared/schemas/kpi.js';
 import type { ReportList, ReportRun, ReportRunList } from '../../shared/schemas/reports.js';
 import { formatValue } from '../../shared/format.js';
 import { postEvents, putWorkspace, startServer, toNdjson, type TestServer } from '../helpers/server.js';
+import { REPORT_KPIS, reportHistory } from '../helpers/report-data.js';
 import { startSmtpSink, type Received, type SmtpSink } from '../helpers/smtp-sink.js';
 
 let server: TestServer;
 let smtp: SmtpSink;
 const WS = 'mailroom';
-const HOUR = 3_600_000;
-const KPIS = ['mentions', 'share_of_voice', 'visits', 'engagements', 'views', 'shares'];
+const KPIS = REPORT_KPIS;
 
 const full = {
   name: 'Weekly brand pulse',
@@ -46,29 +46,6 @@ const send = async (id: string, body?: object) => {
   return answer as ReportRun;
 };
 const runs = async (id: string) => ((await (await api(`/reports/${id}/runs`)).json()) as ReportRunList).rows;
-
-/** Three weeks of hourly data for the three brands, up to the hour before now. */
-function history(): object[] {
-  const rows: object[] = [];
-  const end = Math.floor(Date.now() / HOUR) * HOUR;
-  const scale: Record<string, number> = { acme: 1, globex: 0.7, initech: 0.45 };
-  for (let t = end - 21 * 24 * HOUR; t < end; t += HOUR) {
-    const hour = new Date(t).getUTCHours();
-    const daily = 1 + 0.6 * Math.sin(((hour - 6) / 24) * 2 * Math.PI);
-    for (const [brand, k] of Object.entries(scale)) {
-      const ts = new Date(t).toISOString();
-      const v = (base: number) => Math.round(base * k * daily * (0.9 + ((t / HOUR) % 7) / 30));
-      rows.push(
-        { ts, brand, touchpoint: 'social', source: 'x', metric: 'mentions', value: v(40) },
-        { ts, brand, touchpoint: 'social', source: 'x', metric: 'engagements', value: v(300) },
-        { ts, brand, touchpoint: 'site', source: 'web', metric: 'visits', value: v(900) },
-        { ts, brand, touchpoint: 'viral', source: 'youtube', metric: 'views', value: v(5000) },
-        { ts, brand, touchpoint: 'viral', source: 'youtube', metric: 'shares', value: v(60) },
-      );
-    }
-  }
-  return rows;
-}
 
 /** Whether a PNG decodes and is not blank: many distinct colours across its pixels. */
 function pixelVariety(png: Buffer): { width: number; height: number; colours: number } {
@@ -107,7 +84,7 @@ beforeAll(async () => {
     { mailRetryDelaysMs: [50, 100] },
   );
   await putWorkspace(server.url, WS, { name: 'Mail room' });
-  const response = await postEvents(server.url, WS, toNdjson(history()), 'application/x-ndjson');
+  const response = await postEvents(server.url, WS, toNdjson(reportHistory()), 'application/x-ndjson');
   expect(response.status).toBe(200);
 }, 60_000);
 afterAll(async () => {

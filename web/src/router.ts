@@ -11,7 +11,7 @@ import { toApiError } from './composables/useApi.js';
 import WallView from './views/WallView.vue';
 import { signInRoute } from './lib/sign-in-route.js';
 
-export const VIEWS = ['wall', 'explorer', 'objectives', 'quality', 'settings'] as const;
+export const VIEWS = ['wall', 'explorer', 'objectives', 'reports', 'quality', 'settings'] as const;
 export type View = (typeof VIEWS)[number];
 
 /** The workspace's administration, in the navigation for its admins only. */
@@ -34,6 +34,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/wall', name: 'wall', component: WallView },
   { path: '/explorer', name: 'explorer', component: () => import('./views/ExplorerView.vue') },
   { path: '/objectives', name: 'objectives', component: () => import('./views/ObjectivesView.vue') },
+  {
+    path: '/reports',
+    name: 'reports',
+    component: () => import('./views/ReportsView.vue'),
+    meta: { role: 'analyst' },
+  },
   { path: '/quality', name: 'quality', component: () => import('./views/QualityView.vue') },
   { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
   {
