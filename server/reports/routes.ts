@@ -144,9 +144,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{
           'The HTML part of the mail the report would send now (window anchored now), with its charts inlined: for the whole set, or as `recipient` (one of its addresses) sees it within their scope. Nothing is sent or recorded.',
         params: ReportParams,
         querystring: PreviewQuery,
-        produces: ['text/html'],
         response: {
-          200: answer(Type.String(), 'The HTML.'),
+          200: { description: 'The HTML.', content: { 'text/html': { schema: Type.String() } } },
           404: failure(
             'The workspace, the report or that recipient does not exist (`unknown_workspace`, `not_found`).',
           ),

@@ -180,6 +180,10 @@ export function documentFor(
       sections.push({ section, charts });
     }
   }
+  // A mail of dashes would read as "all quiet" when a source may have stopped: it is flagged too.
+  if (!figures.hasData && figures.kpis.length > 0) {
+    problems.push({ section: report.content.sections[0]!, kind: 'empty', message: say.noDataAtAll });
+  }
   return {
     report,
     workspace: { id: workspace.id, name: workspace.name, timezone: report.timezone },

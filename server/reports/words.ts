@@ -61,6 +61,8 @@ const en = {
   emptyObjectives: 'No objective is set for the brands of this report.',
   emptyForecast: 'No forecast could be made for the report’s KPIs.',
   emptyCharts: 'The charts would be blank although the period has data.',
+  noDataAtAll:
+    'The period holds no data for any KPI of the report: check that its sources are sending (Data quality), or pick another period.',
   failedSubject: (name: string) => `Report “${name}” was not sent`,
   failedIntro: (name: string, at: string) =>
     `The run of “${name}” scheduled for ${at} did not go out as it should.`,
@@ -125,6 +127,8 @@ const fr: Words = typeset({
   emptyObjectives: 'Aucun objectif n’est fixé pour les marques de ce rapport.',
   emptyForecast: 'Aucune prévision n’a pu être faite pour les KPI du rapport.',
   emptyCharts: 'Les graphiques seraient vides alors que la période a des données.',
+  noDataAtAll:
+    'La période ne contient aucune donnée pour les KPI du rapport : vérifiez que ses sources envoient (Qualité des données), ou choisissez une autre période.',
   failedSubject: (name) => `Le rapport « ${name} » n’a pas été envoyé`,
   failedIntro: (name, at) => `L’envoi de « ${name} » prévu le ${at} ne s’est pas passé comme prévu.`,
   failedFix:

@@ -19,6 +19,7 @@ import {
   splitJson,
 } from '../helpers/docs-examples.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { TEST_PASSWORD } from '../helpers/sign-in.js';
 
 const FILES = [
@@ -137,13 +138,17 @@ for (const file of FILES) {
 
   describe(file, () => {
     let hub: TestServer;
+    let smtp: SmtpSink;
     beforeAll(async () => {
+      // A real mail server for the report examples to send to.
+      smtp = await startSmtpSink();
       // Raw rows are kept for a century, so that the corrections of the examples' past days stay
       // within the retention whenever the test runs.
-      hub = await startServer({ rawRetentionDays: 36_500 });
+      hub = await startServer({ rawRetentionDays: 36_500, smtpUrl: smtp.url });
     });
     afterAll(async () => {
       await hub?.close();
+      await smtp?.close();
     });
 
     for (const example of examples) {

@@ -26,6 +26,8 @@ const ARROW = 'application/vnd.apache.arrow.stream';
 /** Error responses with a body of their own, and why. */
 const OWN_ERROR_BODIES: Record<string, string> = {
   'GET /readyz 503': 'a probe reads `status`, as in its 200',
+  'GET /api/v1/reports/unsubscribe 404': 'a page for the person who clicked a link in a mail',
+  'POST /api/v1/reports/unsubscribe 404': 'a page for the person who clicked a link in a mail',
 };
 
 let server: TestServer;
