@@ -1,15 +1,12 @@
 // A report's charts: the dashboard's chart option (shared/charts/kpi-lines.ts) drawn by ECharts'
 // server-side SVG renderer and turned into PNG by resvg (mail clients such as Gmail show no SVG).
 // Drawn on the dashboard's dark panel, so a chart reads as it does on screen whatever the mail
-// client's theme. resvg rasterizes on libuv's thread pool; each chart yields to the event loop
-// first, so live ticks go on between charts.
-import { renderAsync } from '@resvg/resvg-js';
+// client's theme. Runs on the render worker (render-pool.ts), off the hub's event loop.
+import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { kpiLines } from '../../shared/charts/kpi-lines.js';
 import { formatDate, formatValue } from '../../shared/format.js';
-import { brandColor, brandPalette } from '../../shared/palette.js';
-import type { WorkspaceState } from '../workspaces/service.js';
+import { brandColor, brandPalette, type BrandLike } from '../../shared/palette.js';
 import type { ChartData } from './document.js';
 import { FONT_FAMILY, reportFont } from './fonts.js';
 import type { Words } from './words.js';
@@ -30,8 +27,8 @@ export interface RenderedChart {
 }
 
 /** The ECharts option of one report chart (exported for the test that compares it with the web's). */
-export function chartOption(workspace: WorkspaceState, chart: ChartData, say: Words, timeZone: string) {
-  const palette = brandPalette(workspace.brands);
+export function chartOption(brands: readonly BrandLike[], chart: ChartData, say: Words, timeZone: string) {
+  const palette = brandPalette(brands);
   const base = kpiLines({
     series: chart.series,
     unit: chart.kpi.unit,
@@ -73,17 +70,16 @@ function altText(chart: ChartData, say: Words, period: string): string {
   return say.chartAlt(chart.kpi.label, period, lines.join(', '));
 }
 
-export async function renderCharts(
-  workspace: WorkspaceState,
+export function renderCharts(
+  brands: readonly BrandLike[],
   charts: readonly ChartData[],
   say: Words,
   timeZone: string,
   period: string,
-): Promise<RenderedChart[]> {
+): RenderedChart[] {
   const font = reportFont();
   const out: RenderedChart[] = [];
   for (const chart of charts) {
-    await yieldToLoop();
     const instance = echarts.init(null, null, {
       renderer: 'svg',
       ssr: true,
@@ -92,15 +88,16 @@ export async function renderCharts(
     });
     let svg: string;
     try {
-      instance.setOption(chartOption(workspace, chart, say, timeZone) as echarts.EChartsCoreOption);
+      instance.setOption(chartOption(brands, chart, say, timeZone) as echarts.EChartsCoreOption);
       svg = instance.renderToSVGString();
     } finally {
       instance.dispose();
     }
-    const image = await renderAsync(svg, {
+    // On the calling thread (the render worker, niced), not on libuv's pool beside DuckDB's reads.
+    const image = new Resvg(svg, {
       fitTo: { mode: 'width', value: CHART_WIDTH * 2 },
       font: { loadSystemFonts: false, fontFiles: [font], defaultFontFamily: FONT_FAMILY },
-    });
+    }).render();
     out.push({ kpi: chart.kpi.id, png: image.asPng(), alt: altText(chart, say, period) });
   }
   return out;

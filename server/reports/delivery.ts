@@ -66,8 +66,7 @@ export class ReportDelivery {
       to: email ?? 'preview@convergence.invalid',
     };
     const { recipient: who, doc } = (await this.runner.documents(request))[0]!;
-    const charts = await this.runner.charts(request, doc);
-    const { mail, text } = await this.runner.message(request, who, doc, charts, false);
+    const { mail, text, charts } = await this.runner.message(request, who, doc, { test: false });
     let html = String(mail.html);
     text.charts.forEach((c, i) => {
       html = html.replace(`cid:${c.cid}`, `data:image/png;base64,${charts[i]!.png.toString('base64')}`);

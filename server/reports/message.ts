@@ -10,7 +10,6 @@ import type { ReportDocument } from './document.js';
 import { renderHtml } from './html.js';
 import type { OutgoingMail } from './mailer.js';
 import { numbersFor } from './numbers.js';
-import { renderPdf } from './pdf.js';
 import { renderText, type MailText } from './text.js';
 import { words } from './words.js';
 
@@ -89,12 +88,13 @@ export function mailText(
   };
 }
 
-export async function buildMessage(
+export function buildMessage(
   doc: ReportDocument,
   recipient: Recipient,
   ctx: MessageContext,
   charts: readonly RenderedChart[],
-): Promise<{ mail: OutgoingMail; text: MailText }> {
+  pdf: Buffer | undefined,
+): { mail: OutgoingMail; text: MailText } {
   const w = mailText(doc, recipient, ctx, charts);
   const html = renderHtml(doc, w);
   const attachments: NonNullable<OutgoingMail['attachments']> = charts.map((c, i) => ({
@@ -112,10 +112,10 @@ export async function buildMessage(
       contentType: 'text/csv; charset=utf-8',
     });
   }
-  if (doc.report.attachPdf) {
+  if (pdf) {
     attachments.push({
       filename: `${doc.report.id}-${day(doc.window.fromMs)}.pdf`,
-      content: await renderPdf(doc, w, charts),
+      content: pdf,
       contentType: 'application/pdf',
     });
   }

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { Mailer } from './mailer.js';
 import { ReportDelivery } from './delivery.js';
+import { RenderPool } from './render-pool.js';
 import { reportRoutes } from './routes.js';
 import { ReportRunner } from './runner.js';
 import { ReportScheduler } from './scheduler.js';
@@ -39,11 +40,13 @@ export default fp<ReportsPluginOptions>(
       return `http://localhost:${typeof address === 'object' && address ? address.port : 80}`;
     };
     const links = new UnsubscribeLinks(app.db, baseUrl);
+    const renderer = new RenderPool();
     const runner = new ReportRunner(
       app.db,
       { kpis: app.kpis, forecasts: app.forecasts, objectives: app.objectives, alerts: app.alerts },
       mailer,
       links,
+      renderer,
       { baseUrl, host: options.publicUrl ? new URL(options.publicUrl).hostname : 'localhost' },
       app.log,
       now,
@@ -62,6 +65,7 @@ export default fp<ReportsPluginOptions>(
     app.addHook('preClose', async () => {
       await scheduler.stop();
       mailer.close();
+      await renderer.close();
     });
     await app.register(reportRoutes, { reports: service, delivery, links });
   },

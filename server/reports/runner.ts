@@ -8,13 +8,14 @@ import type { Recipient, Report, ReportRun, RunRecipient } from '../../shared/sc
 import { formatDate } from '../../shared/format.js';
 import type { Database } from '../db/database.js';
 import type { WorkspaceState } from '../workspaces/service.js';
-import { renderCharts, type RenderedChart } from './charts.js';
 import { readFigures, type ComposeServices, type Figures } from './compose.js';
 import type { ReportDocument } from './document.js';
-import { buildMessage, periodText } from './message.js';
+import { buildMessage, type MessageContext } from './message.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 import { q } from './queries.js';
 import { documentFor, hiddenNames } from './scope.js';
+import type { RenderPool } from './render-pool.js';
+import type { RenderedParts } from './render.js';
 import type { UnsubscribeLinks } from './unsubscribe.js';
 import { words } from './words.js';
 
@@ -58,12 +59,14 @@ function leakIn(mail: OutgoingMail, names: readonly string[]): string | undefine
 
 export class ReportRunner {
   private chain: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   constructor(
     private readonly db: Database,
     private readonly services: ComposeServices,
     private readonly mailer: Mailer,
     private readonly links: UnsubscribeLinks,
+    private readonly renderer: RenderPool,
     private readonly settings: RunnerSettings,
     private readonly log: FastifyBaseLogger,
     private readonly now: () => number = Date.now,
@@ -107,9 +110,22 @@ export class ReportRunner {
     return this.chain.then(() => undefined);
   }
 
+  /**
+   * A stop: the run under way ends after the recipient being sent to, queued ones do not start.
+   * Both stay `running` in DuckDB and are finished on the next start (see the scheduler).
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+
   private enqueue(job: () => Promise<ReportRun>): Promise<ReportRun> {
-    const next = this.chain.then(job, job);
+    const guarded = (run: () => Promise<ReportRun>) => () =>
+      this.stopping ? Promise.reject(new Error('the hub is stopping')) : run();
+    const next = this.chain.then(guarded(job), guarded(job));
     this.chain = next.catch(() => undefined);
+    // A run nobody awaits (a scheduled one) that a stop leaves for later is not an unhandled error.
+    next.catch(() => undefined);
     return next;
   }
 
@@ -134,51 +150,35 @@ export class ReportRunner {
     return out;
   }
 
-  /** A recipient's message as it would go out (the preview, and each send). */
+  private async context(request: RunRequest, recipient: Recipient, test: boolean): Promise<MessageContext> {
+    return {
+      baseUrl: this.settings.baseUrl(),
+      host: this.settings.host,
+      runKey: request.key,
+      unsubscribeUrl: await this.links.url(request.workspace, request.report.id, recipient.email),
+      test,
+      setSize: request.workspace.brands.length,
+    };
+  }
+
+  /**
+   * A recipient's message as it would go out (the preview, and each send): its charts and PDF
+   * drawn on the render worker, once per scope within a run (`drawn`, keyed by scope).
+   */
   async message(
     request: RunRequest,
     recipient: Recipient,
     doc: ReportDocument,
-    charts: RenderedChart[],
-    test = request.to !== undefined,
+    { test = request.to !== undefined, drawn }: { test?: boolean; drawn?: Map<string, RenderedParts> } = {},
   ) {
-    const unsubscribeUrl = await this.links.url(request.workspace, request.report.id, recipient.email);
-    return buildMessage(
-      doc,
-      recipient,
-      {
-        baseUrl: this.settings.baseUrl(),
-        host: this.settings.host,
-        runKey: request.key,
-        unsubscribeUrl,
-        test,
-        setSize: request.workspace.brands.length,
-      },
-      charts,
-    );
-  }
-
-  /** The charts of a document, drawn once per scope within a run. */
-  async charts(
-    request: RunRequest,
-    doc: ReportDocument,
-    cache?: Map<string, RenderedChart[]>,
-    key = '',
-  ): Promise<RenderedChart[]> {
-    const body = doc.sections.find((s) => s.section === 'charts');
-    if (!body) return [];
-    const cached = cache?.get(key);
-    if (cached) return cached;
-    const say = words(request.report.language);
-    const drawn = await renderCharts(
-      request.workspace,
-      body.charts,
-      say,
-      request.report.timezone,
-      periodText(doc),
-    );
-    cache?.set(key, drawn);
-    return drawn;
+    const ctx = await this.context(request, recipient, test);
+    const key = scopeKey(recipient);
+    let parts = drawn?.get(key);
+    if (!parts) {
+      parts = await this.renderer.render({ brands: request.workspace.brands, doc, recipient, ctx });
+      drawn?.set(key, parts);
+    }
+    return { ...buildMessage(doc, recipient, ctx, parts.charts, parts.pdf), charts: parts.charts };
   }
 
   private async execute(request: RunRequest, run: ReportRun): Promise<ReportRun> {
@@ -218,13 +218,13 @@ export class ReportRunner {
         return await this.finish(request, run, save);
       }
       const answered = new Set(run.recipients.map((r) => r.email));
-      const drawn = new Map<string, RenderedChart[]>();
+      const drawn = new Map<string, RenderedParts>();
       let renderMs = 0;
       for (const { recipient, doc } of docs) {
         if (answered.has(recipient.email)) continue;
+        if (this.stopping) return run;
         const t0 = performance.now();
-        const charts = await this.charts(request, doc, drawn, scopeKey(recipient));
-        const { mail } = await this.message(request, recipient, doc, charts);
+        const { mail } = await this.message(request, recipient, doc, { drawn });
         renderMs += performance.now() - t0;
         const leak = leakIn(mail, hiddenNames(workspace, recipient));
         let outcome: RunRecipient;

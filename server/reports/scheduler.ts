@@ -61,7 +61,7 @@ export class ReportScheduler {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    await this.runner.idle();
+    await this.runner.stop();
   }
 
   private async resume(): Promise<void> {

@@ -23,6 +23,7 @@ const full = {
   recipients: [
     { email: 'claire@client.example' },
     { email: 'sam@agency.example', scope: { brands: ['acme', 'globex'] } },
+    { email: 'web@agency.example', scope: { touchpoints: ['site'] } },
   ],
   content: {
     window: 'last_7d',
@@ -99,7 +100,7 @@ describe('report mail', () => {
   beforeAll(async () => {
     expect((await put('pulse', full)).status).toBe(200);
     run = await send('pulse');
-    const mails = await smtp.waitFor(2);
+    const mails = await smtp.waitFor(3);
     byRecipient = new Map(mails.map((m) => [m.envelopeTo[0]!, m]));
   }, 120_000);
 
@@ -108,6 +109,7 @@ describe('report mail', () => {
     expect(run.recipients.map((r) => r.email).sort()).toEqual([
       'claire@client.example',
       'sam@agency.example',
+      'web@agency.example',
     ]);
     for (const r of run.recipients) {
       expect(r).toMatchObject({ status: 'sent', attempts: 1 });
@@ -187,6 +189,27 @@ describe('report mail', () => {
     expect(mail.text).toMatch(/\d \/ 3/);
   });
 
+  it('gives a recipient limited to a touchpoint the KPIs read on it alone, computed on it', async () => {
+    const { mail } = byRecipient.get('web@agency.example')!;
+    const csv = parseCsv(
+      mail.attachments.find((a) => a.contentType.startsWith('text/csv'))!.content.toString(),
+    );
+    expect(new Set(csv.map((r) => r.kpi))).toEqual(new Set(['visits']));
+    expect(mail.attachments.filter((a) => a.contentType === 'image/png')).toHaveLength(1);
+    // The DPI and forecasts weigh every touchpoint: left out, and said so.
+    expect(mail.text).toMatch(/Digital performance index: Not part of your view\./);
+    expect(mail.text).not.toMatch(/Mentions|Share of voice/);
+    const { from, to } = run.window;
+    const api = (await (
+      await fetch(
+        `${server.url}/api/v1/workspaces/${WS}/benchmark?kpi=visits&touchpoint=site&from=${from}&to=${to}`,
+      )
+    ).json()) as Benchmark;
+    expect(Number(csv.find((r) => r.brand === 'acme')!.value)).toBe(
+      api.rows.find((r) => r.brand === 'acme')!.value,
+    );
+  });
+
   it('takes an address off the report with its one-click unsubscribe link, and only that one', async () => {
     expect(
       (
@@ -198,7 +221,7 @@ describe('report mail', () => {
       ).status,
     ).toBe(200);
     await send('leaving');
-    const mails = await smtp.waitFor(4);
+    const mails = await smtp.waitFor(5);
     const mine = mails.find(
       (m) => m.mail.subject?.startsWith('Leaving') && m.envelopeTo[0] === 'sam@agency.example',
     )!;
@@ -206,7 +229,7 @@ describe('report mail', () => {
     // Opening the link changes nothing (mail scanners open links); the one-click POST does.
     expect((await fetch(link)).status).toBe(200);
     let report = ((await (await api('/reports')).json()) as ReportList).rows.find((r) => r.id === 'leaving')!;
-    expect(report.recipients).toHaveLength(2);
+    expect(report.recipients).toHaveLength(3);
     const tampered = link.replace('sam%40agency.example', 'claire%40client.example');
     expect(
       (
@@ -225,7 +248,7 @@ describe('report mail', () => {
     expect(done.status).toBe(200);
     expect(await done.text()).toContain('will no longer receive');
     report = ((await (await api('/reports')).json()) as ReportList).rows.find((r) => r.id === 'leaving')!;
-    expect(report.recipients.map((r) => r.email)).toEqual(['claire@client.example']);
+    expect(report.recipients.map((r) => r.email)).toEqual(['claire@client.example', 'web@agency.example']);
   });
 
   it('previews the report in the browser with its charts inlined, as a recipient sees it', async () => {

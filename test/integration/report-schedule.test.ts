@@ -69,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('report schedule', () => {
-  it('delivers once per tick; a restart right after a tick does not send it again, one after a missed tick sends that once', async () => {
+  it('delivers once per tick; a restart right after a tick does not send it again; a tick missed while down goes out once on start', async () => {
     let server = await hub();
     const dataDir = server.dataDir;
     await withData(server);
@@ -81,37 +81,46 @@ describe('report schedule', () => {
     await server.close();
     server = await hub(dataDir);
     await sleep(3_000);
-    // Down across a tick: on start the latest missed one is caught up, once.
-    await server.close();
-    const downFrom = Date.now();
-    await sleep(2_500);
-    const downTo = Date.now();
-    server = await hub(dataDir);
-    await sleep(1_000);
     await put(server, 'ticker', report({ enabled: false }));
     await server.app.reportRunner.idle();
 
     const history = await runs(server, 'ticker');
-    expect(history.length).toBeGreaterThanOrEqual(5);
+    expect(history.length).toBeGreaterThanOrEqual(4);
     expect(history.every((r) => r.status === 'sent' && r.trigger === 'schedule')).toBe(true);
     for (const run of history) {
       expect(new Date(run.scheduledAt).getUTCSeconds() % 2).toBe(0);
       expect(run.id).toBe(`schedule:${run.scheduledAt}`);
     }
-    const missed = history.filter((r) => {
-      const due = Date.parse(r.scheduledAt);
-      return due > downFrom && due <= downTo;
-    });
-    expect(missed).toHaveLength(1);
-    expect(Date.parse(missed[0]!.startedAt)).toBeGreaterThanOrEqual(downTo);
     // One mail per recipient per tick: a tick sent twice would repeat its Message-ID.
     const mails = smtp.received.slice(before).filter((m) => m.mail.subject?.startsWith('Ticker'));
     const ids = mails.map((m) => m.mail.messageId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(mails).toHaveLength(2 * history.length);
+
+    // Down across a tick of a ten-second schedule, back before the next: that tick goes out once, late.
+    await put(server, 'catchup', report({ name: 'Catch-up', cron: '*/10 * * * * *' }));
+    const boundary = async () => {
+      await sleep(10_000 - (Date.now() % 10_000) + 300);
+      await server.app.reportRunner.idle();
+    };
+    await boundary();
+    await server.close();
+    const missedDue = Math.ceil(Date.now() / 10_000) * 10_000;
+    await sleep(missedDue - Date.now() + 800);
+    server = await hub(dataDir);
+    expect(Date.now()).toBeLessThan(missedDue + 9_000);
+    await sleep(500);
+    await server.app.reportRunner.idle();
+    const caughtUp = (await runs(server, 'catchup')).filter((r) => Date.parse(r.scheduledAt) === missedDue);
+    expect(caughtUp).toHaveLength(1);
+    expect(caughtUp[0]).toMatchObject({ status: 'sent', trigger: 'schedule' });
+    expect(Date.parse(caughtUp[0]!.startedAt) - missedDue).toBeGreaterThan(800);
+    const caughtMails = smtp.received.filter((m) => m.mail.subject?.startsWith('Catch-up'));
+    expect(new Set(caughtMails.map((m) => m.mail.messageId)).size).toBe(caughtMails.length);
+    await put(server, 'catchup', report({ name: 'Catch-up', cron: '*/10 * * * * *', enabled: false }));
     await server.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('report failures', () => {
@@ -199,6 +208,24 @@ describe('report failures', () => {
     await sleep(200);
     const after = smtp.received.filter((m) => m.mail.subject?.startsWith('Empty'));
     expect(after.length).toBe(before);
+  });
+
+  it('fails a run whose period holds no data at all, rather than send a mail of dashes', async () => {
+    await putWorkspace(server.url, 'silent');
+    const response = await fetch(`${server.url}/api/v1/workspaces/silent/reports/quiet`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify(report({ name: 'Quiet', cron: '0 8 1 1 *' })),
+    });
+    expect(response.status).toBe(200);
+    const run = (await (
+      await fetch(`${server.url}/api/v1/workspaces/silent/reports/quiet/send`, { method: 'POST' })
+    ).json()) as ReportRun;
+    expect(run.status).toBe('failed');
+    expect(run.recipients).toEqual([]);
+    expect(run.problems).toEqual([
+      expect.objectContaining({ kind: 'empty', message: expect.stringMatching(/no data for any KPI/) }),
+    ]);
   });
 
   it('sends with an explicit warning when onEmptySection is warn', async () => {

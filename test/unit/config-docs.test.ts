@@ -16,6 +16,7 @@ const IN_WORDS: Record<string, string> = {
   INGEST_INFLIGHT_MB: '192 or 2 × `MAX_BODY_MB`',
   ALLOWED_HOSTS: '(none)',
   PUBLIC_URL: '(none)',
+  SMTP_URL: '(none)',
   TRUST_PROXY: '(none)',
   DUCKDB_MEMORY_LIMIT: "DuckDB's (80% RAM)",
   DUCKDB_THREADS: '0 (one per core)',
