@@ -50,14 +50,15 @@ export function chartOption(brands: readonly BrandLike[], chart: ChartData, say:
       top: 8,
       textStyle: { color: TEXT, fontSize: 14, fontWeight: 'bold' },
     },
+    // Under the title, not beside it: six brands' names need the whole width.
     legend: {
       ...base.legend,
-      top: 10,
+      top: 32,
+      left: 12,
       right: 12,
-      left: 'auto',
       textStyle: { color: MUTED, fontFamily: FONT_FAMILY },
     },
-    grid: { ...base.grid, left: 12, right: 28, top: 44, bottom: 12 },
+    grid: { ...base.grid, left: 12, right: 28, top: 62, bottom: 12 },
   };
 }
 

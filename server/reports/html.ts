@@ -104,7 +104,10 @@ function section(body: SectionBody, w: MailText): string {
         [say.kpi, say.nextDays(body.rows[0]?.days ?? 0), say.range80, say.expectedTotal],
         body.rows.map((r) => [
           esc(r.kpi.label),
-          esc(`${f.value(r.mean, r.kpi.unit)} ${say.perDay}`),
+          // Counts add up day by day; a rate or a share is a level, not "per day".
+          esc(
+            r.total === null ? f.value(r.mean, r.kpi.unit) : `${f.value(r.mean, r.kpi.unit)} ${say.perDay}`,
+          ),
           esc(f.range(null, r.lo80, r.hi80, r.kpi.unit)),
           esc(r.total === null ? '—' : f.value(r.total, r.kpi.unit)),
         ]),

@@ -23,7 +23,11 @@ export interface MessageContext {
   setSize: number;
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** YYYY-MM-DD in the report's zone (file names). */
+const day = (ms: number, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    ms,
+  );
 
 /** The period's last day: windows end at an exclusive instant, a reader counts the day it ends on. */
 const lastDay = (toMs: number) => toMs - 1;
@@ -107,14 +111,14 @@ export function buildMessage(
   const benchmark = doc.sections.find((s) => s.section === 'benchmark');
   if (benchmark) {
     attachments.push({
-      filename: `benchmark-${day(doc.window.fromMs)}_${day(lastDay(doc.window.toMs))}.csv`,
+      filename: `benchmark-${day(doc.window.fromMs, doc.workspace.timezone)}_${day(lastDay(doc.window.toMs), doc.workspace.timezone)}.csv`,
       content: benchmarkTablesCsv(benchmark.tables.map((t) => ({ kpi: t.kpi.id, rows: t.rows }))),
       contentType: 'text/csv; charset=utf-8',
     });
   }
   if (pdf) {
     attachments.push({
-      filename: `${doc.report.id}-${day(doc.window.fromMs)}.pdf`,
+      filename: `${doc.report.id}-${day(doc.window.fromMs, doc.workspace.timezone)}.pdf`,
       content: pdf,
       contentType: 'application/pdf',
     });

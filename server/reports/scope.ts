@@ -114,7 +114,8 @@ export function documentFor(
           direction: e.row.direction,
           current: e.row.current,
           status: e.row.status,
-          periodEnd: e.row.window.to,
+          // The objective's last day (its period ends at an exclusive midnight).
+          periodEnd: new Date(e.period.toMs - 1).toISOString(),
           probability: e.row.projection?.probability ?? null,
           projected: e.row.projection?.projected ?? null,
           lo80: e.row.projection?.lo80 ?? null,

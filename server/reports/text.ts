@@ -58,7 +58,7 @@ export function sectionText(body: SectionBody, w: MailText): string[] {
     case 'forecast':
       return body.rows.map(
         (r) =>
-          `- ${r.kpi.label}, ${say.nextDays(r.days)}: ${f.value(r.mean, r.kpi.unit)} ${say.perDay} (${say.range80} ${f.range(null, r.lo80, r.hi80, r.kpi.unit)})${r.total === null ? '' : `, ${say.expectedTotal} ${f.value(r.total, r.kpi.unit)}`}`,
+          `- ${r.kpi.label}, ${say.nextDays(r.days)}: ${f.value(r.mean, r.kpi.unit)}${r.total === null ? '' : ` ${say.perDay}`} (${say.range80} ${f.range(null, r.lo80, r.hi80, r.kpi.unit)})${r.total === null ? '' : `, ${say.expectedTotal} ${f.value(r.total, r.kpi.unit)}`}`,
       );
     case 'charts':
       return w.charts.map((c) => `- ${c.alt}`);
