@@ -11,7 +11,7 @@ const fr: typeof en = {
   },
   nav: {
     wall: 'Mur en direct',
-    explorer: 'Explorateur de benchmark',
+    explorer: 'Benchmark',
     objectives: 'Objectifs',
     reports: 'Rapports',
     quality: 'Qualité des données',
