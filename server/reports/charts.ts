@@ -9,6 +9,7 @@ import { formatDate, formatValue } from '../../shared/format.js';
 import { brandColor, brandPalette, type BrandLike } from '../../shared/palette.js';
 import type { ChartData } from './document.js';
 import { FONT_FAMILY, reportFont } from './fonts.js';
+import { opaquePng } from './png.js';
 import type { Words } from './words.js';
 
 /** The chart's size in CSS pixels in the mail; the PNG has twice as many for sharp screens. */
@@ -99,7 +100,11 @@ export function renderCharts(
       fitTo: { mode: 'width', value: CHART_WIDTH * 2 },
       font: { loadSystemFonts: false, fontFiles: [font], defaultFontFamily: FONT_FAMILY },
     }).render();
-    out.push({ kpi: chart.kpi.id, png: image.asPng(), alt: altText(chart, say, period) });
+    out.push({
+      kpi: chart.kpi.id,
+      png: opaquePng(image.pixels, image.width, image.height),
+      alt: altText(chart, say, period),
+    });
   }
   return out;
 }

@@ -33,7 +33,7 @@ export interface Figures {
   kpis: KpiDefinition[];
   touchpoints: readonly string[] | undefined;
   benchmarks: Map<string, Outcome<Benchmark>>;
-  dpi?: Outcome<Benchmark>;
+  dpi?: { kpi: KpiDefinition; benchmark: Outcome<Benchmark> };
   objectives?: Outcome<Evaluated[]>;
   alerts?: Alert[];
   forecasts: Map<string, Outcome<KpiForecast>>;
@@ -115,7 +115,10 @@ export async function readFigures(
   };
   // The DPI weighs every touchpoint together: it is for recipients who see them all.
   if (has(report, 'dpi') && !touchpoints) {
-    figures.dpi = await outcome(() => kpis.benchmark(workspace, 'dpi', { window, previous }));
+    figures.dpi = {
+      kpi: kpis.definition(workspace, 'dpi'),
+      benchmark: await outcome(() => kpis.benchmark(workspace, 'dpi', { window, previous })),
+    };
   }
   if (has(report, 'objectives')) {
     figures.objectives = await outcome(() => services.objectives.evaluate(workspace, anchorMs));

@@ -37,7 +37,7 @@ function table(headers: string[], rows: string[][], numericFrom = 1): string {
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;color:${INK}"><tr>${head}</tr>${body}</table>`;
 }
 
-function benchmarkTable(t: BenchmarkTable, w: MailText): string {
+function benchmarkTable(t: BenchmarkTable, w: MailText, heading = true): string {
   const f = w.numbers;
   const brand = (r: BenchmarkRow) => (r.own ? `<b style="color:${ACCENT}">${esc(r.name)}</b>` : esc(r.name));
   const rows = t.rows.map((r) => [
@@ -51,7 +51,7 @@ function benchmarkTable(t: BenchmarkTable, w: MailText): string {
   const leader =
     t.leader === null ? '' : t.leader === 'hidden' ? w.say.leaderHidden : w.say.leaderIs(t.leader.name);
   return (
-    `<p style="margin:16px 0 6px;font-weight:600">${esc(t.kpi.label)}</p>` +
+    (heading ? `<p style="margin:16px 0 6px;font-weight:600">${esc(t.kpi.label)}</p>` : '') +
     table([w.say.brand, w.say.rank, w.say.value, w.say.change, w.say.index, w.say.gap], rows) +
     (leader ? `<p style="margin:4px 0 0;color:${MUTED};font-size:12px">${esc(leader)}</p>` : '')
   );
@@ -74,7 +74,8 @@ function section(body: SectionBody, w: MailText): string {
     case 'benchmark':
       return body.tables.map((t) => benchmarkTable(t, w)).join('');
     case 'dpi':
-      return benchmarkTable(body.table, w);
+      // The section's heading already names the DPI.
+      return benchmarkTable(body.table, w, false);
     case 'objectives':
       return table(
         [say.kpi, say.brand, say.target, say.current, say.projected, say.chance],

@@ -85,14 +85,12 @@ export function documentFor(
         outOfScope.push(section);
         continue;
       }
-      if (!figures.dpi.ok) {
-        fault(section, say.sectionFailed('DPI', figures.dpi.message));
+      const { kpi, benchmark } = figures.dpi;
+      if (!benchmark.ok) {
+        fault(section, say.sectionFailed(kpi.label[report.language], benchmark.message));
         continue;
       }
-      const dpi = table(
-        { id: 'dpi', label: { en: 'DPI', fr: 'DPI' }, unit: 'index', direction: 'higher' } as KpiDefinition,
-        figures.dpi.value,
-      );
+      const dpi = table(kpi, benchmark.value);
       if (dpi.rows.every((r) => r.value === null)) empty(section, say.emptyDpi);
       sections.push({ section, table: dpi });
     } else if (section === 'objectives') {
