@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerBeside } from '../worker-thread.js';
 import type { Forecast, ForecastOptions } from './model.js';
 import { NICE_FITS } from './priority.js';
 
@@ -11,18 +12,7 @@ interface Task {
   reject: (error: Error) => void;
 }
 
-// Under tsx (dev, tests) the worker is the .ts file beside this one, loaded through tsx too; built,
-// the .js one.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER = new URL(`./worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-// Node 20 does not pass `--import tsx` on to workers: the worker registers tsx itself first.
-const startWorker = () =>
-  FROM_SOURCE
-    ? new Worker(
-        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER.href)}); });`,
-        { eval: true },
-      )
-    : new Worker(WORKER);
+const startWorker = () => workerBeside(import.meta.url, 'worker');
 
 /**
  * Niced fits take only the CPU nothing else wants: they may use every core. Elsewhere one core is

@@ -1,20 +1,11 @@
 // Report rendering on a worker thread: drawing six charts and a PDF is a few hundred milliseconds
 // of CPU, which on the event loop would hold back the live wall's ticks. One worker: reports run
 // one at a time anyway, and the other core is DuckDB's and the event loop's.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { workerBeside } from '../worker-thread.js';
 import type { RenderedParts, RenderInput } from './render.js';
 
-// Under tsx (dev, tests) the worker is the .ts file beside this one, loaded through tsx too; built,
-// the .js one. Node 20 does not pass `--import tsx` on to workers: the worker registers tsx itself.
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER = new URL(`./render-worker${FROM_SOURCE ? '.ts' : '.js'}`, import.meta.url);
-const startWorker = () =>
-  FROM_SOURCE
-    ? new Worker(
-        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER.href)}); });`,
-        { eval: true },
-      )
-    : new Worker(WORKER);
+const startWorker = () => workerBeside(import.meta.url, 'render-worker');
 
 interface Pending {
   resolve: (parts: RenderedParts) => void;

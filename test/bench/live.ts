@@ -6,12 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
-import type { ServerMessage } from '../../shared/schemas/live.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
-import { bearer, ownerToken } from '../helpers/sign-in.js';
 import { mulberry32 } from '../../shared/random.js';
 import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
+import { freshness, openLiveClients } from './live-clients.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const LARGE = Number(process.env.BENCH_LIVE_ROWS ?? (QUICK ? 5_000_000 : 50_000_000));
@@ -85,46 +83,25 @@ async function measure(rows: number): Promise<Figures> {
     return Number(line?.split(' ')[1] ?? NaN);
   };
 
-  // Clients: every delta's arrival time and asOf (the commit time of the last ingest it includes).
-  const arrivals: { at: number; asOf: number }[][] = [];
-  const sockets: WebSocket[] = [];
-  for (let c = 0; c < CLIENTS; c++) {
-    // Each client from its own loopback address, as 100 screens would be (a client holds 16 sockets at most).
-    const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/v1/live`, {
-      localAddress: `127.0.0.${2 + c}`,
-      headers: bearer(ownerToken(hub.url)!),
-    });
-    const seen: { at: number; asOf: number }[] = [];
-    arrivals.push(seen);
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as ServerMessage;
-      if ((m.type === 'delta' || m.type === 'snapshot') && m.asOf)
-        seen.push({ at: Date.now(), asOf: Date.parse(m.asOf) });
-    });
-    await new Promise((resolve) => ws.once('open', resolve));
-    ws.send(
-      JSON.stringify(
-        c % 2 === 0
-          ? {
-              type: 'subscribe',
-              id: 't',
-              topic: 'tiles',
-              params: {
-                workspace: WORKSPACE,
-                kpis: ['mentions', 'share_of_voice', 'engagements', 'net_sentiment'],
-                window: '24h',
-              },
-            }
-          : {
-              type: 'subscribe',
-              id: 'b',
-              topic: 'benchmark',
-              params: { workspace: WORKSPACE, kpi: 'share_of_voice', window: '24h' },
-            },
-      ),
-    );
-    sockets.push(ws);
-  }
+  const { sockets, arrivals } = await openLiveClients(hub.url, CLIENTS, (c) =>
+    c % 2 === 0
+      ? {
+          type: 'subscribe',
+          id: 't',
+          topic: 'tiles',
+          params: {
+            workspace: WORKSPACE,
+            kpis: ['mentions', 'share_of_voice', 'engagements', 'net_sentiment'],
+            window: '24h',
+          },
+        }
+      : {
+          type: 'subscribe',
+          id: 'b',
+          topic: 'benchmark',
+          params: { workspace: WORKSPACE, kpi: 'share_of_voice', window: '24h' },
+        },
+  );
 
   /** Streams RATE events/s of recent events; returns each request's acknowledgement time. */
   const stream = async (seconds: number) => {
@@ -150,18 +127,6 @@ async function measure(rows: number): Promise<Figures> {
     return acks;
   };
 
-  /** Per (acknowledged request, reading client): time until a delta at least as new arrived. */
-  const freshness = (acks: number[], clients: number[]) => {
-    const samples: number[] = [];
-    for (const ack of acks) {
-      for (const c of clients) {
-        // The commit happens just before the answer: 2 ms of slack for the reply on loopback.
-        const hit = arrivals[c]!.find((a) => a.asOf >= ack - 2);
-        if (hit) samples.push(Math.max(0, hit.at - ack));
-      }
-    }
-    return samples;
-  };
   const tickCost = async (run: () => Promise<unknown>) => {
     const [sum0, count0] = [
       await metric('convergence_live_tick_seconds_sum'),
@@ -181,10 +146,7 @@ async function measure(rows: number): Promise<Figures> {
   let acks: number[] = [];
   const tick = await tickCost(async () => (acks = await stream(STREAM_SECONDS)));
   await new Promise((r) => setTimeout(r, 1000));
-  const fresh = freshness(
-    acks,
-    Array.from({ length: CLIENTS }, (_, c) => c),
-  );
+  const fresh = freshness(acks, arrivals);
   const reading = await metric('convergence_process_resident_memory_bytes');
   // The same load again with every client reading (the baseline), then with one that stops reading.
   await stream(STREAM_SECONDS);

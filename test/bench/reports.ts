@@ -11,14 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import WebSocket from 'ws';
-import type { ServerMessage } from '../../shared/schemas/live.js';
 import type { ReportRun } from '../../shared/schemas/reports.js';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
 import { REPORT_KPIS, reportHistory } from '../helpers/report-data.js';
 import { DEMO_BRANDS } from '../helpers/server.js';
-import { bearer, ownerToken } from '../helpers/sign-in.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
+import { freshness, openLiveClients } from './live-clients.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const RUNS = Number(process.env.BENCH_REPORT_RUNS ?? (QUICK ? 5 : 9));
@@ -126,31 +124,12 @@ async function main(): Promise<void> {
   transport.close();
 
   // Live freshness: 20 clients on the wall's tiles while RATE events/s stream in.
-  const arrivals: { at: number; asOf: number }[][] = [];
-  const sockets: WebSocket[] = [];
-  for (let c = 0; c < CLIENTS; c++) {
-    const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/v1/live`, {
-      localAddress: `127.0.0.${2 + c}`,
-      headers: bearer(ownerToken(hub.url)!),
-    });
-    const seen: { at: number; asOf: number }[] = [];
-    arrivals.push(seen);
-    ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as ServerMessage;
-      if ((m.type === 'delta' || m.type === 'snapshot') && m.asOf)
-        seen.push({ at: Date.now(), asOf: Date.parse(m.asOf) });
-    });
-    await new Promise((resolve) => ws.once('open', resolve));
-    ws.send(
-      JSON.stringify({
-        type: 'subscribe',
-        id: 't',
-        topic: 'tiles',
-        params: { workspace: WS, kpis: ['mentions', 'share_of_voice'], window: '24h' },
-      }),
-    );
-    sockets.push(ws);
-  }
+  const { sockets, arrivals } = await openLiveClients(hub.url, CLIENTS, () => ({
+    type: 'subscribe',
+    id: 't',
+    topic: 'tiles',
+    params: { workspace: WS, kpis: ['mentions', 'share_of_voice'], window: '24h' },
+  }));
   const stream = async (seconds: number) => {
     const acks: number[] = [];
     const end = Date.now() + seconds * 1000;
@@ -180,14 +159,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(pending);
     await new Promise((r) => setTimeout(r, 1000));
-    const samples: number[] = [];
-    for (const ack of acks) {
-      for (const seen of arrivals) {
-        const hit = seen.find((a) => a.asOf >= ack - 2);
-        if (hit) samples.push(Math.max(0, hit.at - ack));
-      }
-    }
-    return samples;
+    return freshness(acks, arrivals);
   };
   await stream(2); // warm
   const quiet = await stream(STREAM_SECONDS);
