@@ -55,7 +55,7 @@ async function outcome<T>(read: () => Promise<T>): Promise<Outcome<T>> {
 const has = (report: Report, section: ReportSection) => report.content.sections.includes(section);
 
 /** The chart grain of a window: hours over a week, days beyond. */
-export const chartGrain = (report: Report) => (report.content.window === 'last_7d' ? 'hour' : 'day');
+const chartGrain = (report: Report) => (report.content.window === 'last_7d' ? 'hour' : 'day');
 
 export async function readFigures(
   services: ComposeServices,
@@ -63,10 +63,11 @@ export async function readFigures(
   report: Report,
   anchorMs: number,
   touchpoints: readonly string[] | undefined,
+  nowMs: number,
 ): Promise<Figures> {
   const { kpis } = services;
   const { window, previous } = reportWindow(report.content.window, anchorMs, report.timezone);
-  const asOfMs = Date.now();
+  const asOfMs = nowMs;
   // A recipient limited to some touchpoints sees the KPIs read on them, computed on those alone.
   const defined = report.content.kpis.map((id) => kpis.definition(workspace, id));
   const chosen = touchpoints

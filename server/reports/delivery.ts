@@ -49,7 +49,8 @@ export class ReportDelivery {
   async preview(workspace: WorkspaceState, id: string, recipient?: string): Promise<string> {
     const report = await this.reports.get(workspace, id);
     const email = recipient?.toLowerCase();
-    if (email && !report.recipients.some((r) => r.email === email)) {
+    const as = email ? report.recipients.find((r) => r.email === email) : { email: '' };
+    if (!as) {
       throw faults.notFound(
         `Recipient ${email} of report "${id}"`,
         'Preview as one of the report’s recipients, or with no recipient for the whole set.',
@@ -63,9 +64,9 @@ export class ReportDelivery {
       trigger: 'test',
       scheduledMs: nowMs,
       anchorMs: nowMs,
-      to: email ?? 'preview@convergence.invalid',
     };
-    const { recipient: who, doc } = (await this.runner.documents(request))[0]!;
+    // No recipient: the whole set, as nobody in particular (its unsubscribe link removes no one).
+    const { recipient: who, doc } = (await this.runner.documents(request, [as]))[0]!;
     const { mail, text, charts } = await this.runner.message(request, who, doc, { test: false });
     let html = String(mail.html);
     text.charts.forEach((c, i) => {

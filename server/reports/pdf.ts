@@ -3,7 +3,7 @@
 import PDFDocument from 'pdfkit';
 import type { ReportDocument } from './document.js';
 import { reportBoldFont, reportFont } from './fonts.js';
-import type { RenderedChart } from './charts.js';
+import { CHART_HEIGHT, CHART_WIDTH, type RenderedChart } from './charts.js';
 import { sectionText, type MailText } from './text.js';
 
 const MARGIN = 48;
@@ -43,7 +43,7 @@ export function renderPdf(
     pdf.moveDown(0.3).font('body').fontSize(9.5).fillColor('#1d2430');
     if (body.section === 'charts') {
       for (const chart of charts) {
-        const height = (width * 280) / 600;
+        const height = (width * CHART_HEIGHT) / CHART_WIDTH;
         if (pdf.y + height > pdf.page.height - MARGIN) pdf.addPage();
         pdf.image(chart.png, MARGIN, pdf.y, { width });
         pdf.y += height + 8;

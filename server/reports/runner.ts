@@ -129,12 +129,17 @@ export class ReportRunner {
     return next;
   }
 
-  /** The documents of the recipients a run sends to, with the problems found in them. */
-  async documents(request: RunRequest): Promise<{ recipient: Recipient; doc: ReportDocument }[]> {
+  /**
+   * The documents of the recipients a run sends to (a test's one address: their scope when listed,
+   * the whole set otherwise), or of those given (the preview).
+   */
+  async documents(
+    request: RunRequest,
+    recipients: readonly Recipient[] = request.to
+      ? [request.report.recipients.find((r) => r.email === request.to) ?? { email: request.to }]
+      : request.report.recipients,
+  ): Promise<{ recipient: Recipient; doc: ReportDocument }[]> {
     const { workspace, report } = request;
-    const recipients = request.to
-      ? [report.recipients.find((r) => r.email === request.to) ?? { email: request.to }]
-      : report.recipients;
     const figures = new Map<string, Figures>();
     const out: { recipient: Recipient; doc: ReportDocument }[] = [];
     for (const recipient of recipients) {
@@ -142,7 +147,7 @@ export class ReportRunner {
       const key = JSON.stringify(touchpoints ?? null);
       let read = figures.get(key);
       if (!read) {
-        read = await readFigures(this.services, workspace, report, request.anchorMs, touchpoints);
+        read = await readFigures(this.services, workspace, report, request.anchorMs, touchpoints, this.now());
         figures.set(key, read);
       }
       out.push({ recipient, doc: documentFor(workspace, report, read, recipient) });

@@ -1,10 +1,6 @@
 // The small page an unsubscribe link opens, in the report's language: a confirm button (opening
 // a link must change nothing: mail scanners open them), then what happened.
-const esc = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+import { escapeHtml } from '../../shared/escape-html.js';
 
 const WORDS = {
   en: {
@@ -32,7 +28,7 @@ export function unsubscribePage(
   const w = WORDS[language];
   const body =
     state === 'ask'
-      ? `<p>${esc(w.ask(name, email))}</p><form method="post"><button type="submit" style="padding:10px 16px;font:inherit;background:#ff7a1a;color:#fff;border:0;border-radius:6px;cursor:pointer">${esc(w.button)}</button></form>`
-      : `<p>${esc(state === 'done' ? w.done(name, email) : w.invalid)}</p>`;
+      ? `<p>${escapeHtml(w.ask(name, email))}</p><form method="post"><button type="submit" style="padding:10px 16px;font:inherit;background:#ff7a1a;color:#fff;border:0;border-radius:6px;cursor:pointer">${escapeHtml(w.button)}</button></form>`
+      : `<p>${escapeHtml(state === 'done' ? w.done(name, email) : w.invalid)}</p>`;
   return `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Convergence</title></head><body style="font-family:system-ui,sans-serif;background:#0b1119;color:#e6ebf2;display:flex;justify-content:center;padding:64px 16px"><main style="max-width:480px;background:#121a25;padding:24px 28px;border-radius:8px"><h1 style="font-size:18px;margin:0 0 12px">Convergence</h1>${body}</main></body></html>`;
 }

@@ -3,6 +3,7 @@
 // last closed bucket; a lighter dashed stub of the same name (the legend toggles both) leads to the
 // value so far, a hollow dot, and the tooltip names it "so far".
 import type { LineSeriesOption } from 'echarts/charts';
+import { escapeHtml } from '../../../shared/escape-html.js';
 
 const SUFFIX = ':so-far';
 /** Marks the stub's first point, the closed line's last: the tooltip shows it once, on the line. */
@@ -59,12 +60,6 @@ interface TooltipParam {
   axisValue?: unknown;
   axisValueLabel?: string;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 
 /**
  * An axis tooltip that lists each line once, at the hovered bucket: the stub only at its own bucket
