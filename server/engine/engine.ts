@@ -326,7 +326,10 @@ export class LiveEngine {
     }
     c.dependency = computed.dependency;
     const changes = diff(c.data, computed.data);
-    if (Object.keys(changes.set).length === 0 && changes.remove.length === 0) return;
+    // A commit that leaves the figures as they were still moves the screens' "data as of": an
+    // empty delta carries it (else a wall fed steady values would look stale, and a producer
+    // waiting for its commit's asOf would wait for the next change).
+    if (Object.keys(changes.set).length === 0 && changes.remove.length === 0 && asOf === c.asOf) return;
     c.data = applyDelta(c.data, changes);
     c.seq++;
     c.asOf = asOf;

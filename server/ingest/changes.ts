@@ -19,9 +19,8 @@ export interface CommitChange {
 }
 
 /** What the jobs of one commit changed, per workspace (for the caches and the rolling engine). */
-export function describeChanges(jobs: WriteJob[]): CommitChange[] {
+export function describeChanges(jobs: WriteJob[], committedAt: number): CommitChange[] {
   const byWorkspace = new Map<string, CommitChange>();
-  const committedAt = Date.now();
   for (const job of jobs) {
     const { accepted } = job;
     if (accepted.length === 0 && job.rejected.length === 0 && !job.replace) continue;

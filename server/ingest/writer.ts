@@ -39,6 +39,8 @@ export class Writer {
   private readonly listeners: ((changes: CommitChange[]) => void)[] = [];
   private quarantineId = 0n;
   private closed = false;
+  /** The last commit's stamp (see commit). */
+  private lastStamp = 0;
 
   constructor(
     private readonly db: Database,
@@ -213,7 +215,11 @@ export class Writer {
       keyIds.push(ids);
       seriesIds.push(column);
     }
-    const changes = describeChanges(jobs);
+    // The commit's stamp, in each answer too: a producer knows which live delta holds its rows.
+    // Strictly increasing, so that two commits in one millisecond are told apart.
+    const committedAt = (this.lastStamp = Math.max(Date.now(), this.lastStamp + 1));
+    const changes = describeChanges(jobs, committedAt);
+    for (const job of jobs) job.response.asOf = new Date(committedAt).toISOString();
     // The rollups' read caches over these spans go once the transaction commits, before any
     // answer: a client that reads right after its ack sees its rows.
     const spans = changes.map((c) => ({ ws: c.workspaceKey, fromMs: c.fromMs, toMs: c.toMs }));

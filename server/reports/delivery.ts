@@ -67,7 +67,7 @@ export class ReportDelivery {
     };
     // No recipient: the whole set, as nobody in particular (its unsubscribe link removes no one).
     const { recipient: who, doc } = (await this.runner.documents(request, [as]))[0]!;
-    const { mail, text, charts } = await this.runner.message(request, who, doc, { test: false });
+    const { mail, text, charts } = await this.runner.message(request, who, doc);
     let html = String(mail.html);
     text.charts.forEach((c, i) => {
       html = html.replace(`cid:${c.cid}`, `data:image/png;base64,${charts[i]!.png.toString('base64')}`);

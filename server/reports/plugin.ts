@@ -40,7 +40,11 @@ export default fp<ReportsPluginOptions>(
       return `http://localhost:${typeof address === 'object' && address ? address.port : 80}`;
     };
     const links = new UnsubscribeLinks(app.db, baseUrl);
-    const renderer = new RenderPool();
+    const renderer = new RenderPool({
+      smtpUrl: options.smtpUrl,
+      mailFrom: options.mailFrom,
+      retryDelaysMs: options.retryDelaysMs,
+    });
     const runner = new ReportRunner(
       app.db,
       { kpis: app.kpis, forecasts: app.forecasts, objectives: app.objectives, alerts: app.alerts },

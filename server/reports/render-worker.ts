@@ -1,19 +1,37 @@
-// The render worker: one report part set at a time, answered by id (see render-pool.ts). Its
-// thread yields the CPU to the event loop, DuckDB and the ingest, as forecast fits do.
-import os from 'node:os';
-import { parentPort } from 'node:worker_threads';
-import { NICE_FITS, WORKER_NICE } from '../forecast/priority.js';
-import { renderParts, type RenderInput } from './render.js';
+// The report worker: draws a preview's parts, or draws, builds and sends one recipient's message,
+// answered by id (see render-pool.ts). Its thread runs on CPU time that the event loop, DuckDB and
+// the ingest leave (SCHED_IDLE): a report can wait a few seconds, the wall cannot.
+import { parentPort, workerData } from 'node:worker_threads';
+import { idleThread } from '../thread-priority.js';
+import { Mailer } from './mailer.js';
+import { Drawings, sendOne, type SendInput } from './outgoing.js';
+import { renderParts, type RenderedParts, type RenderInput } from './render.js';
+import type { MailSettings } from './render-pool.js';
 
-if (NICE_FITS) os.setPriority(WORKER_NICE);
+idleThread();
 
-parentPort!.on('message', (message: { id: number; input: RenderInput }) => {
+const settings = workerData as MailSettings;
+const mailer = new Mailer(settings.smtpUrl, settings.mailFrom, settings.retryDelaysMs);
+const drawings = new Drawings();
+
+const transferOf = (parts: RenderedParts) =>
+  [...parts.charts.map((c) => c.png.buffer), ...(parts.pdf ? [parts.pdf.buffer] : [])] as ArrayBuffer[];
+
+type Request =
+  { id: number; op: 'render'; input: RenderInput } | { id: number; op: 'send'; input: SendInput };
+
+parentPort!.on('message', (message: Request) => {
+  const fail = (err: unknown) =>
+    parentPort!.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) });
+  if (message.op === 'send') {
+    sendOne(message.input, drawings, mailer).then(
+      (sent) => parentPort!.postMessage({ id: message.id, sent }),
+      fail,
+    );
+    return;
+  }
   renderParts(message.input).then(
-    (parts) => {
-      const transfer = [...parts.charts.map((c) => c.png.buffer), ...(parts.pdf ? [parts.pdf.buffer] : [])];
-      parentPort!.postMessage({ id: message.id, parts }, transfer as ArrayBuffer[]);
-    },
-    (err: unknown) =>
-      parentPort!.postMessage({ id: message.id, error: err instanceof Error ? err.message : String(err) }),
+    (parts) => parentPort!.postMessage({ id: message.id, parts }, transferOf(parts)),
+    fail,
   );
 });

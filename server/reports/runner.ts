@@ -11,11 +11,10 @@ import type { WorkspaceState } from '../workspaces/service.js';
 import { readFigures, type ComposeServices, type Figures } from './compose.js';
 import type { ReportDocument } from './document.js';
 import { buildMessage, type MessageContext } from './message.js';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import type { Mailer } from './mailer.js';
 import { q } from './queries.js';
 import { documentFor, hiddenNames } from './scope.js';
 import type { RenderPool } from './render-pool.js';
-import type { RenderedParts } from './render.js';
 import type { UnsubscribeLinks } from './unsubscribe.js';
 import { words } from './words.js';
 
@@ -41,21 +40,6 @@ const KEEP_RUNS = 200;
 
 const scopeKey = (r: Recipient) =>
   JSON.stringify([[...(r.scope?.brands ?? [])].sort(), [...(r.scope?.touchpoints ?? [])].sort()]);
-
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The first hidden name that appears in a message (as a whole word, any case). */
-function leakIn(mail: OutgoingMail, names: readonly string[]): string | undefined {
-  const parts = [
-    mail.subject ?? '',
-    String(mail.html ?? ''),
-    String(mail.text ?? ''),
-    ...(mail.attachments ?? []).map((a) => (typeof a.content === 'string' ? a.content : '')),
-  ].join('\n');
-  return names.find((name) =>
-    new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(name)}($|[^\\p{L}\\p{N}])`, 'iu').test(parts),
-  );
-}
 
 export class ReportRunner {
   private chain: Promise<unknown> = Promise.resolve();
@@ -166,23 +150,10 @@ export class ReportRunner {
     };
   }
 
-  /**
-   * A recipient's message as it would go out (the preview, and each send): its charts and PDF
-   * drawn on the render worker, once per scope within a run (`drawn`, keyed by scope).
-   */
-  async message(
-    request: RunRequest,
-    recipient: Recipient,
-    doc: ReportDocument,
-    { test = request.to !== undefined, drawn }: { test?: boolean; drawn?: Map<string, RenderedParts> } = {},
-  ) {
-    const ctx = await this.context(request, recipient, test);
-    const key = scopeKey(recipient);
-    let parts = drawn?.get(key);
-    if (!parts) {
-      parts = await this.renderer.render({ brands: request.workspace.brands, doc, recipient, ctx });
-      drawn?.set(key, parts);
-    }
+  /** A recipient's message as it would go out (the preview), its charts drawn on the report worker. */
+  async message(request: RunRequest, recipient: Recipient, doc: ReportDocument) {
+    const ctx = await this.context(request, recipient, false);
+    const parts = await this.renderer.render({ brands: request.workspace.brands, doc, recipient, ctx });
     return { ...buildMessage(doc, recipient, ctx, parts.charts, parts.pdf), charts: parts.charts };
   }
 
@@ -223,18 +194,22 @@ export class ReportRunner {
         return await this.finish(request, run, save);
       }
       const answered = new Set(run.recipients.map((r) => r.email));
-      const drawn = new Map<string, RenderedParts>();
       let renderMs = 0;
       for (const { recipient, doc } of docs) {
         if (answered.has(recipient.email)) continue;
         if (this.stopping) return run;
-        const t0 = performance.now();
-        const { mail } = await this.message(request, recipient, doc, { drawn });
-        renderMs += performance.now() - t0;
-        const leak = leakIn(mail, hiddenNames(workspace, recipient));
+        // Drawn, built, checked and sent on the report worker: the event loop only keeps the record.
+        const { outcome: sent, renderMs: ms } = await this.renderer.send({
+          brands: workspace.brands,
+          doc,
+          recipient,
+          ctx: await this.context(request, recipient, request.to !== undefined),
+          hidden: hiddenNames(workspace, recipient),
+          drawKey: scopeKey(recipient),
+        });
+        renderMs += ms;
         let outcome: RunRecipient;
-        if (leak !== undefined) {
-          // Never reached by design (the document holds no hidden brand); checked all the same.
+        if ('leak' in sent) {
           this.log.error(
             { report: report.id, workspace: workspace.id },
             'report: a brand outside a recipient’s scope was in the message; not sent',
@@ -246,7 +221,6 @@ export class ReportRunner {
             error: 'Not sent: the message would have named a brand outside this recipient’s scope.',
           };
         } else {
-          const sent = await this.mailer.send(mail);
           outcome = sent.ok
             ? {
                 email: recipient.email,

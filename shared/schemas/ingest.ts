@@ -52,6 +52,13 @@ export const IngestResult = Type.Object({
   accepted: Type.Integer(),
   rejected: Type.Integer(),
   errors: Type.Array(RowError, { description: 'first problem of each rejected row, at most 100 listed' }),
+  asOf: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description:
+        'the commit that stored these rows, as live messages stamp it: a delta or snapshot whose asOf is at or after it includes them',
+    }),
+  ),
 });
 export type IngestResult = Static<typeof IngestResult>;
 

@@ -35,18 +35,32 @@ export async function openLiveClients(
   return clients;
 }
 
-/** Per (acknowledged request, client): the time until a delta at least as new arrived. */
+/** An ingest request's answer: when it came, and the commit stamp it carries (its `asOf`). */
+export interface Ack {
+  at: number;
+  asOf: number;
+}
+
+export const ackOf = async (response: Response): Promise<Ack> => {
+  const { asOf } = (await response.json()) as { asOf?: string };
+  if (!asOf) throw new Error('the ingest answer has no asOf');
+  return { at: Date.now(), asOf: Date.parse(asOf) };
+};
+
+/**
+ * Per (acknowledged request, client): the time from the answer until the first delta holding its
+ * commit (asOf at or after the answer's) arrived; none when it came first.
+ */
 export function freshness(
-  acks: readonly number[],
+  acks: readonly Ack[],
   arrivals: readonly { at: number; asOf: number }[][],
   clients: readonly number[] = arrivals.map((_, c) => c),
 ): number[] {
   const samples: number[] = [];
   for (const ack of acks) {
     for (const c of clients) {
-      // The commit happens just before the answer: 2 ms of slack for the reply on loopback.
-      const hit = arrivals[c]!.find((a) => a.asOf >= ack - 2);
-      if (hit) samples.push(Math.max(0, hit.at - ack));
+      const hit = arrivals[c]!.find((a) => a.asOf >= ack.asOf);
+      if (hit) samples.push(Math.max(0, hit.at - ack.at));
     }
   }
   return samples;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { killAllHubs, startChildHub } from '../helpers/child.js';
 import { mulberry32 } from '../../shared/random.js';
 import { BRANDS, generate, toArrowIpc, WORKSPACE } from './data.js';
-import { freshness, openLiveClients } from './live-clients.js';
+import { type Ack, ackOf, freshness, openLiveClients } from './live-clients.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const LARGE = Number(process.env.BENCH_LIVE_ROWS ?? (QUICK ? 5_000_000 : 50_000_000));
@@ -56,6 +56,7 @@ async function measure(rows: number): Promise<Figures> {
       body,
     });
     if (response.status !== 200) throw new Error(`ingest: ${response.status} ${await response.text()}`);
+    return ackOf(response);
   };
   /**
    * History over the last 89 days, sent in time order as a producer's backfill would be (chunk k
@@ -105,7 +106,7 @@ async function measure(rows: number): Promise<Figures> {
 
   /** Streams RATE events/s of recent events; returns each request's acknowledgement time. */
   const stream = async (seconds: number) => {
-    const acks: number[] = [];
+    const acks: Ack[] = [];
     const end = Date.now() + seconds * 1000;
     let inFlight = 0;
     const pending: Promise<void>[] = [];
@@ -116,8 +117,8 @@ async function measure(rows: number): Promise<Figures> {
       const cols = generate(BATCH, Date.now(), seed++);
       for (let i = 0; i < BATCH; i++) cols.ts[i] = Date.now() - 1000 - Math.floor(random() * 50_000);
       inFlight++;
-      const p = post(toArrowIpc(cols, 0, BATCH)).then(() => {
-        acks.push(Date.now());
+      const p = post(toArrowIpc(cols, 0, BATCH)).then((ack) => {
+        acks.push(ack);
         inFlight--;
         pending.splice(pending.indexOf(p), 1);
       });
@@ -143,7 +144,7 @@ async function measure(rows: number): Promise<Figures> {
   const load = await preload(rows);
   await stream(2); // warm
   const idle = await metric('convergence_process_resident_memory_bytes');
-  let acks: number[] = [];
+  let acks: Ack[] = [];
   const tick = await tickCost(async () => (acks = await stream(STREAM_SECONDS)));
   await new Promise((r) => setTimeout(r, 1000));
   const fresh = freshness(acks, arrivals);

@@ -52,7 +52,10 @@ export interface ChildHub {
  */
 export async function startChildHub(dataDir: string, env: Record<string, string> = {}): Promise<ChildHub> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // HUB_NODE_ARGS: node flags for the hub alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+  // a benchmark's hub (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env.HUB_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

@@ -221,7 +221,7 @@ describe('corrections (replace=true)', () => {
     it('replaces exactly the rows of that source in [from, to); other sources and rows outside stay', async () => {
       const result = await replace(server.url, WS, DAY_SCOPE, EXPORT.map(wire));
       expect(result.status).toBe(200);
-      expect(result.body).toEqual({ accepted: 3, rejected: 0, errors: [] });
+      expect(result.body).toEqual({ accepted: 3, rejected: 0, errors: [], asOf: expect.any(String) });
       model = applyReplace(model, DAY_SCOPE, EXPORT);
       await expectMatchesModel(server.url, WS, model, METRICS, VIEWS);
 
@@ -255,7 +255,7 @@ describe('corrections (replace=true)', () => {
     it('re-exporting the same day twice does not double count', async () => {
       for (let i = 0; i < 2; i++) {
         const result = await replace(server.url, WS, DAY_SCOPE, EXPORT.map(wire));
-        expect(result.body).toEqual({ accepted: 3, rejected: 0, errors: [] });
+        expect(result.body).toEqual({ accepted: 3, rejected: 0, errors: [], asOf: expect.any(String) });
       }
       model = applyReplace(model, DAY_SCOPE, EXPORT);
       await expectMatchesModel(server.url, WS, model, METRICS, VIEWS);
@@ -320,7 +320,7 @@ describe('corrections (replace=true)', () => {
 
     it('an empty body clears the scope', async () => {
       const result = await replace(server.url, WS, DAY_SCOPE, []);
-      expect(result.body).toEqual({ accepted: 0, rejected: 0, errors: [] });
+      expect(result.body).toEqual({ accepted: 0, rejected: 0, errors: [], asOf: expect.any(String) });
       model = applyReplace(model, DAY_SCOPE, []);
       await expectMatchesModel(server.url, WS, model, METRICS, VIEWS);
       expect(await series(server.url, WS, { metric: 'impressions', grain: 'day', source: 'google' })).toEqual(
@@ -361,7 +361,7 @@ describe('corrections (replace=true)', () => {
     const scope: Scope = { source: 'google', from: '2026-03-10T10:00:30Z', to: '2026-03-10T10:30:00Z' };
     const body = [e('2026-03-10T10:00:50Z', 'google', 'impressions', 'acme', 16)];
     const result = await replace(server.url, WS, scope, body.map(wire));
-    expect(result.body).toEqual({ accepted: 1, rejected: 0, errors: [] });
+    expect(result.body).toEqual({ accepted: 1, rejected: 0, errors: [], asOf: expect.any(String) });
     model = applyReplace(model, scope, body);
     await expectMatchesModel(server.url, WS, model, ['impressions']);
     expect(await series(server.url, WS, { metric: 'impressions', grain: 'minute' })).toEqual([
@@ -415,7 +415,7 @@ describe('corrections (replace=true)', () => {
     const second = await replace(server.url, WS, both, [
       wire(e('2026-03-10T11:00:00Z', 'google', 'impressions', 'globex', 1)),
     ]);
-    expect(second.body).toEqual({ accepted: 1, rejected: 0, errors: [] });
+    expect(second.body).toEqual({ accepted: 1, rejected: 0, errors: [], asOf: expect.any(String) });
     model = applyReplace(model, both, [e('2026-03-10T11:00:00Z', 'google', 'impressions', 'globex', 1)]);
     await expectMatchesModel(
       server.url,

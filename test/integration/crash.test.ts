@@ -254,7 +254,12 @@ async function verifyAndRetry(hub: ChildHub, batches: Batch[]): Promise<void> {
     const text = await response.text();
     expect(response.status, `retry of batch ${b.id}: ${text}`).toBe(200);
     const answer = JSON.parse(text) as IngestAnswer;
-    expect(answer, `retry of batch ${b.id}`).toEqual({ accepted: b.n, rejected: 0, errors: [] });
+    expect(answer, `retry of batch ${b.id}`).toEqual({
+      accepted: b.n,
+      rejected: 0,
+      errors: [],
+      asOf: expect.any(String),
+    });
     const replayed = response.headers.get('idempotent-replayed') === 'true';
     const wasStored = before.get(b.id) !== null;
     expect(

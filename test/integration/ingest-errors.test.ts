@@ -474,7 +474,7 @@ describe('idempotency keys', () => {
     );
     for (const answer of answers) {
       expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({ accepted: 3000, rejected: 0, errors: [] });
+      expect(answer.body).toEqual({ accepted: 3000, rejected: 0, errors: [], asOf: expect.any(String) });
     }
     expect(answers.filter((a) => a.replayed !== 'true')).toHaveLength(1);
     expect(await visitTotals(server.url, 'idem-race')).toEqual({ sum: 6000, count: 3000 });

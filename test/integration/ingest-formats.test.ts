@@ -265,7 +265,7 @@ describe('the same events in every ingest format give the same series', () => {
     const response = await postEvents(server.url, ws, body, contentType);
     expect(response.status).toBe(200);
     const result = (await response.json()) as IngestResult;
-    expect(result).toEqual({ accepted: EVENTS.length, rejected: 0, errors: [] });
+    expect(result).toEqual({ accepted: EVENTS.length, rejected: 0, errors: [], asOf: expect.any(String) });
     const got = await allAnswers(server.url, ws);
     expect(got).toEqual(expectedAnswers());
     answers.set(ws, got);

@@ -64,10 +64,13 @@ describe('GET /api/v1/live', () => {
       'application/json',
     );
     expect(ack.status).toBe(200);
+    const { asOf } = (await ack.json()) as { asOf: string };
     const delta = await client.next<Delta>((m) => m.type === 'delta' && m.id === 't');
     expect(delta.seq).toBe(snapshot.seq + 1);
     expect((delta.changes.set['tile:mentions'] as Tile).value).toBe(60);
-    expect(delta.asOf).not.toBeNull();
+    // The answer's asOf names the commit: the first delta stamped with it holds the rows.
+    expect(Date.parse(snapshot.asOf!)).toBeLessThan(Date.parse(asOf));
+    expect(delta.asOf).toBe(asOf);
 
     // What the client holds equals what a fresh subscriber gets.
     const fresh = await LiveClient.open(server.url);
@@ -77,6 +80,25 @@ describe('GET /api/v1/live', () => {
     expect(other.seq).toBe(replay(client.of('t')).seq);
     client.close();
     fresh.close();
+  });
+
+  it('moves a screen’s "data as of" on a commit that leaves its figures as they were', async () => {
+    const client = await LiveClient.open(server.url);
+    client.send({ type: 'subscribe', id: 'z', topic: 'tiles', params: tiles });
+    const snapshot = await client.next<Snapshot>((m) => m.type === 'snapshot' && m.id === 'z');
+    // A mention count of 0: the rows are stored, no figure on the wall changes.
+    const ack = await postEvents(
+      server.url,
+      'live',
+      JSON.stringify([event('acme', 'social', 'x', 'mentions', 0, now())]),
+      'application/json',
+    );
+    const { asOf } = (await ack.json()) as { asOf: string };
+    const delta = await client.next<Delta>((m) => m.type === 'delta' && m.id === 'z', 3_000);
+    expect(delta.asOf).toBe(asOf);
+    expect(delta.changes).toEqual({ set: {}, remove: [] });
+    expect(delta.seq).toBe(snapshot.seq + 1);
+    client.close();
   });
 
   it('shapes benchmark data like the REST benchmark', async () => {

@@ -113,7 +113,12 @@ describe('overload: a bounded ingest queue', () => {
       expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
     }
     for (const answer of ok)
-      expect(answer.body).toEqual({ accepted: ROWS_PER_REQUEST, rejected: 0, errors: [] });
+      expect(answer.body).toEqual({
+        accepted: ROWS_PER_REQUEST,
+        rejected: 0,
+        errors: [],
+        asOf: expect.any(String),
+      });
 
     // Exactly the acknowledged rows are stored.
     const acknowledged = ok.reduce(
@@ -135,7 +140,12 @@ describe('overload: a bounded ingest queue', () => {
         retry = await send(server.url, 'load', answer.i, bodies[answer.i]!);
       }
       expect(retry.status).toBe(200);
-      expect(retry.body).toEqual({ accepted: ROWS_PER_REQUEST, rejected: 0, errors: [] });
+      expect(retry.body).toEqual({
+        accepted: ROWS_PER_REQUEST,
+        rejected: 0,
+        errors: [],
+        asOf: expect.any(String),
+      });
     }
     const all = {
       sum: ((REQUESTS * (REQUESTS + 1)) / 2) * ROWS_PER_REQUEST,

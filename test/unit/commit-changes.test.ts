@@ -23,7 +23,7 @@ describe('what a commit says it changed', () => {
     const batch = await decodeNdjson(body);
     const validated = await validate(batch, workspace, { minMs: 0, maxMs: Date.now() + 86_400_000 });
     expect(validated.rejectedSources).toEqual(['press_feed']);
-    const [change] = describeChanges([{ workspace, ...validated } as unknown as WriteJob]);
+    const [change] = describeChanges([{ workspace, ...validated } as unknown as WriteJob], Date.now());
     expect(change!.sources).toEqual(['x']);
     expect(change!.rejectedSources).toEqual(['press_feed']);
   });
