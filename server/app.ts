@@ -169,6 +169,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   // After forecasts (its projections) and alerts (it raises "objective at risk").
   await app.register(objectivesPlugin, { checkMs: config.objectiveCheckMs, now: options.now });
+  await app.register(enginePlugin, { tickMs: config.tickMs });
+  // After the engine: reports give way while screens are live.
   await app.register(reportsPlugin, {
     smtpUrl: config.smtpUrl,
     mailFrom: config.mailFrom,
@@ -177,7 +179,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     retryDelaysMs: options.mailRetryDelaysMs,
     now: options.now,
   });
-  await app.register(enginePlugin, { tickMs: config.tickMs });
   await app.register(livePlugin, { backlogBytes: config.liveBacklogBytes });
   await app.register(demoPlugin, { config });
   await app.register(webPlugin);

@@ -5,9 +5,9 @@ import { NICE_FITS, WORKER_NICE } from './forecast/priority.js';
 
 /**
  * Puts the calling worker thread on CPU time nobody else wants: Linux's SCHED_IDLE (set per
- * thread with util-linux's chrt), else nice 10. Nice 10 still takes a share of a busy core; a
- * report's rendering at nice 10 raised the wall's freshness p99 by up to 20 ms, at SCHED_IDLE it
- * measured no change (docs/benchmarks.md, E-mail reports). What it got, for the logs.
+ * thread with util-linux's chrt), else nice 10, which still takes a share of a busy core. It cannot
+ * keep the thread's cache and memory traffic off the other core: the report runner also rests
+ * between sends while screens are live (runner.ts). What it got, for the logs.
  */
 export function idleThread(): 'idle' | 'nice' | 'unchanged' {
   if (!NICE_FITS) return 'unchanged';

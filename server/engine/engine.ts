@@ -124,6 +124,12 @@ export class LiveEngine {
     return this.computations.size;
   }
 
+  /** Whether any screen is subscribed right now: background work gives way while one is. */
+  get watched(): boolean {
+    for (const c of this.computations.values()) if (c.subscribers.size > 0) return true;
+    return false;
+  }
+
   /** First computations waiting for their turn (not counting those running). */
   get pendingFirstComputations(): number {
     return this.firsts.queued;

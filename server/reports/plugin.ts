@@ -51,7 +51,11 @@ export default fp<ReportsPluginOptions>(
       mailer,
       links,
       renderer,
-      { baseUrl, host: options.publicUrl ? new URL(options.publicUrl).hostname : 'localhost' },
+      {
+        baseUrl,
+        host: options.publicUrl ? new URL(options.publicUrl).hostname : 'localhost',
+        screensWatching: () => app.engine.watched,
+      },
       app.log,
       now,
     );
@@ -73,5 +77,8 @@ export default fp<ReportsPluginOptions>(
     });
     await app.register(reportRoutes, { reports: service, delivery, links });
   },
-  { name: 'reports', dependencies: ['db', 'workspaces', 'kpi', 'forecast', 'objectives', 'alerts'] },
+  {
+    name: 'reports',
+    dependencies: ['db', 'workspaces', 'kpi', 'forecast', 'objectives', 'alerts', 'engine'],
+  },
 );

@@ -42,13 +42,8 @@ const quantile = (xs: number[], q: number) => {
 /** The SMTP server as a child process: its URL, and the last message it received. */
 async function startSmtpChild(dir: string) {
   const lastFile = path.join(dir, 'last.eml');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(import.meta.dirname, 'smtp-child.ts'), lastFile],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const args = ['--import', 'tsx', path.join(import.meta.dirname, 'smtp-child.ts'), lastFile];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = readline.createInterface({ input: child.stdout! });
   let received = 0;
   const url = await new Promise<string>((resolve, reject) => {
@@ -242,6 +237,8 @@ async function main(): Promise<void> {
   const quietAll = quiet.flat();
   const busyAll = busy.flat();
   const worstQuiet = Math.max(...quiet.map(p99));
+  const phases = (xs: number[][]) => ms(median(xs.map(p99)));
+  console.log(`  median of the phases' p99: quiet ${phases(quiet)}, busy ${phases(busy)}`);
   console.log(`  all quiet phases (the baseline): ${figures(quietAll)}`);
   console.log(`  all busy phases:                 ${figures(busyAll)}`);
   console.log(

@@ -267,7 +267,7 @@ describe('whole-request errors a person can act on', () => {
       expect({ encoding, ...(await answer(response)) }).toEqual({
         encoding,
         status: 200,
-        body: { accepted: 2, rejected: 0, errors: [] },
+        body: { accepted: 2, rejected: 0, errors: [], asOf: expect.any(String) },
       });
     }
     const unknown = await fetch(`${server.url}/api/v1/workspaces/errors/events`, {
