@@ -202,9 +202,10 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     quiet.push(await stream(sleep(QUIET_SECONDS * 1000)));
     const started = performance.now();
-    const sending = Promise.all(Array.from({ length: REPORTS }, (_, i) => send(`r${i}`)));
+    const sending = Promise.all(Array.from({ length: REPORTS }, (_, i) => send(`r${i}`))).then(() =>
+      took.push((performance.now() - started) / 1000),
+    );
     busy.push(await stream(sending));
-    took.push((performance.now() - started) / 1000);
   }
   quiet.push(await stream(sleep(QUIET_SECONDS * 1000)));
 
