@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { workerBeside } from '../worker-thread.js';
 import type { Forecast, ForecastOptions } from './model.js';
-import { NICE_FITS } from './priority.js';
+import { NICE_WORKERS } from '../thread-priority.js';
 
 interface Task {
   id: number;
@@ -18,7 +18,7 @@ const startWorker = () => workerBeside(import.meta.url, 'worker');
  * Niced fits take only the CPU nothing else wants: they may use every core. Elsewhere one core is
  * left to the event loop and DuckDB.
  */
-export const defaultPoolSize = () => Math.max(1, os.availableParallelism() - (NICE_FITS ? 0 : 1));
+export const defaultPoolSize = () => Math.max(1, os.availableParallelism() - (NICE_WORKERS ? 0 : 1));
 
 /** Forecasts computed on worker threads, so that fits never stall the event loop. */
 export class ForecastPool {

@@ -1,10 +1,9 @@
-import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { forecast, type ForecastOptions } from './model.js';
-import { NICE_FITS, WORKER_NICE } from './priority.js';
+import { niceThread } from '../thread-priority.js';
 
-// Background work: see priority.ts.
-if (NICE_FITS) os.setPriority(WORKER_NICE);
+// Background work: see thread-priority.ts.
+niceThread();
 
 // One fit at a time, off the main thread: augurs' fits are synchronous WASM.
 parentPort!.on('message', (task: { id: number; series: number[]; options: ForecastOptions }) => {

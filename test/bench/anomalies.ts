@@ -47,7 +47,7 @@ import { DomainError } from '../../server/errors.js';
 import { GRAINS, MAX_HORIZON } from '../../server/forecast/service.js';
 import { OUTLIER_LIMIT } from '../../server/forecast/outliers.js';
 import { defaultPoolSize } from '../../server/forecast/pool.js';
-import { WORKER_NICE } from '../../server/forecast/priority.js';
+import { WORKER_NICE } from '../../server/thread-priority.js';
 import type { WorkspaceState } from '../../server/workspaces/service.js';
 import { LiveClient } from '../helpers/live-client.js';
 import { putWorkspace, startServer, type TestServer } from '../helpers/server.js';
@@ -239,7 +239,7 @@ function threadCpu(): Map<number, { cpu: number; nice: number }> {
 
 /**
  * CPU seconds of the forecast pool's workers between two snapshots, all of them summed: they are
- * the threads of nice WORKER_NICE (server/forecast/priority.ts). Null when there were none.
+ * the threads of nice WORKER_NICE (server/thread-priority.ts). Null when there were none.
  */
 function poolCpu(
   before: Map<number, { cpu: number; nice: number }>,

@@ -5,7 +5,7 @@ import { mase, owa, smape } from '../../server/forecast/accuracy.js';
 import { isSeasonal, naive2, seasonalNaive, theta } from '../../server/forecast/baselines.js';
 import { forecast } from '../../server/forecast/model.js';
 import { ForecastPool } from '../../server/forecast/pool.js';
-import { NICE_FITS, WORKER_NICE } from '../../server/forecast/priority.js';
+import { NICE_WORKERS, WORKER_NICE } from '../../server/thread-priority.js';
 
 /** Normal noise from a seeded uniform source (Box–Muller). */
 const normal = (random: () => number) => () =>
@@ -114,7 +114,7 @@ describe('the product forecaster', () => {
   });
 
   // Fits yield the CPU to the event loop and DuckDB (the wall's freshness while a refit runs).
-  it.runIf(NICE_FITS)('fits run on threads of lower priority than the event loop', async () => {
+  it.runIf(NICE_WORKERS)('fits run on threads of lower priority than the event loop', async () => {
     await pool.forecast([1, 2, 3, 4, 5], { periods: [], horizon: 2 });
     // Field 19 of /proc/…/stat is the thread's nice value (after the command name in parentheses).
     const nice = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
